@@ -1,0 +1,105 @@
+"""The one exception hierarchy of witsync: every user-facing failure is a value with a place and a hint.
+
+    WitsyncError                 anything witsync reports to a user (exit 1)
+    ├── ManifestError            one or more problems in the manifests (carries every Diagnostic)
+    ├── ConfigError              witsync.yaml, flags or environment are wrong or missing
+    ├── PlanFileError            a saved plan cannot be read, or is for another target
+    └── ServerError              Azure DevOps (or the local board) refused or failed a request
+        ├── AuthError            missing, wrong or expired token (401, 203 sign-in page)
+        ├── NotFoundError        a project or work item that is not there (404)
+        ├── ConflictError        `test /rev` failed (412) or a concurrent save (409): plan again
+        └── TransientError       throttled, unavailable or unreachable after all retries
+
+The CLI turns these into one line (plus a hint) and an exit code in one place; nothing here
+prints. A message never contains a token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from witsync.model import Location
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in the input, where it is and what to do about it."""
+
+    severity: Severity
+    message: str
+    location: Location | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        text = f"{where}{self.severity}: {self.message}"
+        return f"{text}\n  hint: {self.hint}" if self.hint else text
+
+
+class WitsyncError(Exception):
+    """Base of every error witsync reports to a user rather than as a bug."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ManifestError(WitsyncError):
+    """The manifests have errors; `diagnostics` lists every one of them (and any warnings)."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        errors = sum(1 for d in self.diagnostics if d.severity == "error")
+        super().__init__(f"{errors} error{'s' if errors != 1 else ''} in the manifests")
+
+
+class ConfigError(WitsyncError):
+    """The configuration (witsync.yaml, flags, environment) is wrong or incomplete."""
+
+
+class PlanFileError(WitsyncError):
+    """A saved plan file is unreadable, damaged, or was made for another target."""
+
+
+class ServerError(WitsyncError):
+    """The server refused or failed a request; names the work item and field when known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        status: int | None = None,
+        work_item: int | str | None = None,
+        field: str | None = None,
+        type_key: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.work_item = work_item
+        self.field = field
+        self.type_key = type_key
+
+
+class AuthError(ServerError):
+    """The token is missing, wrong or expired, or lacks permission."""
+
+
+class NotFoundError(ServerError):
+    """The organization, project or work item does not exist (or is not readable)."""
+
+
+class ConflictError(ServerError):
+    """Someone changed the work item after it was read: re-plan, never retry blindly."""
+
+
+class TransientError(ServerError):
+    """The server stayed throttled, unavailable or unreachable after every retry."""

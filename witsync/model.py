@@ -1,0 +1,340 @@
+"""Plain typed data shared by the stages: desired items, live items, process metadata, plans, results.
+
+This module imports nothing else from witsync. Every type is a frozen dataclass over plain values
+(str, int, float, bool, None, tuples, and mappings that nobody mutates after construction), so the
+pure stages (load, plan, render) take values and return values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+# ---------------------------------------------------------------------------------------------
+# Shared vocabulary
+
+JSON = Any
+"""A JSON value as `json.loads` returns it."""
+
+FieldValue = str | int | float | bool | tuple[str, ...] | None
+"""A desired field value: tags are a tuple of tag names, `None` clears the field."""
+
+Ownership = Literal["managed", "create-only", "ignored"]
+"""Who owns a field written in a manifest: witsync always, witsync only on create, or nobody."""
+
+REL_PARENT = "System.LinkTypes.Hierarchy-Reverse"
+REL_CHILD = "System.LinkTypes.Hierarchy-Forward"
+REL_RELATED = "System.LinkTypes.Related"
+REL_PREDECESSOR = "System.LinkTypes.Dependency-Reverse"
+REL_SUCCESSOR = "System.LinkTypes.Dependency-Forward"
+REL_HYPERLINK = "Hyperlink"
+
+MANAGED_LINK_TYPES = frozenset({REL_PARENT, REL_CHILD, REL_RELATED, REL_PREDECESSOR, REL_SUCCESSOR})
+"""Work-item link types witsync manages; every other relation on an item is left alone."""
+
+OPPOSITE_REL = {
+    REL_PARENT: REL_CHILD,
+    REL_CHILD: REL_PARENT,
+    REL_RELATED: REL_RELATED,
+    REL_PREDECESSOR: REL_SUCCESSOR,
+    REL_SUCCESSOR: REL_PREDECESSOR,
+}
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a manifest: 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Desired: what the manifests say (output of load)
+
+
+@dataclass(frozen=True)
+class DesiredLink:
+    """A non-hierarchy link declared on an item, as seen from that item (`rel` is a reference name)."""
+
+    rel: str
+    target: str | int
+    """A key in the set, or the id of an existing work item."""
+    location: Location
+
+
+@dataclass(frozen=True)
+class DesiredItem:
+    """One work item as a manifest declares it, with every name resolved."""
+
+    key: str
+    type: str
+    fields: Mapping[str, FieldValue]
+    """By reference name (`System.Title`...); only the fields the manifest states."""
+    location: Location
+    parent: str | int | None = None
+    """A key in the set, the id of an existing work item, or None for no parent."""
+    links: tuple[DesiredLink, ...] = ()
+    adopt_id: int | None = None
+    """`id: N` in the manifest: adopt this existing work item."""
+    ownership: Mapping[str, Ownership] = field(default_factory=dict)
+    """Per reference name; a field missing here is `managed`."""
+    field_locations: Mapping[str, Location] = field(default_factory=dict)
+    parent_location: Location | None = None
+
+    def owner(self, ref: str) -> Ownership:
+        return self.ownership.get(ref, "managed")
+
+
+@dataclass(frozen=True)
+class Desired:
+    """A whole manifest set: one scope, every item, where they came from."""
+
+    scope: str
+    items: tuple[DesiredItem, ...]
+    """In file order; a nested child comes after its parent."""
+    files: tuple[str, ...]
+    digest: str
+    """sha256 over the manifests' paths and bytes, in path order."""
+    project: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Live: what the board holds (output of fetch)
+
+
+@dataclass(frozen=True)
+class LiveRelation:
+    """A relation as the server lists it; its position in `LiveItem.relations` is its patch index."""
+
+    rel: str
+    url: str
+    attributes: Mapping[str, JSON] = field(default_factory=dict)
+    target_id: int | None = None
+    """For work-item links: the id at the end of `url`."""
+
+
+@dataclass(frozen=True)
+class LiveItem:
+    """A work item as read from the server (with relations)."""
+
+    id: int
+    rev: int
+    fields: Mapping[str, JSON]
+    """As the server returned them: identities as objects, tags as `"a; b"`, HTML as stored."""
+    relations: tuple[LiveRelation, ...] = ()
+
+    @property
+    def type(self) -> str:
+        return str(self.fields.get("System.WorkItemType", ""))
+
+    @property
+    def title(self) -> str:
+        return str(self.fields.get("System.Title", ""))
+
+
+@dataclass(frozen=True)
+class FieldEdit:
+    """The revision that last set a field: who, when, which rev (to show drift in a plan)."""
+
+    by: str
+    at: str
+    rev: int
+
+
+@dataclass(frozen=True)
+class Live:
+    """The part of the board a plan needs."""
+
+    items: Mapping[int, LiveItem]
+    """The managed set (scope tag), adopted items and link targets, by id."""
+    managed_ids: frozenset[int]
+    """Ids carrying the scope marker."""
+    edits: Mapping[int, Mapping[str, FieldEdit]] = field(default_factory=dict)
+    """For items whose managed fields drifted: the last edit of each field, when fetched."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Process metadata (read once per run)
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    reference_name: str
+    name: str
+    type: str
+    """The wire type: string, integer, double, dateTime, html, plainText, treePath, identity, ..."""
+    read_only: bool = False
+    is_identity: bool = False
+
+
+@dataclass(frozen=True)
+class StateInfo:
+    name: str
+    category: str
+    """Proposed, InProgress, Resolved, Completed or Removed."""
+
+
+@dataclass(frozen=True)
+class TypeInfo:
+    name: str
+    initial_state: str
+    states: tuple[StateInfo, ...]
+    fields: frozenset[str]
+    """Reference names of the fields this type has."""
+
+
+@dataclass(frozen=True)
+class Process:
+    """A project's work item types, fields and classification paths."""
+
+    types: Mapping[str, TypeInfo]
+    """By type name as the server spells it."""
+    fields: Mapping[str, FieldInfo]
+    """By reference name as the server spells it."""
+    area_paths: frozenset[str] = frozenset()
+    iteration_paths: frozenset[str] = frozenset()
+
+
+# ---------------------------------------------------------------------------------------------
+# Plan: what apply will do (output of plan, input of render and apply)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a plan applies. A plan made for one target is refused by another."""
+
+    org_url: str
+    project: str
+    scope: str
+
+
+@dataclass(frozen=True)
+class PatchOp:
+    """One JSON-patch operation, exactly as it will be sent.
+
+    Two annotations let a plan name things that do not exist yet or may have moved:
+    `target` is the key of an item created earlier in the same apply, whose work item URL goes
+    into `value["url"]` once its id is known; `relation` is the `(rel, url)` of the relation a
+    `remove /relations/{index}` deletes, so the index can be checked against the live list.
+    """
+
+    op: Literal["add", "replace", "remove", "test"]
+    path: str
+    value: JSON = None
+    target: str | None = None
+    relation: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One write request. `create` posts a new item of the action's type; `update` patches it
+    (guarded by `test /rev`); `delete` sends it to the recycle bin."""
+
+    kind: Literal["create", "update", "delete"]
+    ops: tuple[PatchOp, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    """Reference name."""
+    before: JSON
+    """Live value normalised for display; None when empty or for a new item."""
+    after: JSON
+    """Desired value; None clears the field."""
+    mode: Ownership = "managed"
+    last_edit: FieldEdit | None = None
+    """Who last changed the field on the board, when it drifted from the manifest."""
+
+
+@dataclass(frozen=True)
+class LinkChange:
+    op: Literal["add", "remove"]
+    rel: str
+    target_key: str | None
+    target_id: int | None
+
+
+ActionKind = Literal["create", "update", "adopt", "remove"]
+RemovalPolicy = Literal["close", "delete", "unmanage"]
+
+
+@dataclass(frozen=True)
+class Action:
+    """Everything that happens to one work item, in the order its steps must be sent."""
+
+    kind: ActionKind
+    key: str
+    type: str
+    title: str
+    id: int | None
+    """None for a create."""
+    rev: int | None
+    """The rev the action was planned against (None for a create)."""
+    steps: tuple[Step, ...]
+    field_changes: tuple[FieldChange, ...] = ()
+    link_changes: tuple[LinkChange, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    """Keys whose actions must finish first (a parent to create, a link target to create)."""
+    notes: tuple[str, ...] = ()
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class PlanWarning:
+    code: str
+    """A stable identifier: unmanaged-missing, marker-without-key, duplicate-key, ..."""
+    message: str
+    key: str | None = None
+    id: int | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    target: Target
+    actions: tuple[Action, ...]
+    """In apply order: parents before children, removals children first."""
+    unchanged: int
+    warnings: tuple[PlanWarning, ...] = ()
+    manifest_digest: str = ""
+    prune: bool = False
+    removal_policy: RemovalPolicy = "close"
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.actions)
+
+    def count(self, kind: ActionKind) -> int:
+        return sum(1 for action in self.actions if action.kind == kind)
+
+
+# ---------------------------------------------------------------------------------------------
+# Result: what apply did
+
+Outcome = Literal["applied", "conflict", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    key: str
+    action: ActionKind
+    outcome: Outcome
+    id: int | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    items: tuple[ItemResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(item.outcome == "applied" for item in self.items)
