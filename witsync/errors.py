@@ -8,7 +8,8 @@
         ├── AuthError            missing, wrong or expired token (401, 203 sign-in page)
         ├── NotFoundError        a project or work item that is not there (404)
         ├── ConflictError        `test /rev` failed (412) or a concurrent save (409): plan again
-        └── TransientError       throttled, unavailable or unreachable after all retries
+        ├── TransientError       throttled, unavailable or unreachable after all retries
+        └── OutcomeUnknownError  a write was sent but no answer came: look before retrying
 
 The CLI turns these into one line (plus a hint) and an exit code in one place; nothing here
 prints. A message never contains a token.
@@ -103,3 +104,9 @@ class ConflictError(ServerError):
 
 class TransientError(ServerError):
     """The server stayed throttled, unavailable or unreachable after every retry."""
+
+
+class OutcomeUnknownError(ServerError):
+    """A write was sent and no answer came back (timeout, dropped connection): it may or may not
+    have been saved. The caller must find out (read the item, look for the marker) before it
+    writes again; retrying blindly could create a work item twice."""
