@@ -222,6 +222,8 @@ class PatchOp:
     `target` is the key of an item created earlier in the same apply, whose work item URL goes
     into `value["url"]` once its id is known; `relation` is the `(rel, url)` of the relation a
     `remove /relations/{index}` deletes, so the index can be checked against the live list.
+    `target_id` is the id of an existing work item (e.g. `parent: 42`) whose URL the pure planner
+    cannot know: the applier fills `value["url"]` with `client.work_item_url(target_id)`.
     """
 
     op: Literal["add", "replace", "remove", "test"]
@@ -229,6 +231,7 @@ class PatchOp:
     value: JSON = None
     target: str | None = None
     relation: tuple[str, str] | None = None
+    target_id: int | None = None
 
 
 @dataclass(frozen=True)
