@@ -1,0 +1,311 @@
+"""The Azure DevOps work item client: the REST calls witsync makes, as typed async methods.
+
+It works the same against dev.azure.com, an Azure DevOps Server collection URL and the emulator,
+in-process or over a socket: URLs are built by appending quoted path segments to the
+organization URL, never by taking it apart. How requests travel (token, retries, throttling,
+concurrency) is `witsync.http`; what answers mean is `witsync.decode` and `witsync.responses`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from types import TracebackType
+from urllib.parse import quote
+
+import httpx
+
+from witsync import decode
+from witsync.errors import ConfigError, NotFoundError
+from witsync.http import RetryPolicy, Sleep, Token, Transport, token_from_env
+from witsync.model import JSON, LiveItem, Process
+from witsync.wiql import FlatQuery, parse_flat
+
+__all__ = ["BATCH_SIZE", "Client", "Token", "token_from_env"]
+
+API_VERSION = "7.1"
+BATCH_SIZE = 200
+"""The most ids one workitemsbatch request may carry (VS403474 above)."""
+WIQL_PAGE = 19_999
+"""Below the 20,000 cap: the server then truncates silently instead of failing (VS402337)."""
+UPDATES_PAGE = 200
+CLASSIFICATION_DEPTH = 30
+
+
+def _segment(value: str | int) -> str:
+    """One path segment, percent-encoded so that a project called `a/b?c` stays one segment."""
+    return quote(str(value), safe="")
+
+
+def parse_org_url(org_url: str) -> httpx.URL:
+    """The organization (or collection) URL, checked, without query or fragment."""
+    try:
+        url = httpx.URL(org_url.strip())
+    except httpx.InvalidURL as error:
+        raise ConfigError(f"not a valid organization URL: {org_url!r} ({error})") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigError(
+            f"not a valid organization URL: {org_url!r}",
+            hint="use e.g. https://dev.azure.com/fabrikam or https://tfs.example.com/tfs/DefaultCollection",
+        )
+    return url.copy_with(query=None, fragment=None)
+
+
+class Client:
+    """Reads and writes work items of one project. Use as `async with Client(...) as client:`."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        org_url: str,
+        project: str,
+        *,
+        token: Token | None = None,
+        max_concurrency: int = 8,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+        wiql_page: int = WIQL_PAGE,
+    ) -> None:
+        if not project:
+            raise ConfigError(
+                "no project given", hint="pass --project NAME or set `project:` in witsync.yaml"
+            )
+        self.org_url = parse_org_url(org_url)
+        self.project = project
+        self.transport = Transport(
+            http, token=token, max_concurrency=max_concurrency, retry=retry, sleep=sleep
+        )
+        self._wiql_page = wiql_page
+
+    @property
+    def request_count(self) -> int:
+        """Every HTTP request sent so far, retries included (for benchmarks and tests)."""
+        return self.transport.request_count
+
+    def __repr__(self) -> str:
+        return f"Client(org_url={str(self.org_url)!r}, project={self.project!r})"
+
+    async def aclose(self) -> None:
+        await self.transport.http.aclose()
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- URLs -----------------------------------------------------------------------------------
+
+    def url(self, *segments: str, project: bool = False) -> httpx.URL:
+        """`{org}[/{project}]/_apis/wit/<segments>`; segments are already encoded path segments."""
+        parts = [_segment(self.project)] if project else []
+        parts += ["_apis", "wit", *segments]
+        base = self.org_url.raw_path.rstrip(b"/")
+        return self.org_url.copy_with(raw_path=base + b"/" + "/".join(parts).encode("ascii"))
+
+    def work_item_url(self, id: int) -> str:
+        """The absolute URL to put in a relation's `url` (the server reads the id off its end)."""
+        return str(self.url("workItems", _segment(id)))
+
+    # -- sending --------------------------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        url: httpx.URL,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        body: JSON = None,
+        content_type: str = "application/json",
+        write: bool = False,
+        work_item: int | str | None = None,
+    ) -> JSON:
+        query: dict[str, str | int] = {"api-version": API_VERSION, **(params or {})}
+        headers = {"Accept": "application/json"}
+        content = None
+        if body is not None:
+            content = json.dumps(body).encode()
+            headers["Content-Type"] = content_type
+        request = self.transport.http.build_request(
+            method, url, params=query, headers=headers, content=content
+        )
+        response = await self.transport.send(request, write=write, work_item=work_item)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise decode.WireFormatError(
+                f"unexpected answer for {method} {url.path}: not JSON", status=response.status_code
+            ) from None
+
+    # -- metadata -------------------------------------------------------------------------------
+
+    async def get_process(self) -> Process:
+        """Work item types (states, initial state, fields), field definitions and tree paths."""
+        types_body, fields_body, nodes_body = await asyncio.gather(
+            self._call("GET", self.url("workitemtypes", project=True)),
+            self._call("GET", self.url("fields", project=True)),
+            self._call(
+                "GET",
+                self.url("classificationnodes", project=True),
+                params={"$depth": CLASSIFICATION_DEPTH},
+            ),
+        )
+        process = decode.process(types_body, fields_body, nodes_body)
+        missing = decode.needs_states(types_body)
+        if not missing:
+            return process
+        # Older servers leave states out of the type list: read them per type.
+        states = await asyncio.gather(
+            *(
+                self._call("GET", self.url("workitemtypes", _segment(name), "states", project=True))
+                for name in missing
+            )
+        )
+        types = dict(process.types)
+        by_name = {
+            str(entry["name"]): entry for entry in decode.values(types_body, "work item types")
+        }
+        for name, body in zip(missing, states, strict=True):
+            types[name] = decode.type_info(by_name[name], body)
+        return Process(
+            types=types,
+            fields=process.fields,
+            area_paths=process.area_paths,
+            iteration_paths=process.iteration_paths,
+        )
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    async def query_ids(self, wiql: str | FlatQuery) -> list[int]:
+        """Ids matching a flat WIQL query, all of them: a query ordered by [System.Id] is paged by
+        id ranges past the server's 20,000-result cap; any other query is sent as it is."""
+        query = wiql if isinstance(wiql, FlatQuery) else parse_flat(wiql)
+        if query is None:
+            assert isinstance(wiql, str)
+            return decode.wiql_ids(await self._wiql(wiql))
+        ids: list[int] = []
+        after: int | None = None
+        while True:
+            page = decode.wiql_ids(await self._wiql(query.text(after), top=self._wiql_page))
+            ids += page
+            if len(page) < self._wiql_page:
+                return ids
+            after = page[-1]
+
+    async def _wiql(self, text: str, *, top: int | None = None) -> JSON:
+        params = {"$top": top} if top is not None else None
+        return await self._call(
+            "POST", self.url("wiql", project=True), params=params, body={"query": text}
+        )
+
+    async def get_items(self, ids: Iterable[int]) -> list[LiveItem]:
+        """The items with their relations, in the order asked, read 200 at a time concurrently;
+        ids that do not exist (or are not readable) are left out."""
+        unique = list(dict.fromkeys(ids))
+        chunks = [unique[i : i + BATCH_SIZE] for i in range(0, len(unique), BATCH_SIZE)]
+        bodies = await asyncio.gather(*(self._read_batch(chunk) for chunk in chunks))
+        return [
+            decode.live_item(entry)
+            for body in bodies
+            for entry in decode.values(body, "workitemsbatch")
+            if entry
+        ]
+
+    async def _read_batch(self, ids: Sequence[int]) -> JSON:
+        body = {"ids": list(ids), "$expand": "relations", "errorPolicy": "omit"}
+        return await self._call("POST", self.url("workitemsbatch"), body=body)
+
+    async def get_item(self, id: int) -> LiveItem | None:
+        """One item with its relations, or None if it does not exist (or is in the recycle bin)."""
+        try:
+            body = await self._call(
+                "GET",
+                self.url("workitems", _segment(id)),
+                params={"$expand": "relations"},
+                work_item=id,
+            )
+        except NotFoundError:
+            return None
+        return decode.live_item(body)
+
+    async def get_updates(self, id: int) -> list[JSON]:
+        """The item's revision history (GET .../updates), oldest first, every page of it."""
+        updates: list[JSON] = []
+        while True:
+            body = await self._call(
+                "GET",
+                self.url("workItems", _segment(id), "updates"),
+                params={"$top": UPDATES_PAGE, "$skip": len(updates)},
+                work_item=id,
+            )
+            page = decode.values(body, "work item updates")
+            updates += page
+            if len(page) < UPDATES_PAGE:
+                return updates
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    async def create_item(
+        self,
+        type: str,
+        ops: Sequence[Mapping[str, JSON]],
+        *,
+        validate_only: bool = False,
+        suppress_notifications: bool = False,
+    ) -> LiveItem:
+        """POST a new item of `type` with the JSON-patch `ops`; the answer carries its relations."""
+        url = self.url("workitems", "$" + _segment(type), project=True)
+        body = await self._call(
+            "POST",
+            url,
+            params=_write_flags(validate_only, suppress_notifications),
+            body=list(ops),
+            content_type="application/json-patch+json",
+            write=True,
+            work_item=f"new {type}",
+        )
+        return decode.live_item(body)
+
+    async def update_item(
+        self,
+        id: int,
+        ops: Sequence[Mapping[str, JSON]],
+        *,
+        validate_only: bool = False,
+        suppress_notifications: bool = False,
+    ) -> LiveItem:
+        """PATCH item `id` with the JSON-patch `ops` (start with `test /rev` to guard the write)."""
+        body = await self._call(
+            "PATCH",
+            self.url("workitems", _segment(id)),
+            params=_write_flags(validate_only, suppress_notifications),
+            body=list(ops),
+            content_type="application/json-patch+json",
+            write=True,
+            work_item=id,
+        )
+        return decode.live_item(body)
+
+    async def delete_item(self, id: int, *, destroy: bool = False) -> None:
+        """Move the item to the recycle bin (or destroy it for good)."""
+        params = {"destroy": "true"} if destroy else None
+        await self._call(
+            "DELETE", self.url("workitems", _segment(id)), params=params, write=True, work_item=id
+        )
+
+
+def _write_flags(validate_only: bool, suppress_notifications: bool) -> dict[str, str | int]:
+    flags: dict[str, str | int] = {}
+    if validate_only:
+        flags["validateOnly"] = "true"
+    if suppress_notifications:
+        flags["suppressNotifications"] = "true"
+    return flags

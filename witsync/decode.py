@@ -1,0 +1,217 @@
+"""Turns Azure DevOps wire JSON (api-version 7.1) into witsync's model values; no I/O here.
+
+Shapes follow the documented examples: arrays wrapped as {"count", "value"}, relations absent
+(not empty) on an item without any, the initial state as the `""` transition, classification
+nodes as a tree whose root is named after the project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from witsync.errors import ServerError
+from witsync.model import (
+    JSON,
+    FieldEdit,
+    FieldInfo,
+    LiveItem,
+    LiveRelation,
+    Process,
+    StateInfo,
+    TypeInfo,
+)
+
+RESOURCE_LINK_TYPES = frozenset({"Hyperlink", "ArtifactLink", "AttachedFile"})
+"""Relations whose URL points outside the work item store; all others target a work item."""
+
+
+class WireFormatError(ServerError):
+    """The server answered 200 with something that is not what Azure DevOps sends."""
+
+
+def values(body: JSON, what: str) -> list[Any]:
+    """The list inside a `{"count": N, "value": [...]}` wrapper (or a bare list)."""
+    if isinstance(body, Mapping):
+        body = body.get("value")
+    if not isinstance(body, list):
+        raise WireFormatError(f"unexpected answer for {what}: expected a list of values")
+    return body
+
+
+def live_item(body: JSON) -> LiveItem:
+    """One work item as returned by GET/PATCH/POST workitems or workitemsbatch."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("id"), int):
+        raise WireFormatError("unexpected answer: a work item without an id")
+    fields = body.get("fields") or {}
+    rev = body.get("rev", fields.get("System.Rev", 0))
+    relations = tuple(live_relation(entry) for entry in body.get("relations") or ())
+    return LiveItem(id=body["id"], rev=int(rev), fields=dict(fields), relations=relations)
+
+
+def live_relation(entry: Mapping[str, Any]) -> LiveRelation:
+    rel = str(entry.get("rel", ""))
+    url = str(entry.get("url", ""))
+    attributes = entry.get("attributes") or {}
+    target = None if rel in RESOURCE_LINK_TYPES else work_item_id_from_url(url)
+    return LiveRelation(rel=rel, url=url, attributes=dict(attributes), target_id=target)
+
+
+def work_item_id_from_url(url: str) -> int | None:
+    """The id a work-item link points to: the last path segment of its URL."""
+    try:
+        segment = httpx.URL(url).path.rstrip("/").rsplit("/", 1)[-1]
+    except httpx.InvalidURL:
+        return None
+    try:
+        return int(segment)
+    except ValueError:
+        return None
+
+
+def wiql_ids(body: JSON) -> list[int]:
+    """Ids of a flat WIQL result, in the server's order."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("workItems"), list):
+        raise WireFormatError("unexpected answer for a WIQL query: no workItems list")
+    return [int(entry["id"]) for entry in body["workItems"]]
+
+
+def process(types_body: JSON, fields_body: JSON, nodes_body: JSON) -> Process:
+    """Process metadata from GET workitemtypes, GET fields and GET classificationnodes?$depth=N."""
+    fields = {}
+    for entry in values(fields_body, "fields"):
+        info = field_info(entry)
+        fields[info.reference_name] = info
+    types = {}
+    for entry in values(types_body, "work item types"):
+        info_type = type_info(entry)
+        types[info_type.name] = info_type
+    areas: set[str] = set()
+    iterations: set[str] = set()
+    for root in values(nodes_body, "classification nodes"):
+        kind = str(root.get("structureType", "")).lower()
+        target = areas if kind == "area" else iterations if kind == "iteration" else None
+        if target is not None:
+            target.update(tree_paths(root))
+    return Process(
+        types=types,
+        fields=fields,
+        area_paths=frozenset(areas),
+        iteration_paths=frozenset(iterations),
+    )
+
+
+def field_info(entry: Mapping[str, Any]) -> FieldInfo:
+    return FieldInfo(
+        reference_name=str(entry["referenceName"]),
+        name=str(entry.get("name", entry["referenceName"])),
+        type=str(entry.get("type", "string")),
+        read_only=bool(entry.get("readOnly", False)),
+        is_identity=bool(entry.get("isIdentity", False)),
+    )
+
+
+def type_info(entry: Mapping[str, Any], states_body: JSON | None = None) -> TypeInfo:
+    """A work item type; its states come from the type itself or from GET .../states."""
+    raw_states = entry.get("states") if states_body is None else values(states_body, "states")
+    states = tuple(
+        StateInfo(name=str(state["name"]), category=str(state.get("category", "")))
+        for state in raw_states or ()
+    )
+    field_refs = frozenset(
+        str(field["referenceName"])
+        for field in entry.get("fields") or ()
+        if "referenceName" in field
+    )
+    return TypeInfo(
+        name=str(entry["name"]),
+        initial_state=_initial_state(entry, states),
+        states=states,
+        fields=field_refs,
+    )
+
+
+def _initial_state(entry: Mapping[str, Any], states: Sequence[StateInfo]) -> str:
+    transitions = entry.get("transitions")
+    if isinstance(transitions, Mapping):
+        first = transitions.get("")
+        if (
+            isinstance(first, list)
+            and first
+            and isinstance(first[0], Mapping)
+            and first[0].get("to")
+        ):
+            return str(first[0]["to"])
+    proposed = [state.name for state in states if state.category == "Proposed"]
+    return proposed[0] if proposed else states[0].name if states else ""
+
+
+def tree_paths(root: Mapping[str, Any]) -> Iterable[str]:
+    """Every path of a classification tree as work items store it: `Project\\Node\\Child`.
+
+    The node's own `path` starts with the structure group (`\\Project\\Area\\Node`), which work
+    item fields never show, so paths are rebuilt from the names instead.
+    """
+    stack: list[tuple[str, Mapping[str, Any]]] = [(str(root["name"]), root)]
+    while stack:
+        path, node = stack.pop()
+        yield path
+        for child in node.get("children") or ():
+            stack.append((f"{path}\\{child['name']}", child))
+
+
+def needs_states(types_body: JSON) -> list[str]:
+    """Names of the types whose definition came without states (older servers): read them apart."""
+    return [
+        str(entry["name"])
+        for entry in values(types_body, "work item types")
+        if "states" not in entry
+    ]
+
+
+def last_edits(updates: Sequence[Mapping[str, Any]], wanted: Iterable[str]) -> dict[str, FieldEdit]:
+    """For each wanted field, the most recent update (from GET .../updates) that changed it."""
+    remaining = set(wanted)
+    found: dict[str, FieldEdit] = {}
+    for update in reversed(updates):
+        changed = update.get("fields")
+        if not isinstance(changed, Mapping):
+            continue
+        hits = remaining.intersection(changed)
+        if not hits:
+            continue
+        edit = FieldEdit(
+            by=_who(update, changed), at=_when(update, changed), rev=int(update.get("rev", 0))
+        )
+        for name in hits:
+            found[name] = edit
+        remaining -= hits
+        if not remaining:
+            break
+    return found
+
+
+def _who(update: Mapping[str, Any], changed: Mapping[str, Any]) -> str:
+    person = update.get("revisedBy")
+    if not isinstance(person, Mapping):
+        person = (changed.get("System.ChangedBy") or {}).get("newValue")
+    return identity_text(person)
+
+
+def identity_text(person: JSON) -> str:
+    """`Display Name <unique name>` for an IdentityRef (or the string an older server sends)."""
+    if isinstance(person, Mapping):
+        name = str(person.get("displayName") or person.get("name") or "")
+        unique = person.get("uniqueName")
+        return f"{name} <{unique}>" if unique and unique != name else name
+    return "" if person is None else str(person)
+
+
+def _when(update: Mapping[str, Any], changed: Mapping[str, Any]) -> str:
+    changed_date = changed.get("System.ChangedDate")
+    if isinstance(changed_date, Mapping) and changed_date.get("newValue"):
+        return str(changed_date["newValue"])
+    # revisedDate is when this revision was superseded; still better than nothing.
+    return str(update.get("revisedDate", ""))
