@@ -1,0 +1,165 @@
+"""What one apply run wrote: the rev it expects of each item, and the link ends its writes changed.
+
+A `test /rev` guard must pass for the applier's own earlier writes in the same run and fail for
+anybody else's. The applier learns the rev of every item it writes from the response, but a link
+it adds from A to B also changes B (the reciprocal end), and some servers give B a new revision
+for it while others do not. So the ledger remembers every link end its writes put on, or took off,
+another item; when a guard on B fails, the revisions B gained since the expected rev are read and
+counted as the applier's own only when each one consists of such link ends and bookkeeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from witsync.model import JSON, OPPOSITE_REL, LiveItem, LiveRelation
+
+BOOKKEEPING_FIELDS = frozenset(
+    name.lower()
+    for name in (
+        "System.Rev",
+        "System.Watermark",
+        "System.ChangedDate",
+        "System.ChangedBy",
+        "System.AuthorizedDate",
+        "System.AuthorizedAs",
+        "System.RevisedDate",
+        "System.PersonId",
+        "System.RelatedLinkCount",
+        "System.ExternalLinkCount",
+        "System.HyperLinkCount",
+        "System.RemoteLinkCount",
+        "System.AttachedFileCount",
+    )
+)
+"""Fields a server updates in every revision (or for every link change): never anyone's edit."""
+
+
+def work_item_id_of(url: str) -> int | None:
+    """The id at the end of a work item URL (`.../_apis/wit/workItems/42`), None for other URLs."""
+    head, _, last = url.rstrip("/").rpartition("/")
+    if not head.lower().endswith("/_apis/wit/workitems"):
+        return None
+    try:
+        return int(last)
+    except ValueError:
+        return None
+
+
+def same_relation(relation: LiveRelation, rel: str, url: str) -> bool:
+    """Whether a live relation is `rel` to `url` (a work item link may be spelled with another URL
+    form, e.g. with or without the project, so those compare by target id)."""
+    if relation.rel.lower() != rel.lower():
+        return False
+    if relation.url == url:
+        return True
+    target = work_item_id_of(url)
+    return target is not None and target == work_item_id_of(relation.url)
+
+
+def opposite_rel(rel: str) -> str:
+    """The link type the other end of `rel` shows (Child for Parent, Related for Related...)."""
+    for name, other in OPPOSITE_REL.items():
+        if name.lower() == rel.lower():
+            return other
+    if rel.endswith("-Forward"):
+        return rel[: -len("Forward")] + "Reverse"
+    if rel.endswith("-Reverse"):
+        return rel[: -len("Reverse")] + "Forward"
+    return rel
+
+
+@dataclass(frozen=True)
+class LinkEnd:
+    """A link end this run put on (`add`) or took off (`remove`) `item`, pointing at `other`.
+
+    `other` is None while the writing item is still being created (its id is not known yet)."""
+
+    item: int
+    op: str
+    rel: str
+    other: int | None
+
+
+class RunLedger:
+    """The revisions and link ends one apply run caused. Single event loop: no locking needed."""
+
+    def __init__(self) -> None:
+        self._rev: dict[int, int] = {}
+        self._ends: set[LinkEnd] = set()
+
+    def expected_rev(self, item_id: int, planned: int | None) -> int | None:
+        """The rev `item_id` should have now: the last one this run's responses showed, else the
+        plan's."""
+        return self._rev.get(item_id, planned)
+
+    def saw(self, item: LiveItem) -> None:
+        """Record the rev a write (or a read this run trusts) returned for an item."""
+        self._rev[item.id] = max(item.rev, self._rev.get(item.id, 0))
+
+    def accept_rev(self, item_id: int, rev: int) -> None:
+        """Take `rev` as expected after checking that every revision up to it is this run's own."""
+        self._rev[item_id] = rev
+
+    def link_ends(self, writer: int | None, ops: Iterable[Mapping[str, JSON]]) -> list[LinkEnd]:
+        """Both ends of the work-item links a patch for `writer` adds (None: being created).
+
+        Call it BEFORE sending: a concurrent guard on the far item may fail because of this very
+        write before its response arrives, and must still recognise it as this run's."""
+        ends = []
+        for op in ops:
+            path = str(op.get("path", ""))
+            value = op.get("value")
+            if op.get("op") == "add" and path == "/relations/-" and isinstance(value, Mapping):
+                target = work_item_id_of(str(value.get("url", "")))
+                if target is None:
+                    continue
+                rel = str(value.get("rel", ""))
+                ends.append(LinkEnd(target, "add", opposite_rel(rel).lower(), writer))
+                if writer is not None:
+                    ends.append(LinkEnd(writer, "add", rel.lower(), target))
+        return ends
+
+    def note(self, ends: Iterable[LinkEnd]) -> None:
+        self._ends.update(ends)
+
+    def note_removed(self, writer: int, rel: str, target: int) -> None:
+        """Record that this run removes the link `writer --rel--> target`, at both ends."""
+        self._ends.add(LinkEnd(target, "remove", opposite_rel(rel).lower(), writer))
+        self._ends.add(LinkEnd(writer, "remove", rel.lower(), target))
+
+    def resolve_writer(self, ends: Iterable[LinkEnd], writer: int) -> None:
+        """Once a created item's id is known, its pending link ends name it."""
+        for end in ends:
+            self._ends.add(LinkEnd(end.item, end.op, end.rel, writer))
+
+    def is_own_revision(self, item_id: int, update: Mapping[str, JSON]) -> bool:
+        """Whether one entry of an item's update history holds only link ends this run wrote."""
+        fields = update.get("fields") or {}
+        if any(name.lower() not in BOOKKEEPING_FIELDS for name in fields):
+            return False
+        relations = update.get("relations") or {}
+        if relations.get("updated"):
+            return False
+        for op, key in (("add", "added"), ("remove", "removed")):
+            for relation in relations.get(key) or ():
+                other = work_item_id_of(str(relation.get("url", "")))
+                if other is None:
+                    return False
+                rel = str(relation.get("rel", "")).lower()
+                mine = LinkEnd(item_id, op, rel, other)
+                pending = LinkEnd(item_id, op, rel, None)
+                if mine not in self._ends and pending not in self._ends:
+                    return False
+        return True
+
+    def foreign_revisions(
+        self, item_id: int, updates: Iterable[Mapping[str, JSON]], after_rev: int
+    ) -> list[Mapping[str, JSON]]:
+        """The revisions after `after_rev` that this run did not cause (someone else's edits)."""
+        return [
+            update
+            for update in updates
+            if int(update.get("rev", 0)) > after_rev and not self.is_own_revision(item_id, update)
+        ]
