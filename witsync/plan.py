@@ -1,0 +1,743 @@
+"""The planner: pairs desired items with live work items by identity and turns the differences
+into an ordered Plan of guarded patches. Pure and deterministic: same inputs, same plan.
+
+Pairing. A live work item belongs to a key when it carries this scope's marker hyperlink for
+that key (its tag is re-added if someone removed it). `id: N` adopts item N: the plan adds the
+scope tag and the marker, plus any field and link differences. Two live items claiming one key:
+the lowest id is used and the others are reported (`duplicate-key`); an item tagged for the
+scope without a key is reported (`marker-without-key`) and never touched.
+
+Fields. Only fields a manifest states are managed; `None` clears one. Ownership per field:
+`managed` (diffed every time), `create-only` (sent on create, never diffed after), `ignored`
+(never sent). Values are compared in their canonical form (witsync.normalize). Tags: the set
+stated in the manifest plus the scope tag (other scopes' `witsync:` tags are kept); with no
+tags stated, only the scope tag is ensured. A new item whose state is not its type's initial
+state is created, then moved by a second `update` step, and the plan says so.
+
+Links. Compared canonically, as one edge per pair of ends (A Related B == B Related A;
+A Successor B == B Predecessor A; a child's Parent == the parent's Child), so nothing is sent
+twice. witsync manages:
+  - the parent of an item of the set: when its manifest names a parent, that is the parent
+    (another parent is removed, one parent only); when it names none, a live parent that is
+    itself an item of the set is removed, and a parent outside the set is left alone;
+  - related and dependency links between two items of the set: exactly those declared;
+  - links declared to work items outside the set (by id): added if missing. They are never
+    removed: without a state file a link to an outside item that left the manifests cannot be
+    told apart from one a person added.
+Every other relation (children outside the set, commits, pull requests, attachments, links
+people added to outside items) is never touched. A link is sent by one end only: the child for
+a parent link; else the end created later in this run (so both ends exist), else the end that
+is being updated anyway, else the first in file order.
+
+Errors (raised as ManifestError, not warnings, because no plan can be right): a parent, link or
+adopted id that does not exist on the board; adopting an item another key already owns; a type
+that differs from the board's (Azure DevOps cannot change a type through this API).
+
+Order. Creates parents-first (depth, then file order); then updates and adopts in file order
+(they may link to new items, never the reverse); then removals children-first. `depends_on`
+names the keys whose creates must be done first. Removals (only with prune) follow the policy:
+close (a state of category Removed, else Completed), delete (recycle bin), or unmanage (the
+marker tag and hyperlink removed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+
+from witsync.diffs import changed_fields
+from witsync.errors import Diagnostic, ManifestError
+from witsync.identity import TAG_PREFIX, marker_keys, marker_url, scope_tag
+from witsync.model import (
+    JSON,
+    MANAGED_LINK_TYPES,
+    REL_CHILD,
+    REL_PARENT,
+    REL_PREDECESSOR,
+    REL_RELATED,
+    REL_SUCCESSOR,
+    Action,
+    ActionKind,
+    Desired,
+    DesiredItem,
+    FieldChange,
+    LinkChange,
+    Live,
+    LiveItem,
+    Location,
+    PatchOp,
+    Plan,
+    PlanWarning,
+    Process,
+    RemovalPolicy,
+    Step,
+    Target,
+)
+from witsync.normalize import (
+    REASON_FIELD,
+    STATE_FIELD,
+    TAGS_FIELD,
+    canonical,
+    canonical_tags,
+    display_value,
+    field_kind,
+    identity_key,
+    is_empty,
+    join_tags,
+    tag_list,
+    wire_value,
+)
+from witsync.patch import (
+    add_hyperlink,
+    add_link,
+    create_field,
+    order_ops,
+    remove_relation,
+    set_field,
+    set_tags,
+    test_rev,
+)
+
+End = str | int
+"""One end of a link: the key of an item of the set, or the id of a work item outside it."""
+Edge = tuple[str, End, End]
+"""A link, canonically: ("parent", child, parent), ("related", a, b) with a <= b,
+("dep", predecessor, successor), or (rel, from, to) for other declared link types."""
+
+
+@dataclass
+class _Pair:
+    item: DesiredItem
+    index: int
+    live: LiveItem | None
+    adopt: bool = False
+
+
+@dataclass
+class _Work:
+    """What one item's action accumulates before it becomes an Action."""
+
+    field_ops: list[PatchOp] = field(default_factory=list)
+    changes: list[FieldChange] = field(default_factory=list)
+    link_adds: list[PatchOp] = field(default_factory=list)
+    link_removes: list[PatchOp] = field(default_factory=list)
+    link_changes: list[LinkChange] = field(default_factory=list)
+    depends_on: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+    later_steps: list[Step] = field(default_factory=list)
+
+
+def make_plan(
+    desired: Desired,
+    live: Live,
+    process: Process,
+    target: Target,
+    *,
+    prune: bool = False,
+    removal: RemovalPolicy = "close",
+) -> Plan:
+    """The actions that make the board match `desired` (see the module docstring for the rules)."""
+    return _Planner(desired, live, process, target, prune, removal).plan()
+
+
+def _end_order(end: End) -> tuple[int, str, int]:
+    return (0, end, 0) if isinstance(end, str) else (1, "", end)
+
+
+def _edge_order(edge: Edge) -> tuple[str, tuple[int, str, int], tuple[int, str, int]]:
+    return (edge[0], _end_order(edge[1]), _end_order(edge[2]))
+
+
+def canonical_edge(holder: End, rel: str, other: End) -> Edge:
+    """The canonical form of a link seen from `holder` (its reciprocal gives the same edge)."""
+    if rel == REL_PARENT:
+        return ("parent", holder, other)
+    if rel == REL_CHILD:
+        return ("parent", other, holder)
+    if rel == REL_RELATED:
+        first, second = sorted((holder, other), key=_end_order)
+        return ("related", first, second)
+    if rel == REL_SUCCESSOR:
+        return ("dep", holder, other)
+    if rel == REL_PREDECESSOR:
+        return ("dep", other, holder)
+    return (rel, holder, other)
+
+
+def rel_from(edge: Edge, holder: End) -> str:
+    """The relation type `holder` carries for `edge`."""
+    kind, first, _second = edge
+    if kind == "parent":
+        return REL_PARENT if holder == first else REL_CHILD
+    if kind == "related":
+        return REL_RELATED
+    if kind == "dep":
+        return REL_SUCCESSOR if holder == first else REL_PREDECESSOR
+    return kind
+
+
+class _Planner:
+    def __init__(
+        self,
+        desired: Desired,
+        live: Live,
+        process: Process,
+        target: Target,
+        prune: bool,
+        removal: RemovalPolicy,
+    ) -> None:
+        self.desired = desired
+        self.live = live
+        self.process = process
+        self.target = target
+        self.prune = prune
+        self.removal = removal
+        self.scope = desired.scope
+        self.own_tag = scope_tag(desired.scope)
+        self.errors: list[Diagnostic] = []
+        self.warnings: list[PlanWarning] = []
+        self.pairs: dict[str, _Pair] = {}
+        self.claims: dict[str, int] = {}
+        self.key_of_id: dict[int, str] = {}
+        self.work: dict[str, _Work] = {}
+        self.kinds: dict[str, str] = {}
+        self.keys_of_id: dict[int, list[str]] = {}
+        self.already_removed = 0
+
+    # -- the pipeline ---------------------------------------------------------------------------
+
+    def plan(self) -> Plan:
+        self._claim()
+        self._pair()
+        self._check_targets()
+        if self.errors:
+            raise ManifestError(self.errors)
+        for pair in self.pairs.values():
+            self.work[pair.item.key] = _Work()
+            if pair.live is None:
+                self._plan_create(pair)
+            else:
+                self._plan_update(pair)
+        self._plan_links()
+        actions = self._actions()
+        removals = self._removals()
+        acted = {action.key for action in actions}
+        unchanged = sum(1 for key in self.pairs if key not in acted)
+        unchanged += self.already_removed
+        return Plan(
+            target=self.target,
+            actions=(*actions, *removals),
+            unchanged=unchanged,
+            warnings=tuple(sorted(self.warnings, key=_warning_order)),
+            manifest_digest=self.desired.digest,
+            prune=self.prune,
+            removal_policy=self.removal,
+        )
+
+    # -- pairing ------------------------------------------------------------------------------
+
+    def _claim(self) -> None:
+        """Which live item carries which key; duplicates and keyless tagged items are reported."""
+        by_key: dict[str, list[int]] = {}
+        for item_id in sorted(self.live.items):
+            item = self.live.items[item_id]
+            keys = sorted(set(marker_keys(item, self.scope)))
+            self.keys_of_id[item_id] = keys
+            if not keys:
+                if item_id in self.live.managed_ids:
+                    self._warn(
+                        "marker-without-key",
+                        f"work item #{item_id} is tagged {self.own_tag} but has no key marker; "
+                        "witsync leaves it alone (add it to a manifest with `id:` to manage it)",
+                        id=item_id,
+                    )
+                continue
+            if len(keys) > 1:
+                self._warn(
+                    "multiple-keys",
+                    f"work item #{item_id} carries the keys {', '.join(keys)}; "
+                    f"it is treated as {keys[0]!r} only (remove the extra marker hyperlinks)",
+                    key=keys[0],
+                    id=item_id,
+                )
+            by_key.setdefault(keys[0], []).append(item_id)
+        for key, ids in by_key.items():
+            self.claims[key] = ids[0]
+            if len(ids) > 1:
+                others = ", ".join(f"#{i}" for i in ids[1:])
+                self._warn(
+                    "duplicate-key",
+                    f"key {key!r} is claimed by work items #{ids[0]} and {others}; "
+                    f"#{ids[0]} is used, the others are left alone (delete or unmark them)",
+                    key=key,
+                    id=ids[0],
+                )
+
+    def _pair(self) -> None:
+        owner_of_id = {item_id: key for key, item_id in self.claims.items()}
+        adopted: dict[int, str] = {}
+        for index, item in enumerate(self.desired.items):
+            claimed = self.claims.get(item.key)
+            if item.adopt_id is None:
+                live = self.live.items[claimed] if claimed is not None else None
+                self.pairs[item.key] = _Pair(item, index, live)
+                continue
+            live = self.live.items.get(item.adopt_id)
+            owner = owner_of_id.get(item.adopt_id)
+            if live is None:
+                self._error(
+                    item.location,
+                    f"work item #{item.adopt_id} (id: of {item.key!r}) does not exist",
+                    "check the id, or remove `id:` to create a new work item",
+                )
+            elif claimed is not None and claimed != item.adopt_id:
+                self._error(
+                    item.location,
+                    f"key {item.key!r} already belongs to work item #{claimed}, "
+                    f"not #{item.adopt_id}",
+                    f"use `id: {claimed}` or remove `id:`",
+                )
+            elif owner is not None and owner != item.key:
+                self._error(
+                    item.location,
+                    f"work item #{item.adopt_id} is already managed as {owner!r}",
+                    "adopt it under that key, or remove the other marker",
+                )
+            elif item.adopt_id in adopted:
+                self._error(
+                    item.location,
+                    f"work item #{item.adopt_id} is adopted by both "
+                    f"{adopted[item.adopt_id]!r} and {item.key!r}",
+                    "adopt it once",
+                )
+            else:
+                adopted[item.adopt_id] = item.key
+                self.pairs[item.key] = _Pair(item, index, live, adopt=claimed is None)
+        for key, pair in self.pairs.items():
+            if pair.live is not None:
+                self.key_of_id[pair.live.id] = key
+                if pair.live.type.casefold() != pair.item.type.casefold():
+                    self._error(
+                        pair.item.location,
+                        f"{key!r} is a {pair.item.type} in the manifest but "
+                        f"work item #{pair.live.id} is a {pair.live.type}",
+                        "the API cannot change a work item's type: fix the manifest's type",
+                    )
+
+    def _check_targets(self) -> None:
+        """Every id a manifest names as parent or link target must exist on the board."""
+        for item in self.desired.items:
+            if isinstance(item.parent, int) and item.parent not in self.live.items:
+                self._error(
+                    item.parent_location or item.location,
+                    f"parent #{item.parent} of {item.key!r} does not exist on the board",
+                    "check the id, or name the parent by key",
+                )
+            for link in item.links:
+                if isinstance(link.target, int) and link.target not in self.live.items:
+                    self._error(
+                        link.location,
+                        f"link target #{link.target} of {item.key!r} does not exist on the board",
+                        "check the id, or name the item by key",
+                    )
+
+    # -- fields -------------------------------------------------------------------------------
+
+    def _kind(self, ref: str) -> str:
+        kind = self.kinds.get(ref)
+        if kind is None:
+            kind = self.kinds[ref] = field_kind(ref, self.process.fields.get(ref))
+        return kind
+
+    def _plan_create(self, pair: _Pair) -> None:
+        item, work = pair.item, self.work[pair.item.key]
+        type_info = self.process.types.get(item.type)
+        initial = type_info.initial_state if type_info else None
+        state = item.fields.get(STATE_FIELD)
+        move = (
+            item.owner(STATE_FIELD) != "ignored"
+            and not is_empty(state)
+            and initial is not None
+            and str(state).casefold() != initial.casefold()
+        )
+        deferred: list[PatchOp] = []
+        for ref, value in item.fields.items():
+            mode = item.owner(ref)
+            if mode == "ignored" or ref == TAGS_FIELD or is_empty(value):
+                continue
+            kind = self._kind(ref)
+            after = display_value(kind, wire_value(kind, value))
+            work.changes.append(FieldChange(ref, None, after, mode))
+            if move and ref in (STATE_FIELD, REASON_FIELD):
+                deferred.append(PatchOp("replace", f"/fields/{ref}", wire_value(kind, value)))
+            else:
+                work.field_ops.append(create_field(ref, kind, value))
+        stated = item.fields.get(TAGS_FIELD) if item.owner(TAGS_FIELD) != "ignored" else None
+        tags = (*tag_list(stated), self.own_tag)
+        work.field_ops.append(set_tags(None, tags))
+        work.changes.append(FieldChange(TAGS_FIELD, None, join_tags(tags), item.owner(TAGS_FIELD)))
+        work.link_adds.append(add_hyperlink(marker_url(self.scope, item.key)))
+        if move:
+            deferred.sort(key=lambda op: op.path != f"/fields/{STATE_FIELD}")
+            note = (
+                f"created in state {initial!r} (a new {item.type}'s state), then moved to {state!r}"
+            )
+            work.later_steps.append(Step("update", (test_rev(1), *deferred), note=note))
+            work.notes.append(note)
+
+    def _plan_update(self, pair: _Pair) -> None:
+        item, live, work = pair.item, pair.live, self.work[pair.item.key]
+        assert live is not None
+        refs = [ref for ref in item.fields if ref != TAGS_FIELD and item.owner(ref) == "managed"]
+        want: dict[str, Hashable] = {}
+        have: dict[str, Hashable] = {}
+        for ref in refs:
+            kind = self._kind(ref)
+            want[ref] = canonical(kind, item.fields[ref])
+            have[ref] = canonical(kind, live.fields.get(ref))
+        changed = changed_fields(have, want)
+        edits = self.live.edits.get(live.id, {})
+        for ref in refs:
+            if ref not in changed:
+                continue
+            kind = self._kind(ref)
+            value, current = item.fields[ref], live.fields.get(ref)
+            if kind == "identity" and _same_identity(value, current):
+                continue
+            work.field_ops.append(set_field(ref, kind, current, value))
+            after = None if is_empty(value) else display_value(kind, wire_value(kind, value))
+            work.changes.append(
+                FieldChange(ref, display_value(kind, current), after, "managed", edits.get(ref))
+            )
+        self._plan_tags(pair, work)
+        if not self.keys_of_id.get(live.id):
+            work.link_adds.append(add_hyperlink(marker_url(self.scope, item.key)))
+            work.notes.append(f"adds the marker: tag {self.own_tag} and key {item.key!r}")
+
+    def _plan_tags(self, pair: _Pair, work: _Work) -> None:
+        item, live = pair.item, pair.live
+        assert live is not None
+        current = live.fields.get(TAGS_FIELD)
+        live_tags = tag_list(current)
+        other_scopes = [
+            t
+            for t in live_tags
+            if t.casefold().startswith(TAG_PREFIX) and t.casefold() != self.own_tag.casefold()
+        ]
+        managed = TAGS_FIELD in item.fields and item.owner(TAGS_FIELD) == "managed"
+        if managed:
+            wanted = tag_list((*tag_list(item.fields[TAGS_FIELD]), *other_scopes, self.own_tag))
+        else:
+            wanted = tag_list((*live_tags, self.own_tag))
+        if canonical_tags(wanted) == canonical_tags(live_tags):
+            return
+        work.field_ops.append(set_tags(current, wanted))
+        mode = "managed" if managed else item.owner(TAGS_FIELD)
+        edit = self.live.edits.get(live.id, {}).get(TAGS_FIELD) if managed else None
+        work.changes.append(
+            FieldChange(TAGS_FIELD, join_tags(live_tags) or None, join_tags(wanted), mode, edit)
+        )
+
+    # -- links --------------------------------------------------------------------------------
+
+    def _end(self, ref: str | int) -> End:
+        """A manifest's parent or link target as an edge end (an id of the set becomes its key)."""
+        if isinstance(ref, int):
+            return self.key_of_id.get(ref, ref)
+        return ref
+
+    def _desired_edges(self) -> set[Edge]:
+        edges: set[Edge] = set()
+        for item in self.desired.items:
+            if item.parent is not None:
+                edges.add(("parent", item.key, self._end(item.parent)))
+            for link in item.links:
+                edges.add(canonical_edge(item.key, link.rel, self._end(link.target)))
+        return edges
+
+    def _live_edges(self) -> dict[Edge, dict[str, tuple[int, str, str]]]:
+        """Managed-type links on the items of the set: edge -> {holder key: (index, rel, url)}."""
+        found: dict[Edge, dict[str, tuple[int, str, str]]] = {}
+        for key, pair in self.pairs.items():
+            if pair.live is None:
+                continue
+            for index, relation in enumerate(pair.live.relations):
+                if relation.rel not in MANAGED_LINK_TYPES or relation.target_id is None:
+                    continue
+                edge = canonical_edge(
+                    key, relation.rel, self.key_of_id.get(relation.target_id, relation.target_id)
+                )
+                found.setdefault(edge, {})[key] = (index, relation.rel, relation.url)
+        return found
+
+    def _is_managed_live_edge(self, edge: Edge) -> bool:
+        kind, first, second = edge
+        if kind == "parent":
+            if not isinstance(first, str):
+                return False  # the child is outside the set: its parent is not ours to manage
+            return isinstance(second, str) or self.pairs[first].item.parent is not None
+        if kind in ("related", "dep"):
+            return isinstance(first, str) and isinstance(second, str)
+        return False
+
+    def _plan_links(self) -> None:
+        desired_edges = self._desired_edges()
+        live_edges = self._live_edges()
+        create_rank = {key: rank for rank, key in enumerate(self._create_order())}
+        for edge in sorted(desired_edges - live_edges.keys(), key=_edge_order):
+            holder = self._holder(edge, create_rank, None)
+            other = edge[2] if holder == edge[1] else edge[1]
+            rel = rel_from(edge, holder)
+            work = self.work[holder]
+            if isinstance(other, str) and other in create_rank:
+                op = add_link(rel, target_key=other)
+                work.depends_on.add(other)
+                work.link_changes.append(LinkChange("add", rel, other, None))
+            else:
+                other_id = self._id_of(other)
+                op = add_link(rel, target_id=other_id)
+                work.link_changes.append(
+                    LinkChange("add", rel, other if isinstance(other, str) else None, other_id)
+                )
+            work.link_adds.append(op)
+        for edge in sorted(live_edges.keys() - desired_edges, key=_edge_order):
+            if not self._is_managed_live_edge(edge):
+                continue
+            holders = live_edges[edge]
+            holder = self._holder(edge, create_rank, holders)
+            index, rel, url = holders[holder]
+            other = edge[2] if holder == edge[1] else edge[1]
+            work = self.work[holder]
+            work.link_removes.append(remove_relation(index, rel, url))
+            work.link_changes.append(
+                LinkChange(
+                    "remove", rel, other if isinstance(other, str) else None, self._id_of(other)
+                )
+            )
+
+    def _holder(
+        self, edge: Edge, create_rank: Mapping[str, int], present: Mapping[str, object] | None
+    ) -> str:
+        """The end that sends a link change (see the module docstring)."""
+        kind, first, second = edge
+        ends = [end for end in (first, second) if isinstance(end, str) and end in self.pairs]
+        if present is not None:
+            ends = [end for end in ends if end in present]
+        if kind == "parent" and first in ends:
+            return str(first)
+        if len(ends) == 1:
+            return ends[0]
+        new = [end for end in ends if end in create_rank]
+        if new:
+            return max(new, key=lambda end: create_rank[end])
+        busy = [end for end in ends if self.work[end].field_ops or self.work[end].link_changes]
+        return min(busy or ends, key=lambda end: self.pairs[end].index)
+
+    def _id_of(self, end: End) -> int | None:
+        if isinstance(end, int):
+            return end
+        live = self.pairs[end].live if end in self.pairs else None
+        return live.id if live is not None else None
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def _create_order(self) -> list[str]:
+        depth: dict[str, int] = {}
+
+        def depth_of(key: str, seen: frozenset[str] = frozenset()) -> int:
+            if key in depth:
+                return depth[key]
+            parent = self.pairs[key].item.parent if key in self.pairs else None
+            value = 0
+            if isinstance(parent, str) and parent in self.pairs and parent not in seen:
+                value = depth_of(parent, seen | {key}) + 1
+            depth[key] = value
+            return value
+
+        creates = [key for key, pair in self.pairs.items() if pair.live is None]
+        return sorted(creates, key=lambda key: (depth_of(key), self.pairs[key].index))
+
+    def _actions(self) -> list[Action]:
+        actions: list[Action] = []
+        for key in self._create_order():
+            pair, work = self.pairs[key], self.work[key]
+            ops = order_ops(work.field_ops, (), work.link_adds)
+            actions.append(
+                self._action("create", pair, work, (Step("create", ops), *work.later_steps))
+            )
+        for pair in sorted(self.pairs.values(), key=lambda p: p.index):
+            if pair.live is None:
+                continue
+            work = self.work[pair.item.key]
+            if not (work.field_ops or work.link_adds or work.link_removes):
+                continue
+            ops = order_ops(work.field_ops, work.link_removes, work.link_adds)
+            step = Step("update", (test_rev(pair.live.rev), *ops))
+            actions.append(self._action("adopt" if pair.adopt else "update", pair, work, (step,)))
+        return actions
+
+    def _action(
+        self, kind: ActionKind, pair: _Pair, work: _Work, steps: tuple[Step, ...]
+    ) -> Action:
+        live = pair.live
+        title = pair.item.fields.get("System.Title")
+        return Action(
+            kind=kind,
+            key=pair.item.key,
+            type=live.type if live is not None else pair.item.type,
+            title=str(title)
+            if isinstance(title, str)
+            else (live.title if live is not None else ""),
+            id=live.id if live is not None else None,
+            rev=live.rev if live is not None else None,
+            steps=steps,
+            field_changes=tuple(work.changes),
+            link_changes=tuple(sorted(work.link_changes, key=_link_order)),
+            depends_on=tuple(sorted(work.depends_on)),
+            notes=tuple(work.notes),
+            location=pair.item.location,
+        )
+
+    # -- removals -----------------------------------------------------------------------------
+
+    def _removals(self) -> list[Action]:
+        """Managed items that left the manifests: removed with prune (children first), or listed."""
+        leaving = sorted(
+            (item_id, key) for key, item_id in self.claims.items() if key not in self.pairs
+        )
+        actions: list[tuple[int, int, Action]] = []
+        for item_id, key in leaving:
+            live = self.live.items[item_id]
+            closed_state = self._closed_state(live)
+            if self.removal == "close" and closed_state is None:
+                self._warn(
+                    "cannot-close",
+                    f"work item #{item_id} ({key!r}, a {live.type}) has no state of "
+                    "category Removed or Completed to close it in; it is left alone",
+                    key=key,
+                    id=item_id,
+                )
+                continue
+            if self.removal == "close" and _state_is(live, closed_state):
+                self.already_removed += 1
+                continue
+            if not self.prune:
+                self._warn(
+                    "missing-from-manifests",
+                    f"work item #{item_id} ({key!r}) is managed but no longer in the "
+                    f"manifests; with --prune it would be {_policy_verb(self.removal)}",
+                    key=key,
+                    id=item_id,
+                )
+                continue
+            action = self._removal(live, key, closed_state)
+            actions.append((-self._live_depth(item_id), item_id, action))
+        return [action for _, _, action in sorted(actions, key=lambda entry: entry[:2])]
+
+    def _removal(self, live: LiveItem, key: str, closed_state: str | None) -> Action:
+        note: str
+        changes: list[FieldChange] = []
+        if self.removal == "delete":
+            steps = (Step("delete", (), note="to the recycle bin"),)
+            note = "deleted (recycle bin)"
+        elif self.removal == "close":
+            assert closed_state is not None
+            op = PatchOp("replace", f"/fields/{STATE_FIELD}", closed_state)
+            steps = (
+                Step("update", (test_rev(live.rev), op), note=f"closed: state -> {closed_state}"),
+            )
+            changes.append(FieldChange(STATE_FIELD, live.fields.get(STATE_FIELD), closed_state))
+            note = f"closed (state {closed_state!r})"
+        else:
+            tags = [
+                t
+                for t in tag_list(live.fields.get(TAGS_FIELD))
+                if t.casefold() != self.own_tag.casefold()
+            ]
+            removes = [
+                remove_relation(index, relation.rel, relation.url)
+                for index, relation in enumerate(live.relations)
+                if relation.url == marker_url(self.scope, key)
+            ]
+            ops = order_ops([set_tags(live.fields.get(TAGS_FIELD), tags)], removes, ())
+            steps = (Step("update", (test_rev(live.rev), *ops), note="unmanaged: marker removed"),)
+            changes.append(
+                FieldChange(
+                    TAGS_FIELD,
+                    join_tags(tag_list(live.fields.get(TAGS_FIELD))),
+                    join_tags(tags) or None,
+                )
+            )
+            note = "unmanaged (marker removed, the work item stays)"
+        return Action(
+            kind="remove",
+            key=key,
+            type=live.type,
+            title=live.title,
+            id=live.id,
+            rev=live.rev,
+            steps=steps,
+            field_changes=tuple(changes),
+            notes=(note,),
+        )
+
+    def _closed_state(self, live: LiveItem) -> str | None:
+        type_info = self.process.types.get(live.type)
+        if type_info is None:
+            return None
+        for category in ("Removed", "Completed"):
+            for state in type_info.states:
+                if state.category == category:
+                    return state.name
+        return None
+
+    def _live_depth(self, item_id: int) -> int:
+        """How deep an item sits under live parents (bounded: a broken board cannot loop us)."""
+        depth, current, seen = 0, self.live.items.get(item_id), {item_id}
+        while current is not None:
+            parent = next((r.target_id for r in current.relations if r.rel == REL_PARENT), None)
+            if parent is None or parent in seen:
+                break
+            seen.add(parent)
+            depth += 1
+            current = self.live.items.get(parent)
+        return depth
+
+    # -- reporting ----------------------------------------------------------------------------
+
+    def _warn(
+        self, code: str, message: str, *, key: str | None = None, id: int | None = None
+    ) -> None:
+        location = self.pairs[key].item.location if key is not None and key in self.pairs else None
+        self.warnings.append(PlanWarning(code, message, key=key, id=id, location=location))
+
+    def _error(self, location: Location | None, message: str, hint: str) -> None:
+        self.errors.append(Diagnostic("error", message, location, hint))
+
+
+def _same_identity(desired: JSON, live: JSON) -> bool:
+    """A display name in a manifest matches the identity object the server returns for it."""
+    if is_empty(desired) or is_empty(live):
+        return is_empty(desired) and is_empty(live)
+    if identity_key(desired) == identity_key(live):
+        return True
+    name = live.get("displayName") if isinstance(live, dict) else None
+    return isinstance(name, str) and name.casefold() == str(desired).strip().casefold()
+
+
+def _state_is(live: LiveItem, state: str | None) -> bool:
+    return (
+        state is not None and str(live.fields.get(STATE_FIELD, "")).casefold() == state.casefold()
+    )
+
+
+def _policy_verb(policy: RemovalPolicy) -> str:
+    return {"close": "closed", "delete": "deleted", "unmanage": "unmanaged"}[policy]
+
+
+def _link_order(change: LinkChange) -> tuple[str, str, str, int]:
+    return (change.op, change.rel, change.target_key or "", change.target_id or 0)
+
+
+def _warning_order(warning: PlanWarning) -> tuple[str, int, str]:
+    return (warning.code, warning.id or 0, warning.key or "")
