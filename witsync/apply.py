@@ -1,0 +1,335 @@
+"""Apply a plan: guarded minimal patches in dependency order, concurrent within a bound, crash-safe.
+
+Each action's steps are sent as planned, except for what only the run can know: the URLs of items
+created earlier in the run, the rev each `test /rev` guard must carry (the planned rev plus the
+revisions this run caused), and relation indexes, re-read when a step removes relations. A guard
+that fails because of somebody else's edit makes that item (and what depends on it) a conflict;
+a write whose outcome is unknown is looked up before it is sent again (`witsync.settle`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from witsync.errors import ConflictError, NotFoundError, OutcomeUnknownError, WitsyncError
+from witsync.identity import scope_tag
+from witsync.model import (
+    JSON,
+    Action,
+    ItemResult,
+    LiveItem,
+    LiveRelation,
+    PatchOp,
+    Plan,
+    Result,
+    Step,
+)
+from witsync.revs import RunLedger, same_relation, work_item_id_of
+from witsync.schedule import run_actions
+from witsync.settle import (
+    StepConflict,
+    StepFailed,
+    describe_revisions,
+    find_created,
+    update_landed,
+)
+from witsync.wiql import FlatQuery
+
+UNKNOWN_OUTCOME_ATTEMPTS = 4
+"""How many times one write is sent when each answer is lost (each resend is checked first)."""
+OWN_REVISION_RESYNCS = 3
+"""How many times a failed guard is re-armed because the new revisions were this run's own link
+ends (concurrent link writes of the run can each bump the item once more)."""
+
+
+class BoardClient(Protocol):
+    """The part of `witsync.client.Client` the applier uses."""
+
+    def work_item_url(self, id: int) -> str: ...
+
+    async def query_ids(self, wiql: str | FlatQuery) -> list[int]: ...
+
+    async def get_items(self, ids: Sequence[int]) -> list[LiveItem]: ...
+
+    async def get_item(self, id: int) -> LiveItem | None: ...
+
+    async def create_item(
+        self,
+        type: str,
+        ops: Sequence[Mapping[str, JSON]],
+        *,
+        validate_only: bool = False,
+        suppress_notifications: bool = False,
+    ) -> LiveItem: ...
+
+    async def update_item(
+        self,
+        id: int,
+        ops: Sequence[Mapping[str, JSON]],
+        *,
+        validate_only: bool = False,
+        suppress_notifications: bool = False,
+    ) -> LiveItem: ...
+
+    async def delete_item(self, id: int, *, destroy: bool = False) -> None: ...
+
+    async def get_updates(self, id: int) -> list[JSON]: ...
+
+
+async def apply_plan(
+    client: BoardClient,
+    plan: Plan,
+    *,
+    parallelism: int = 8,
+    suppress_notifications: bool = False,
+    on_event: Callable[[ItemResult], None] | None = None,
+) -> Result:
+    """Apply every action of `plan`; one result per action, in plan order. Never raises for a
+    single item's failure: conflicts and failures are results, and their dependents are skipped."""
+    applier = _Applier(client, plan, suppress_notifications)
+    writes = [a for a in plan.actions if a.kind != "remove"]
+    removals = [a for a in plan.actions if a.kind == "remove"]
+    results = await run_actions(writes, applier.run, parallelism=parallelism, on_result=on_event)
+    # Removals come after every other write, one at a time in the plan's children-first order:
+    # a parent is closed or deleted only once its children are. They do not depend on each
+    # other's success (a conflict on one child does not stop the others).
+    for removal in removals:
+        result = await applier.run(removal)
+        if on_event is not None:
+            on_event(result)
+        results.append(result)
+    done = {id(action): result for action, result in zip(writes + removals, results, strict=True)}
+    return Result(tuple(done[id(action)] for action in plan.actions))
+
+
+@dataclass
+class _Progress:
+    """What one action has done so far, for its result even when a later step fails."""
+
+    id: int | None
+    created: bool = False
+
+
+class _Applier:
+    def __init__(self, client: BoardClient, plan: Plan, suppress_notifications: bool) -> None:
+        self.client = client
+        self.plan = plan
+        self.suppress = suppress_notifications
+        self.ledger = RunLedger()
+        # every key whose id is known: items the plan names by id now, created ones as they land
+        self.ids: dict[str, int] = {a.key: a.id for a in plan.actions if a.id is not None}
+
+    async def run(self, action: Action) -> ItemResult:
+        progress = _Progress(action.id)
+        try:
+            for step in action.steps:
+                await self._step(action, step, progress)
+        except StepConflict as error:
+            return ItemResult(action.key, action.kind, "conflict", progress.id, _message(error))
+        except WitsyncError as error:
+            message = _message(error)
+            if progress.created:
+                message = f"created as #{progress.id}, then: {message}"
+            return ItemResult(action.key, action.kind, "failed", progress.id, message)
+        return ItemResult(action.key, action.kind, "applied", progress.id, _done(action, progress))
+
+    async def _step(self, action: Action, step: Step, progress: _Progress) -> None:
+        if step.kind == "create":
+            item = await self._create(action, step)
+            progress.id, progress.created = item.id, True
+            self.ids[action.key] = item.id
+            return
+        if progress.id is None:
+            raise StepFailed(f"the plan has a {step.kind} step for {action.key!r} without an id")
+        if step.kind == "update":
+            await self._update(action, progress.id, step)
+        else:
+            await self._delete(action, progress.id)
+
+    # -- create -------------------------------------------------------------------------------
+
+    async def _create(self, action: Action, step: Step) -> LiveItem:
+        ops = [self._wire(op) for op in step.ops]
+        pending = self.ledger.link_ends(None, ops)
+        self.ledger.note(pending)
+        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
+            try:
+                item = await self.client.create_item(
+                    action.type, ops, suppress_notifications=self.suppress
+                )
+            except OutcomeUnknownError:
+                # the marker went out in the same request: if the item exists, it is ours
+                found = await find_created(self.client, self.plan.target.scope, action.key, ops)
+                if found is None:
+                    continue
+                item = found
+            self.ledger.saw(item)
+            self.ledger.resolve_writer(pending, item.id)
+            return item
+        raise StepFailed(
+            f"creating {action.key!r}: no answer from the server after "
+            f"{UNKNOWN_OUTCOME_ATTEMPTS} attempts, and no item with its marker was found",
+            hint="plan and apply again; an item created meanwhile is found by its marker",
+        )
+
+    # -- update -------------------------------------------------------------------------------
+
+    async def _update(self, action: Action, item_id: int, step: Step) -> None:
+        removes_relations = any(op.relation is not None for op in step.ops)
+        resyncs = 0
+        attempts = 0
+        while True:
+            expected = self.ledger.expected_rev(item_id, action.rev)
+            if expected is None:
+                raise StepFailed(f"the plan has no rev to guard the update of #{item_id} with")
+            ops = [self._wire(op) for op in step.ops if not _is_rev_test(op)]
+            if removes_relations:
+                # Indexes shift when links are added (by this run's reciprocal ends, or by people:
+                # work-item links do not always bump the rev, so the guard cannot catch that).
+                live = await self.client.get_item(item_id)
+                if live is None:
+                    raise StepConflict(f"#{item_id} was deleted after the plan; plan again")
+                ops = _reindex(step.ops, ops, live.relations)
+            if not ops:
+                return  # everything this step would change is already so
+            patch: list[Mapping[str, JSON]] = [{"op": "test", "path": "/rev", "value": expected}]
+            patch += ops
+            self._note_links(item_id, step.ops, patch)
+            try:
+                item = await self.client.update_item(
+                    item_id, patch, suppress_notifications=self.suppress
+                )
+            except ConflictError:
+                if resyncs >= OWN_REVISION_RESYNCS:
+                    raise StepConflict(
+                        f"#{item_id} kept changing while it was being written; plan again"
+                    ) from None
+                resyncs += 1
+                await self._resync(item_id, expected)
+                continue
+            except NotFoundError:
+                raise StepConflict(f"#{item_id} was deleted after the plan; plan again") from None
+            except OutcomeUnknownError:
+                attempts += 1
+                removed = [op.relation for op in step.ops if op.relation is not None]
+                landed = await update_landed(
+                    self.client, self.ledger, item_id, expected, patch, removed
+                )
+                if landed:
+                    return
+                if attempts >= UNKNOWN_OUTCOME_ATTEMPTS:
+                    raise StepFailed(
+                        f"updating #{item_id}: no answer from the server after {attempts} attempts",
+                        hint="run witsync plan and apply again",
+                    ) from None
+                continue
+            self.ledger.saw(item)
+            return
+
+    async def _resync(self, item_id: int, expected: int) -> None:
+        """After a failed guard: re-arm it if every newer revision is this run's own, else it is a
+        conflict."""
+        updates = await self.client.get_updates(item_id)
+        foreign = self.ledger.foreign_revisions(item_id, updates, expected)
+        if foreign:
+            raise StepConflict(
+                f"#{item_id} was changed on the board after the plan "
+                f"({describe_revisions(foreign)}); plan again to see that edit before writing",
+                hint="run witsync plan, review the change, then apply",
+            )
+        current = max((int(u.get("rev", 0)) for u in updates), default=expected)
+        self.ledger.accept_rev(item_id, max(current, expected))
+
+    def _note_links(
+        self, item_id: int, planned: Sequence[PatchOp], patch: Sequence[Mapping[str, JSON]]
+    ) -> None:
+        """Record both ends of every link this patch adds or removes, before it is sent."""
+        self.ledger.note(self.ledger.link_ends(item_id, patch))
+        for op in planned:
+            if op.relation is not None:
+                target = work_item_id_of(op.relation[1])
+                if target is not None:
+                    self.ledger.note_removed(item_id, op.relation[0], target)
+
+    # -- delete -------------------------------------------------------------------------------
+
+    async def _delete(self, action: Action, item_id: int) -> None:
+        # A delete carries no `test /rev`: read first, so an item edited since the plan is kept.
+        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
+            live = await self.client.get_item(item_id)
+            if live is None:
+                return  # already gone (an earlier attempt whose answer was lost)
+            if scope_tag(self.plan.target.scope).lower() not in _tags(live):
+                raise StepConflict(
+                    f"#{item_id} no longer carries the scope tag; it is left alone",
+                    hint="plan again",
+                )
+            expected = self.ledger.expected_rev(item_id, action.rev)
+            if expected is not None and live.rev != expected:
+                await self._resync(item_id, expected)
+            try:
+                await self.client.delete_item(item_id)
+            except NotFoundError:
+                return
+            except OutcomeUnknownError:
+                continue
+            return
+        raise StepFailed(f"deleting #{item_id}: no answer from the server", hint="apply again")
+
+    # -- wiring -------------------------------------------------------------------------------
+
+    def _wire(self, op: PatchOp) -> dict[str, JSON]:
+        """The JSON-patch operation to send, with the URL of a link target filled in."""
+        value = op.value
+        if op.target is not None or op.target_id is not None:
+            target_id = op.target_id if op.target_id is not None else self.ids.get(str(op.target))
+            if target_id is None:
+                raise StepFailed(f"the link target {op.target!r} has no work item yet")
+            value = {**(value or {}), "url": self.client.work_item_url(target_id)}
+        wired: dict[str, JSON] = {"op": op.op, "path": op.path}
+        if op.op != "remove":
+            wired["value"] = value
+        return wired
+
+
+def _is_rev_test(op: PatchOp) -> bool:
+    return op.op == "test" and op.path == "/rev"
+
+
+def _reindex(
+    planned: Sequence[PatchOp], wired: Sequence[dict[str, JSON]], relations: Sequence[LiveRelation]
+) -> list[dict[str, JSON]]:
+    """Point every relation removal at the relation's index in `relations`; drop removals of
+    relations already gone. Removals go first, highest index first (right under both the current
+    and the legacy shifting index rule); other ops keep their order after them."""
+    kept: list[dict[str, JSON]] = []
+    removals: list[int] = []
+    planned_ops = [op for op in planned if not _is_rev_test(op)]
+    for op, wire in zip(planned_ops, wired, strict=True):
+        if op.relation is None:
+            kept.append(wire)
+            continue
+        rel, url = op.relation
+        for index, live in enumerate(relations):
+            if index not in removals and same_relation(live, rel, url):
+                removals.append(index)
+                break
+    first = [{"op": "remove", "path": f"/relations/{i}"} for i in sorted(removals, reverse=True)]
+    return first + kept
+
+
+def _tags(item: LiveItem) -> set[str]:
+    raw = str(item.fields.get("System.Tags") or "")
+    return {tag.strip().lower() for tag in raw.replace(",", ";").split(";") if tag.strip()}
+
+
+def _message(error: WitsyncError) -> str:
+    return f"{error.message} (hint: {error.hint})" if error.hint else error.message
+
+
+def _done(action: Action, progress: _Progress) -> str:
+    where = f"#{progress.id}" if progress.id is not None else action.key
+    verb = {"create": "created", "update": "updated", "adopt": "adopted", "remove": "removed"}
+    return f"{verb[action.kind]} {where}"
