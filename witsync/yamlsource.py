@@ -1,0 +1,466 @@
+"""Safe, bounded YAML parsing into plain dicts and lists that remember where each value was written.
+
+libyaml's C parser (through PyYAML) turns the text into events, each with its line and column;
+this module builds the values itself from those events instead of using a YAML constructor, so:
+
+- only plain data is made (str, int, float, bool, None, dict, list): no tag can construct an object;
+- scalars resolve by the YAML 1.2 core schema (as yaml-language-server reads them): `on`, `no`
+  and `2026-01-15` stay text;
+- every mapping key and value, and every sequence item, keeps its position (`YamlMap.key_marks`,
+  `YamlMap.value_marks`, `YamlSeq.item_marks`) at no extra parse;
+- duplicate keys, undefined aliases, over-deep nesting and alias bombs are errors, found fast and
+  in bounded memory (an alias shares its node; expansion is counted, never performed).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml  # type: ignore[import-untyped]
+
+from witsync.errors import Diagnostic
+from witsync.model import Location
+
+try:  # libyaml, compiled into PyYAML's wheels; the pure-Python parser gives the same events
+    from yaml._yaml import CParser as _Parser  # type: ignore[import-untyped]
+except ImportError:  # pragma: no cover - only on a PyYAML built without libyaml
+    from yaml import SafeLoader as _Parser
+
+Mark = tuple[int, int]
+"""1-based (line, column)."""
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_DEPTH = 100
+"""Nesting of mappings and sequences; a backlog nested ten deep uses about 22."""
+MAX_ALIAS_EXPANSION = 100_000
+"""Nodes that aliases may add beyond the nodes actually written: merge keys and small anchors
+fit easily, a billion-laughs document does not."""
+
+STR_TAG = "tag:yaml.org,2002:str"
+_SAFE_TAGS = {
+    STR_TAG,
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "!",
+}
+
+_NULL = re.compile(r"~|null|Null|NULL")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_SPECIAL_FLOAT = {
+    ".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
+    "+.inf": float("inf"), "+.Inf": float("inf"), "+.INF": float("inf"),
+    "-.inf": float("-inf"), "-.Inf": float("-inf"), "-.INF": float("-inf"),
+    ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan"),
+}  # fmt: skip
+_MAYBE_NOT_TEXT = frozenset("0123456789+-.~ntfNTF")
+_MAX_NUMBER_TEXT = 64
+"""Longer digit strings stay text: Python refuses to parse huge ints, and no field wants one."""
+
+
+class YamlMap(dict[str, Any]):
+    """A YAML mapping: a dict whose keys and values remember their positions."""
+
+    __slots__ = ("key_marks", "mark", "value_marks")
+
+    def __init__(self, mark: Mark) -> None:
+        super().__init__()
+        self.mark = mark
+        self.key_marks: dict[str, Mark] = {}
+        self.value_marks: dict[str, Mark] = {}
+
+
+class YamlSeq(list[Any]):
+    """A YAML sequence: a list whose items remember their positions."""
+
+    __slots__ = ("item_marks", "mark")
+
+    def __init__(self, mark: Mark) -> None:
+        super().__init__()
+        self.mark = mark
+        self.item_marks: list[Mark] = []
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One YAML file: its single document (None when empty) and any problems found."""
+
+    file: str
+    root: Any
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity == "error" for d in self.diagnostics)
+
+
+class _Stop(Exception):
+    """Parsing cannot go on; carries the diagnostic that says why."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def read_text(data: bytes, file: str) -> tuple[str | None, Diagnostic | None]:
+    """Decode UTF-8 (a BOM is allowed); say where the first bad byte is when it is not UTF-8."""
+    if len(data) > MAX_FILE_BYTES:
+        return None, Diagnostic(
+            "error",
+            f"file is {len(data) / 1024 / 1024:.1f} MB; the limit for one manifest is "
+            f"{MAX_FILE_BYTES // 1024 // 1024} MB",
+            Location(file, 1, 1),
+            "split the items over several files",
+        )
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        return None, Diagnostic(
+            "error",
+            f"not UTF-8 text (byte 0x{data[error.start]:02x})",
+            Location(file, line, column),
+            "save the file as UTF-8",
+        )
+
+
+def parse_yaml(text: str, file: str) -> Parsed:
+    """Parse one YAML document safely; never raises for bad input."""
+    builder = _Builder(file)
+    try:
+        root = builder.build(text)
+    except _Stop as stop:
+        return Parsed(file, None, (*builder.diagnostics, stop.diagnostic))
+    except yaml.MarkedYAMLError as error:
+        return Parsed(file, None, (*builder.diagnostics, _syntax_diagnostic(error, text, file)))
+    except yaml.YAMLError as error:  # ReaderError: a character YAML does not allow
+        return Parsed(file, None, (*builder.diagnostics, _reader_diagnostic(error, text, file)))
+    return Parsed(file, root, tuple(builder.diagnostics))
+
+
+def _syntax_diagnostic(error: Any, text: str, file: str) -> Diagnostic:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = str(error.problem or error.context or "invalid YAML")
+    if context := error.context:
+        problem = f"{problem} ({context}"
+        if error.context_mark and error.context_mark is not mark:
+            problem += f" at line {error.context_mark.line + 1}"
+        problem += ")"
+    lines = text.splitlines()
+    source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    indent = source_line[: len(source_line) - len(source_line.lstrip(" \t"))]
+    if "\t" in indent:
+        return Diagnostic(
+            "error",
+            "tab character in indentation: YAML indents with spaces only",
+            Location(file, line, indent.index("\t") + 1),
+            "replace the tabs with spaces (set your editor to insert spaces for YAML)",
+        )
+    return Diagnostic(
+        "error",
+        f"invalid YAML: {problem}",
+        Location(file, line, column),
+        "check the indentation and quoting just before this place",
+    )
+
+
+def _reader_diagnostic(error: Any, text: str, file: str) -> Diagnostic:
+    position = getattr(error, "position", 0) or 0
+    before = text[:position]
+    line = before.count("\n") + 1
+    column = position - (before.rfind("\n") + 1) + 1
+    character = getattr(error, "character", None)
+    what = f"#x{ord(character):04x}" if isinstance(character, str) else "character"
+    return Diagnostic(
+        "error",
+        f"invalid YAML: unacceptable character {what}",
+        Location(file, line, column),
+        "remove control characters from the file",
+    )
+
+
+class _Frame:
+    __slots__ = ("anchor", "container", "depth", "key", "key_mark", "merge_next", "merges", "size")
+
+    def __init__(self, container: YamlMap | YamlSeq, anchor: str | None, depth: int) -> None:
+        self.container = container
+        self.anchor = anchor
+        self.depth = depth
+        self.size = 1
+        self.key: str | None = None
+        self.key_mark: Mark = (0, 0)
+        self.merge_next = False
+        self.merges: list[tuple[Any, Mark]] = []
+
+
+class _Builder:
+    """Builds values from parser events with an explicit stack (no recursion, so no depth crash)."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.diagnostics: list[Diagnostic] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.events = 0
+
+    def error(self, message: str, mark: Mark, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic("error", message, self.location(mark), hint))
+
+    def location(self, mark: Mark) -> Location:
+        return Location(self.file, mark[0], mark[1])
+
+    def build(self, text: str) -> Any:
+        parser = _Parser(text)
+        try:
+            return self._run(parser.get_event)
+        finally:
+            parser.dispose()
+
+    def _run(self, get_event: Callable[[], Any]) -> Any:
+        stack: list[_Frame] = []
+        root: Any = None
+        documents = 0
+        scalar_event = yaml.ScalarEvent
+        stream_end = yaml.StreamEndEvent
+        resolve = _resolve_plain
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is stream_end:
+                break
+            self.events += 1
+            start = event.start_mark
+            mark = (start.line + 1, start.column + 1)
+            if kind is scalar_event:
+                if event.style or event.tag is not None:
+                    value = self._scalar(event, mark)
+                else:  # the common case: a plain scalar without a tag
+                    value = resolve(event.value)
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = (value, 1)
+                if stack:
+                    self._attach(stack[-1], value, 1, mark, plain_merge=_is_merge_key(event))
+                else:
+                    root = value
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                self._check_tag(event.tag, mark)
+                depth = len(stack) + 1
+                if depth > MAX_DEPTH:
+                    raise _Stop(
+                        Diagnostic(
+                            "error",
+                            f"nested more than {MAX_DEPTH} levels deep",
+                            self.location(mark),
+                            "flatten the structure: give deep children `parent:` instead",
+                        )
+                    )
+                container = YamlMap(mark) if kind is yaml.MappingStartEvent else YamlSeq(mark)
+                stack.append(_Frame(container, event.anchor, depth))
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                frame = stack.pop()
+                if frame.merges:
+                    self._merge(frame)
+                if frame.size > self.events + MAX_ALIAS_EXPANSION:
+                    raise _Stop(
+                        Diagnostic(
+                            "error",
+                            f"aliases expand this document to {frame.size:,} values or more "
+                            f"(the limit is {MAX_ALIAS_EXPANSION:,} beyond what is written)",
+                            self.location(frame.container.mark),
+                            "use fewer or smaller anchors and aliases",
+                        )
+                    )
+                if frame.anchor is not None:
+                    self.anchors[frame.anchor] = (frame.container, frame.size)
+                if stack:
+                    self._attach(stack[-1], frame.container, frame.size, frame.container.mark)
+                else:
+                    root = frame.container
+            elif kind is yaml.AliasEvent:
+                if event.anchor not in self.anchors:
+                    raise _Stop(
+                        Diagnostic(
+                            "error",
+                            f"alias *{event.anchor} refers to no anchor defined before it",
+                            self.location(mark),
+                            f"define &{event.anchor} earlier in the file",
+                        )
+                    )
+                value, size = self.anchors[event.anchor]
+                if stack:
+                    self._attach(stack[-1], value, size, mark, alias=True)
+                else:
+                    root = value
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Stop(
+                        Diagnostic(
+                            "error",
+                            "more than one YAML document in this file",
+                            self.location(mark),
+                            "keep one document per file: remove the '---' line or split the file",
+                        )
+                    )
+        return root
+
+    def _scalar(self, event: Any, mark: Mark) -> Any:
+        text: str = event.value
+        tag = event.tag
+        if tag is not None and tag != "!":
+            self._check_tag(tag, mark)
+            if tag == STR_TAG:
+                return text
+            value = _resolve_plain(text)
+            expected = tag.rsplit(":", 1)[-1]
+            if expected == "float" and type(value) is int:
+                return float(value)
+            if _core_type_name(value) != expected:
+                self.error(f"'{text}' is not a valid !!{expected}", mark)
+            return value
+        if event.style or tag == "!":  # quoted or block scalars are always text
+            return text
+        return _resolve_plain(text)
+
+    def _check_tag(self, tag: str | None, mark: Mark) -> None:
+        if tag is not None and tag not in _SAFE_TAGS:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            raise _Stop(
+                Diagnostic(
+                    "error",
+                    f"unsupported YAML tag {shown}",
+                    self.location(mark),
+                    "manifests hold text, numbers, booleans, lists and mappings: remove the tag",
+                )
+            )
+
+    def _attach(
+        self,
+        frame: _Frame,
+        value: Any,
+        size: int,
+        mark: Mark,
+        *,
+        plain_merge: bool = False,
+        alias: bool = False,
+    ) -> None:
+        frame.size += size
+        container = frame.container
+        if isinstance(container, YamlSeq):
+            container.append(value)
+            container.item_marks.append(mark)
+            return
+        if frame.merge_next:
+            frame.merge_next = False
+            frame.merges.append((value, mark))
+            return
+        if frame.key is None:
+            if isinstance(value, YamlMap | YamlSeq) or alias:
+                raise _Stop(
+                    Diagnostic(
+                        "error",
+                        "a mapping key must be plain text, not a list, mapping or alias",
+                        self.location(mark),
+                    )
+                )
+            if plain_merge:
+                frame.merge_next = True
+            else:
+                frame.key = _key_text(value)
+                frame.key_mark = mark
+            return
+        key, key_mark = frame.key, frame.key_mark
+        frame.key = None
+        if key in container:
+            first = container.key_marks[key]
+            self.error(
+                f"duplicate key '{key}' (first at line {first[0]}, column {first[1]})",
+                key_mark,
+                "remove one of them: YAML keeps only one value per key",
+            )
+            return
+        container[key] = value
+        container.key_marks[key] = key_mark
+        container.value_marks[key] = mark
+
+    def _merge(self, frame: _Frame) -> None:
+        """Apply `<<` merge keys: explicit keys win, then earlier merged mappings."""
+        container = frame.container
+        assert isinstance(container, YamlMap)
+        sources: list[YamlMap] = []
+        for value, mark in frame.merges:
+            items = value if isinstance(value, YamlSeq) else [value]
+            for source in items:
+                if not isinstance(source, YamlMap):
+                    self.error("a merge key '<<' takes a mapping or a list of mappings", mark)
+                    continue
+                sources.append(source)
+        for source in sources:
+            for key, value in source.items():
+                if key not in container:
+                    container[key] = value
+                    container.key_marks[key] = source.key_marks[key]
+                    container.value_marks[key] = source.value_marks[key]
+                    frame.size += 1
+
+
+def _is_merge_key(event: Any) -> bool:
+    return bool(event.value == "<<" and not event.style and event.tag is None)
+
+
+def _key_text(value: Any) -> str:
+    """Mapping keys are names: keep what was written (`1`, `true`, `null` become their text)."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _resolve_plain(text: str) -> Any:
+    """YAML 1.2 core schema for a plain scalar."""
+    if not text:
+        return None
+    if text[0] not in _MAYBE_NOT_TEXT or len(text) > _MAX_NUMBER_TEXT:
+        return text
+    if _NULL.fullmatch(text):
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT.fullmatch(text):
+        if text.startswith("0o"):
+            return int(text[2:], 8)
+        if text.startswith("0x"):
+            return int(text[2:], 16)
+        return int(text)
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    return _SPECIAL_FLOAT.get(text, text)
+
+
+def _core_type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    return "str"
+
+
+def location_of(file: str, mark: Mark) -> Location:
+    return Location(file, mark[0], mark[1])
