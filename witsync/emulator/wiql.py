@@ -1,0 +1,881 @@
+"""WIQL engine of the emulator: parses a query with the lark grammar and runs it as SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+
+MAX_WIQL_LENGTH = 32000
+LINK_TYPE_FIELD = "System.Links.LinkType"
+_HIERARCHY_FORWARD = "System.LinkTypes.Hierarchy-Forward"
+# Friendly link-end names that queries may use instead of reference names.
+_LINK_NAMES = {
+    "child": _HIERARCHY_FORWARD,
+    "parent": "System.LinkTypes.Hierarchy-Reverse",
+    "related": "System.LinkTypes.Related",
+    "successor": "System.LinkTypes.Dependency-Forward",
+    "predecessor": "System.LinkTypes.Dependency-Reverse",
+}
+# Stored fields that are real columns of work_items: reading them needs no JSON parse.
+_COLUMNS = {"System.Id": "id", "System.Rev": "rev", "System.TeamProject": "project"}
+_KIND_BY_WIRE_TYPE = {
+    "integer": "number",
+    "double": "number",
+    "picklistinteger": "number",
+    "picklistdouble": "number",
+    "datetime": "date",
+    "boolean": "bool",
+    "identity": "identity",
+    "treepath": "path",
+}
+
+
+class WiqlError(Exception):
+    """A refused query: `message` is the full server text, `type_key` its exception name."""
+
+    def __init__(self, message: str, type_key: str = "VssPropertyValidationException") -> None:
+        super().__init__(message)
+        self.message = message
+        self.type_key = type_key
+
+
+class WiqlLimitError(WiqlError):
+    """More results than the service returns (VS402337)."""
+
+    def __init__(
+        self,
+        message: str,
+        type_key: str = "WorkItemTrackingQueryResultSizeLimitExceededException",
+    ) -> None:
+        super().__init__(message, type_key)
+
+
+@dataclass(frozen=True)
+class WiqlContext:
+    org: str
+    project: str | None
+    me: str
+    today: dt.date
+    resolve_field: Callable[[str], tuple[str, str, str] | None]
+    top: int | None = None
+    time_precision: bool = False
+    max_results: int = 20000
+
+
+@dataclass(frozen=True)
+class WiqlResult:
+    query_type: str
+    columns: tuple[str, ...]
+    sort_columns: tuple[tuple[str, bool], ...]
+    work_item_ids: tuple[int, ...]
+    relations: tuple[tuple[str | None, int | None, int], ...]
+
+
+def _caused(message: str, token: str) -> WiqlError:
+    return WiqlError(f"{message} The error is caused by «{token}».")
+
+
+# ---------------------------------------------------------------- syntax tree
+
+Prefix = Literal["source", "target"] | None
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    prefix: Prefix
+    name: str  # without brackets
+    text: str  # as written, for error messages
+
+
+@dataclass(frozen=True)
+class Const:
+    kind: Literal["string", "number", "bool", "macro"]
+    value: str | float | bool
+    text: str
+    offset: int = 0  # @today - 3
+    arg: str | None = None  # @StartOfMonth('-1M')
+
+
+@dataclass(frozen=True)
+class Cond:
+    field: FieldRef
+    op: str
+    operand: Const | FieldRef | tuple[Const, ...] | None
+
+
+@dataclass(frozen=True)
+class Junction:
+    op: Literal["AND", "OR"]
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Negation:
+    item: Expr
+
+
+Expr = Cond | Junction | Negation
+_SortKey = tuple[FieldRef, bool]
+
+
+@dataclass(frozen=True)
+class Query:
+    columns: tuple[FieldRef, ...]
+    links: bool
+    where: Expr | None
+    order: tuple[tuple[FieldRef, bool], ...]
+    modes: tuple[str, ...]
+
+
+def _unquote(text: str) -> str:
+    quote = text[0]
+    return text[1:-1].replace(quote * 2, quote)
+
+
+def _field_ref(parts: list[Token]) -> FieldRef:
+    names = [p[1:-1] if p.startswith("[") else str(p) for p in parts]
+    if len(parts) == 1:
+        # A bare `Source.System.Id` lexes as one dotted name.
+        head, _, rest = names[0].partition(".")
+        if not parts[0].startswith("[") and head.lower() in ("source", "target") and rest:
+            return FieldRef(head.lower(), rest, rest)  # type: ignore[arg-type]
+        return FieldRef(None, names[0], str(parts[0]))
+    prefix = names[0].lower()
+    if prefix not in ("source", "target"):
+        raise _caused("Expecting field name.", str(parts[0]))
+    return FieldRef(prefix, names[1], str(parts[1]))  # type: ignore[arg-type]
+
+
+def _cond(op: str) -> Callable[[object, list[object]], Cond]:
+    def build(_: object, children: list[object]) -> Cond:
+        field, *rest = children
+        assert isinstance(field, FieldRef)
+        if op == "compare":
+            return Cond(field, str(rest[0]), rest[1])  # type: ignore[arg-type]
+        if op in ("IN", "NOT IN"):
+            return Cond(field, op, tuple(rest))  # type: ignore[arg-type]
+        return Cond(field, op, rest[-1] if rest else None)  # type: ignore[arg-type]
+
+    return build
+
+
+class _ToQuery(Transformer[Token, Query]):
+    """Turns the parse tree into the frozen syntax tree above."""
+
+    compare = _cond("compare")
+    ever = _cond("EVER")
+    in_ = _cond("IN")
+    not_in = _cond("NOT IN")
+    in_group = _cond("IN GROUP")
+    not_in_group = _cond("NOT IN GROUP")
+    contains = _cond("CONTAINS")
+    not_contains = _cond("NOT CONTAINS")
+    contains_words = _cond("CONTAINS WORDS")
+    not_contains_words = _cond("NOT CONTAINS WORDS")
+    under = _cond("UNDER")
+    not_under = _cond("NOT UNDER")
+    is_empty = _cond("IS EMPTY")
+    is_not_empty = _cond("IS NOT EMPTY")
+
+    def field(self, parts: list[Token]) -> FieldRef:
+        return _field_ref(parts)
+
+    def field_operand(self, parts: list[Token]) -> FieldRef:
+        return _field_ref(parts)
+
+    def columns(self, fields: list[FieldRef]) -> tuple[FieldRef, ...]:
+        return tuple(fields)
+
+    def and_(self, items: list[Expr]) -> Junction:
+        return _junction("AND", items)
+
+    def or_(self, items: list[Expr]) -> Junction:
+        return _junction("OR", items)
+
+    def not_(self, items: list[Expr]) -> Negation:
+        return Negation(items[0])
+
+    @v_args(inline=True)
+    def string(self, tok: Token) -> Const:
+        return Const("string", _unquote(tok), str(tok))
+
+    @v_args(inline=True)
+    def number(self, tok: Token) -> Const:
+        return Const("number", float(tok), str(tok))
+
+    @v_args(inline=True)
+    def true(self, tok: Token) -> Const:
+        return Const("bool", True, str(tok))
+
+    @v_args(inline=True)
+    def false(self, tok: Token) -> Const:
+        return Const("bool", False, str(tok))
+
+    @v_args(inline=True)
+    def macro(self, tok: Token) -> Const:
+        return Const("macro", tok[1:].lower(), str(tok))
+
+    @v_args(inline=True)
+    def macro_offset(self, tok: Token, sign: Token, number: Token) -> Const:
+        if not re.fullmatch(r"\d+", number):
+            raise _caused("Expecting integer value.", str(number))
+        offset = int(number) * (-1 if sign == "-" else 1)
+        return Const("macro", tok[1:].lower(), f"{tok} {sign} {number}", offset=offset)
+
+    @v_args(inline=True)
+    def macro_call(self, tok: Token, arg: Token) -> Const:
+        return Const("macro", tok[1:].lower(), f"{tok}({arg})", arg=_unquote(arg))
+
+    def start(self, parts: list[object]) -> Query:
+        columns = parts[0]
+        links = str(parts[1]).lower() == "workitemlinks"
+        where: Expr | None = None
+        order: tuple[tuple[FieldRef, bool], ...] = ()
+        modes: tuple[str, ...] = ()
+        for part in parts[2:]:
+            if isinstance(part, tuple) and part and part[0] == "where":
+                where = part[1]
+            elif isinstance(part, tuple) and part and part[0] == "order":
+                order = part[1]
+            elif isinstance(part, tuple) and part and part[0] == "mode":
+                modes = part[1]
+        return Query(columns, links, where, order, modes)  # type: ignore[arg-type]
+
+    @v_args(inline=True)
+    def source(self, tok: Token) -> str:
+        return str(tok)
+
+    @v_args(inline=True)
+    def where(self, expr: Expr) -> tuple[str, Expr]:
+        return ("where", expr)
+
+    def order(self, keys: list[_SortKey]) -> tuple[str, tuple[_SortKey, ...]]:
+        return ("order", tuple(keys))
+
+    def sort_key(self, parts: list[object]) -> tuple[FieldRef, bool]:
+        descending = len(parts) > 1 and str(parts[1]).lower() == "desc"
+        return (parts[0], descending)  # type: ignore[return-value]
+
+    @v_args(inline=True)
+    def asof(self, tok: Token) -> tuple[str, str]:
+        # No history is kept: ASOF is checked for a valid date and answered with current values.
+        _parse_date(Const("string", _unquote(tok), str(tok)), time_allowed=True)
+        return ("asof", str(tok))
+
+    def mode(self, names: list[Token]) -> tuple[str, tuple[str, ...]]:
+        return ("mode", tuple(str(n).lower() for n in names))
+
+
+def _junction(op: Literal["AND", "OR"], items: list[Expr]) -> Junction:
+    flat: list[Expr] = []
+    for item in items:
+        flat.extend(item.items if isinstance(item, Junction) and item.op == op else [item])
+    return Junction(op, tuple(flat))
+
+
+@cache
+def _parser() -> Lark:
+    grammar = Path(__file__).with_name("wiql.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", maybe_placeholders=False)
+
+
+def _syntax_error(error: UnexpectedInput) -> WiqlError:
+    if isinstance(error, UnexpectedCharacters):
+        return _caused("Unexpected character.", error.char)
+    assert isinstance(error, UnexpectedToken)
+    token = error.token
+    try:
+        expected = set(error.interactive_parser.accepts())  # type: ignore[no-untyped-call]
+    except Exception:  # lark's own, coarser expectation will do
+        expected = set(error.expected)
+    if token.type == "$END":
+        return _caused("Unexpected end of string.", "")
+    if expected & {"STRING", "NUMBER", "MACRO"} and not expected & {"NAME", "BRACKETED"}:
+        message = "Expecting constant value."
+    elif expected & {"NAME", "BRACKETED"}:
+        message = "Expecting field name."
+    elif "COMPARE" in expected:
+        message = "Expecting operator."
+    elif "$END" in expected:
+        message = "Expecting end of string."
+    else:
+        wanted = sorted(e for e in expected if e.isalpha())
+        message = f"Expecting {wanted[0]}." if wanted else "Unexpected token."
+    return _caused(message, str(token))
+
+
+def parse(text: str) -> Query:
+    """Parses WIQL text into a syntax tree; raises WiqlError with the server's wording."""
+    if len(text) > MAX_WIQL_LENGTH:
+        raise WiqlError(
+            "VS403309: Query WIQL text length exceeded the limit. It should contain no more than "
+            f"{MAX_WIQL_LENGTH} characters.",
+            "WorkItemTrackingQueryMaxWiqlTextLengthLimitExceededException",
+        )
+    if not re.match(r"\s*select\b", text, re.IGNORECASE):
+        raise WiqlError("The query object must provide valid WIQL.")
+    try:
+        tree = _parser().parse(text)
+        query: Query = _ToQuery().transform(tree)
+    except UnexpectedInput as error:
+        raise _syntax_error(error) from None
+    except VisitError as error:
+        if isinstance(error.orig_exc, WiqlError):
+            raise error.orig_exc from None
+        raise
+    return query
+
+
+# ------------------------------------------------------------------ literals
+
+_SqlValue = str | bytes | int | float | None
+
+_DATE_FORMATS = ("%m/%d/%Y", "%m-%d-%Y")
+_DATETIME_FORMATS = (
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %I:%M:%S %p",
+)
+
+
+def _parse_date(const: Const, *, time_allowed: bool) -> dt.datetime:
+    """A date literal as naive UTC; under day precision a time part is refused, as on the server."""
+    text = str(const.value).strip()
+    value: dt.datetime | None = None
+    has_time = False
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+        has_time = "T" in text.upper() or ":" in text
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        value = parsed
+    except ValueError:
+        for fmt in _DATE_FORMATS + _DATETIME_FORMATS:
+            try:
+                value = dt.datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            has_time = fmt in _DATETIME_FORMATS
+            break
+    if value is None:
+        raise _caused("The string is not recognized as a valid DateTime value.", const.text)
+    if has_time and not time_allowed:
+        raise _caused(
+            "You cannot supply a time with the date when running a query using date precision.",
+            const.text,
+        )
+    return value
+
+
+def _shift(day: dt.date, amount: int, unit: str) -> dt.date:
+    if unit == "d":
+        return day + dt.timedelta(days=amount)
+    if unit == "w":
+        return day + dt.timedelta(weeks=amount)
+    months = day.year * 12 + day.month - 1 + (amount * 12 if unit == "y" else amount)
+    return day.replace(year=months // 12, month=months % 12 + 1)
+
+
+def _macro_date(const: Const, today: dt.date) -> dt.date:
+    name = str(const.value)
+    starts = {
+        "today": today,
+        "startofday": today,
+        # Azure Boards weeks start on Sunday.
+        "startofweek": today - dt.timedelta(days=(today.weekday() + 1) % 7),
+        "startofmonth": today.replace(day=1),
+        "startofyear": today.replace(month=1, day=1),
+    }
+    unit = {"today": "d", "startofday": "d", "startofweek": "w", "startofmonth": "m"}.get(name, "y")
+    day = starts[name] + dt.timedelta(days=const.offset)
+    if const.arg is not None:
+        match = re.fullmatch(r"\s*([+-])\s*(\d+)\s*([dwmy]?)\s*", const.arg, re.IGNORECASE)
+        if match is None:
+            raise _caused("The macro argument is not valid.", const.text)
+        amount = int(match[2]) * (-1 if match[1] == "-" else 1)
+        day = _shift(day, amount, (match[3] or unit).lower())
+    return day
+
+
+def _fold(value: _SqlValue) -> _SqlValue:
+    """Case-insensitive comparison key; the same function runs in SQL (wiql_fold) and here."""
+    return value.lower() if isinstance(value, str) else value
+
+
+def _identity_parts(value: str) -> tuple[str, str]:
+    match = re.fullmatch(r"\s*(.*?)\s*<([^<>]*)>\s*", value)
+    return (match[1], match[2].strip()) if match else (value.strip(), "")
+
+
+def _identity_match(stored: object, wanted: str) -> int:
+    """An identity matches by its whole "Name <email>", its display name or its e-mail."""
+    text = "" if stored is None else str(stored).lower()
+    if text == wanted:
+        return 1
+    name, email = _identity_parts(text)
+    wanted_name, wanted_email = _identity_parts(wanted)
+    if wanted_email:
+        return int(bool(email) and email == wanted_email)
+    return int(wanted_name in (name, email) and wanted_name != "")
+
+
+def _under(stored: object, path: str) -> int:
+    text = "" if stored is None else str(stored).lower()
+    return int(text == path or text.startswith(path + "\\"))
+
+
+def _has_tag(stored: object, tag: str) -> int:
+    if stored is None:
+        return 0
+    return int(tag in (t.strip() for t in str(stored).lower().split(";")))
+
+
+@cache
+def _words_pattern(phrase: str) -> re.Pattern[str]:
+    words = r"\s+".join(re.escape(w) for w in phrase.split())
+    return re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
+
+
+def _contains_words(stored: object, phrase: str) -> int:
+    if stored is None or not phrase.strip():
+        return 0
+    return int(_words_pattern(phrase).search(str(stored)) is not None)
+
+
+def _register(conn: sqlite3.Connection) -> None:
+    conn.create_function("wiql_fold", 1, _fold, deterministic=True)
+    conn.create_function("wiql_identity", 2, _identity_match, deterministic=True)
+    conn.create_function("wiql_under", 2, _under, deterministic=True)
+    conn.create_function("wiql_tag", 2, _has_tag, deterministic=True)
+    conn.create_function("wiql_words", 2, _contains_words, deterministic=True)
+
+
+# ------------------------------------------------------------------ compiler
+
+_TEXT_KINDS = ("string", "identity", "path", "tags", "link")
+_NEGATED = {
+    "<>": "=",
+    "NOT IN": "IN",
+    "NOT CONTAINS": "CONTAINS",
+    "NOT CONTAINS WORDS": "CONTAINS WORDS",
+    "NOT UNDER": "UNDER",
+    "IS NOT EMPTY": "IS EMPTY",
+    "NOT IN GROUP": "IN GROUP",
+}
+_UNKNOWN_FIELD = "TF51005: The query references a field that does not exist."
+
+
+@dataclass(frozen=True)
+class _Field:
+    ref: str
+    kind: str  # string | number | date | bool | identity | path | tags | link
+    text: str
+
+
+class _Compiler:
+    """Builds SQL over work_items (s; t for [Target]) and links (l), every value a parameter."""
+
+    def __init__(self, ctx: WiqlContext, links: bool) -> None:
+        self.ctx = ctx
+        self.links = links
+        self.params: dict[str, object] = {"org": ctx.org}
+
+    def param(self, value: object) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    def resolve(self, ref: FieldRef) -> _Field:
+        if ref.name.lower() == LINK_TYPE_FIELD.lower() and ref.prefix is None and self.links:
+            return _Field(LINK_TYPE_FIELD, "link", ref.text)
+        if ref.prefix == "target" and not self.links:
+            raise _caused("Expecting field name.", "[Target]")
+        found = self.ctx.resolve_field(ref.name)
+        if found is None:
+            raise _caused(_UNKNOWN_FIELD, ref.text)
+        refname, _, wire_type = found
+        if refname == "System.Tags":
+            return _Field(refname, "tags", ref.text)
+        return _Field(refname, _KIND_BY_WIRE_TYPE.get(wire_type.lower(), "string"), ref.text)
+
+    def value(self, ref: FieldRef) -> tuple[_Field, str]:
+        """The field and the SQL expression of its stored value."""
+        field = self.resolve(ref)
+        if field.kind == "link":
+            return field, "l.rel"
+        alias = "t" if ref.prefix == "target" else "s"
+        column = _COLUMNS.get(field.ref)
+        if column is not None:
+            return field, f"{alias}.{column}"
+        path = self.param('$."' + field.ref + '"')
+        return field, f"json_extract({alias}.fields, {path})"
+
+    def key(self, field: _Field, value: str) -> str:
+        """An expression that compares and sorts as the service does for the field's type."""
+        if field.kind in _TEXT_KINDS:
+            return f"wiql_fold({value})"
+        if field.kind == "date":
+            return f"julianday({value})" if self.ctx.time_precision else f"substr({value}, 1, 10)"
+        return value
+
+    # -- literals
+
+    def literal(self, field: _Field, const: Const) -> object:
+        """The literal converted to the field's type (folded for text), macros expanded."""
+        value = const.value
+        if const.kind == "macro":
+            expanded = self.macro(const)
+            if isinstance(expanded, dt.date):
+                if field.kind == "date":
+                    return self.date_param(dt.datetime.combine(expanded, dt.time()))
+                expanded = expanded.isoformat()
+            value = expanded
+        if field.kind in _TEXT_KINDS:
+            text = const.text if const.kind == "number" else str(value)
+            if field.kind == "link":
+                text = _LINK_NAMES.get(text.lower(), text)
+            return text.lower()
+        if field.kind == "number":
+            try:
+                return float(value)
+            except ValueError:
+                raise self.bad_value(field, const) from None
+        if field.kind == "bool":
+            if isinstance(value, bool):
+                return int(value)
+            if str(value).lower() in ("true", "false"):
+                return int(str(value).lower() == "true")
+            raise self.bad_value(field, const)
+        # dates
+        if const.kind != "string":
+            raise self.bad_value(field, const)
+        return self.date_param(_parse_date(const, time_allowed=self.ctx.time_precision))
+
+    def date_param(self, moment: dt.datetime) -> str:
+        if self.ctx.time_precision:
+            return moment.isoformat(sep=" ")
+        return moment.date().isoformat()
+
+    def bad_value(self, field: _Field, const: Const) -> WiqlError:
+        return _caused(
+            f"The value is not valid for the field '{field.ref}', which has type {field.kind}.",
+            const.text,
+        )
+
+    def macro(self, const: Const) -> str | dt.date:
+        name = str(const.value)
+        if name == "me":
+            return self.ctx.me
+        if name == "project":
+            if self.ctx.project is None:
+                raise WiqlError(
+                    "Queries with an @project clause can only be executed on the project "
+                    "specific WIQL endpoint."
+                )
+            return self.ctx.project
+        if name in ("today", "startofday", "startofweek", "startofmonth", "startofyear"):
+            return _macro_date(const, self.ctx.today)
+        raise _caused("The macro is not supported by this server.", const.text)
+
+    # -- conditions
+
+    def expr(self, expr: Expr) -> str:
+        if isinstance(expr, Junction):
+            return "(" + f" {expr.op} ".join(self.expr(item) for item in expr.items) + ")"
+        if isinstance(expr, Negation):
+            return f"(NOT {self.expr(expr.item)})"
+        positive = _NEGATED.get(expr.op, expr.op)
+        # Each leaf is 0 or 1, never NULL, so NOT and <> include empty fields as the service does.
+        sql = f"coalesce(({self.condition(expr, positive)}), 0)"
+        return f"(NOT {sql})" if positive != expr.op else sql
+
+    def condition(self, cond: Cond, op: str) -> str:
+        field, value = self.value(cond.field)
+        operand = cond.operand
+        if op == "IS EMPTY":
+            return f"coalesce({value}, '') = ''"
+        if op == "IN GROUP":
+            raise _caused("IN GROUP is not supported by this server.", cond.field.text)
+        if isinstance(operand, FieldRef):
+            other, other_value = self.value(operand)
+            if other.kind != field.kind:
+                raise _caused("The fields compared do not have the same type.", operand.text)
+            return f"{self.key(field, value)} {_sql_op(op)} {self.key(other, other_value)}"
+        if op == "IN":
+            assert isinstance(operand, tuple)
+            if field.kind == "identity":
+                return " OR ".join(self.identity(value, field, c) for c in operand)
+            items = ", ".join(self.param(self.literal(field, c)) for c in operand)
+            return f"{self.key(field, value)} IN ({items})"
+        assert isinstance(operand, Const)
+        if op in ("=", "EVER") and field.kind == "identity":
+            return self.identity(value, field, operand)
+        if op in ("=", "<", ">", "<=", ">=", "EVER"):
+            literal = self.literal(field, operand)
+            if field.kind in _TEXT_KINDS or field.kind in ("number", "bool"):
+                return f"{self.key(field, value)} {_sql_op(op)} {self.param(literal)}"
+            rhs = self.param(literal)
+            if self.ctx.time_precision:
+                rhs = f"julianday({rhs})"
+            return f"{self.key(field, value)} {_sql_op(op)} {rhs}"
+        if field.kind not in _TEXT_KINDS or field.kind == "link":
+            raise self.bad_operator(op, field, cond)
+        literal = self.literal(field, operand)
+        if op == "CONTAINS":
+            if field.kind == "tags":
+                return f"wiql_tag({value}, {self.param(str(literal).strip())})"
+            return f"instr(wiql_fold(coalesce({value}, '')), {self.param(literal)}) > 0"
+        if op == "CONTAINS WORDS":
+            return f"wiql_words({value}, {self.param(literal)})"
+        if field.kind != "path":
+            raise self.bad_operator(op, field, cond)
+        path = self.param(str(literal).rstrip("\\"))
+        return f"wiql_under({value}, {path})"
+
+    def bad_operator(self, op: str, field: _Field, cond: Cond) -> WiqlError:
+        message = f"The operator {op} cannot be used with the field '{field.ref}'."
+        return _caused(message, cond.field.text)
+
+    def identity(self, value: str, field: _Field, const: Const) -> str:
+        return f"wiql_identity({value}, {self.param(self.literal(field, const))})"
+
+    def order_by(self, order: tuple[tuple[FieldRef, bool], ...], side: Prefix) -> list[str]:
+        """ORDER BY terms for one side of a link query (or the flat query when side is None)."""
+        terms = []
+        for ref, descending in order:
+            wanted = ref.prefix or "source"
+            # Unprefixed sort fields order the sources and, within each source, the targets.
+            shared = side == "target" and ref.prefix is None
+            if side is not None and wanted != side and not shared:
+                continue
+            if side == "target" and ref.prefix is None:
+                ref = FieldRef("target", ref.name, ref.text)
+            field, value = self.value(ref)
+            if field.kind == "link":
+                continue
+            key = f"julianday({value})" if field.kind == "date" else self.key(field, value)
+            terms.append(key + (" DESC" if descending else ""))
+        return terms
+
+
+def _sql_op(op: str) -> str:
+    return "=" if op == "EVER" else op
+
+
+# ------------------------------------------------------------------ running
+
+_LIMIT_MESSAGE = (
+    "VS402337: The number of work items returned exceeds the size limit of {limit}. "
+    "Change the query to return fewer items."
+)
+_MODES = {"mustcontain", "maycontain", "doesnotcontain", "recursive"}
+_JOIN = (
+    "JOIN links AS l ON l.org = s.org AND l.source = s.id "
+    "JOIN work_items AS t ON t.org = l.org AND t.id = l.target AND t.deleted = 0"
+)
+
+
+def run_wiql(conn: sqlite3.Connection, text: str, ctx: WiqlContext) -> WiqlResult:
+    """Runs one WIQL query against the store of organization ctx.org."""
+    query = parse(text)
+    _register(conn)
+    sql = _Compiler(ctx, query.links)
+    columns = tuple(sql.resolve(ref).ref for ref in query.columns)
+    sort_columns = tuple((sql.resolve(ref).ref, desc) for ref, desc in query.order)
+    if not query.links:
+        if query.modes:
+            raise _caused("Expecting end of string.", "MODE")
+        ids = _flat(conn, sql, query)
+        return WiqlResult("flat", columns, sort_columns, ids, ())
+    modes = set(query.modes) - {"returnmatchingchildren"}
+    if not modes <= _MODES or len(modes) > 1:
+        raise _caused("Expecting link query mode.", ", ".join(query.modes))
+    mode = modes.pop() if modes else "mustcontain"
+    source, linked = _split(query.where)
+    if mode == "recursive":
+        relations = _tree(conn, sql, query, source, linked)
+    else:
+        relations = _one_hop(conn, sql, query, mode, source, linked)
+    query_type = "tree" if mode == "recursive" else "oneHop"
+    return WiqlResult(query_type, columns, sort_columns, (), _limited(relations, ctx))
+
+
+def _limited(rows: list[_Row], ctx: WiqlContext) -> tuple[_Row, ...]:
+    if ctx.top is not None and ctx.top < ctx.max_results:
+        return tuple(rows[: ctx.top])
+    if len(rows) > ctx.max_results:
+        raise WiqlLimitError(_LIMIT_MESSAGE.format(limit=ctx.max_results))
+    return tuple(rows)
+
+
+def _flat(conn: sqlite3.Connection, sql: _Compiler, query: Query) -> tuple[int, ...]:
+    ctx = sql.ctx
+    where = sql.expr(query.where) if query.where is not None else "1"
+    order = [*sql.order_by(query.order, None), "s.id"]
+    truncate = ctx.top is not None and ctx.top < ctx.max_results
+    limit = sql.param(ctx.top if truncate else ctx.max_results + 1)
+    # Compiler-built SQL only; every value from the query text is a parameter.
+    statement = (
+        f"SELECT s.id FROM work_items AS s WHERE s.org = :org AND s.deleted = 0 AND {where} "  # noqa: S608
+        f"ORDER BY {', '.join(order)} LIMIT {limit}"
+    )
+    ids = tuple(row[0] for row in conn.execute(statement, sql.params))
+    if not truncate and len(ids) > ctx.max_results:
+        raise WiqlLimitError(_LIMIT_MESSAGE.format(limit=ctx.max_results))
+    return ids
+
+
+_Row = tuple[str | None, int | None, int]
+
+
+def _sides(expr: Expr) -> Iterator[str]:
+    """Which parts of a link query an expression reads: source, target or link."""
+    if isinstance(expr, Junction):
+        for item in expr.items:
+            yield from _sides(item)
+    elif isinstance(expr, Negation):
+        yield from _sides(expr.item)
+    else:
+        for ref in (expr.field, expr.operand):
+            if isinstance(ref, FieldRef):
+                if ref.prefix is None and ref.name.lower() == LINK_TYPE_FIELD.lower():
+                    yield "link"
+                else:
+                    yield ref.prefix or "source"
+
+
+def _split(where: Expr | None) -> tuple[Expr | None, Expr | None]:
+    """Splits a link query's WHERE into the source part and the link-and-target part."""
+    if where is None:
+        return None, None
+    items = where.items if isinstance(where, Junction) and where.op == "AND" else (where,)
+    source: list[Expr] = []
+    linked: list[Expr] = []
+    for item in items:
+        sides = set(_sides(item))
+        if sides <= {"source"}:
+            source.append(item)
+        elif "source" not in sides:
+            linked.append(item)
+        else:
+            raise WiqlError(
+                "A link query cannot combine conditions on the source work item with conditions "
+                "on the link or the target work item in one clause."
+            )
+
+    def join(parts: list[Expr]) -> Expr | None:
+        return None if not parts else parts[0] if len(parts) == 1 else Junction("AND", tuple(parts))
+
+    return join(source), join(linked)
+
+
+def _where(sql: _Compiler, expr: Expr | None) -> str:
+    return sql.expr(expr) if expr is not None else "1"
+
+
+def _sources(
+    conn: sqlite3.Connection, sql: _Compiler, query: Query, source: Expr | None
+) -> list[int]:
+    order = [*sql.order_by(query.order, "source"), "s.id"]
+    # Compiler-built SQL only; every value from the query text is a parameter.
+    statement = (
+        "SELECT s.id FROM work_items AS s WHERE s.org = :org AND s.deleted = 0 "  # noqa: S608
+        f"AND {_where(sql, source)} ORDER BY {', '.join(order)}"
+    )
+    return [row[0] for row in conn.execute(statement, sql.params)]
+
+
+def _links(
+    conn: sqlite3.Connection, sql: _Compiler, query: Query, linked: Expr | None
+) -> dict[int, list[tuple[str, int]]]:
+    """Links whose link and target conditions hold, by source id, targets in ORDER BY order."""
+    order = [*sql.order_by(query.order, "target"), "t.id"]
+    # Compiler-built SQL only; every value from the query text is a parameter.
+    statement = (
+        f"SELECT l.source, l.rel, t.id FROM work_items AS s {_JOIN} WHERE s.org = :org "  # noqa: S608
+        f"AND s.deleted = 0 AND {_where(sql, linked)} ORDER BY {', '.join(order)}"
+    )
+    found: dict[int, list[tuple[str, int]]] = {}
+    for source_id, rel, target_id in conn.execute(statement, sql.params):
+        found.setdefault(source_id, []).append((rel, target_id))
+    return found
+
+
+def _one_hop(
+    conn: sqlite3.Connection,
+    sql: _Compiler,
+    query: Query,
+    mode: str,
+    source: Expr | None,
+    linked: Expr | None,
+) -> list[_Row]:
+    sources = _sources(conn, sql, query, source)
+    links = _links(conn, sql, query, linked)
+    rows: list[_Row] = []
+    for source_id in sources:
+        found = links.get(source_id, [])
+        if (mode == "mustcontain" and not found) or (mode == "doesnotcontain" and found):
+            continue
+        rows.append((None, None, source_id))
+        if mode != "doesnotcontain":
+            rows.extend((rel, source_id, target_id) for rel, target_id in found)
+    return rows
+
+
+def _is_tree_link(expr: Expr | None, sql: _Compiler) -> bool:
+    items = expr.items if isinstance(expr, Junction) and expr.op == "AND" else (expr,)
+    for item in items:
+        if (
+            isinstance(item, Cond)
+            and item.op == "="
+            and isinstance(item.operand, Const)
+            and sql.resolve(item.field).kind == "link"
+            and sql.literal(sql.resolve(item.field), item.operand) == _HIERARCHY_FORWARD.lower()
+        ):
+            return True
+    return False
+
+
+def _tree(
+    conn: sqlite3.Connection,
+    sql: _Compiler,
+    query: Query,
+    source: Expr | None,
+    linked: Expr | None,
+) -> list[_Row]:
+    """MODE (Recursive): roots match the source conditions; children follow the tree link down."""
+    if not _is_tree_link(linked, sql):
+        raise WiqlError(
+            "A query with MODE (Recursive) must use a tree link type: "
+            f"[{LINK_TYPE_FIELD}] = '{_HIERARCHY_FORWARD}'."
+        )
+    sources = _sources(conn, sql, query, source)
+    children = _links(conn, sql, query, linked)
+    below: set[int] = set()
+    stack = list(sources)
+    while stack:
+        for _, child in children.get(stack.pop(), []):
+            if child not in below:
+                below.add(child)
+                stack.append(child)
+    rows: list[_Row] = []
+    for root in sources:
+        if root in below:
+            continue  # shown under its parent instead
+        rows.append((None, None, root))
+        walk = [(rel, root, child) for rel, child in reversed(children.get(root, []))]
+        while walk:
+            rel, parent, child = walk.pop()
+            rows.append((rel, parent, child))
+            walk.extend((r, child, c) for r, c in reversed(children.get(child, [])))
+    return rows
