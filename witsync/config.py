@@ -1,0 +1,147 @@
+"""Settings: the target and policy of a run, merged from flags, the environment and witsync.yaml.
+
+Precedence, highest first: command-line flags, then `WITSYNC_ORG_URL` (for `org` only), then
+witsync.yaml (found in the current folder or the nearest parent that has one, or `--config`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, cast
+
+from witsync.errors import ConfigError, Diagnostic
+from witsync.fieldnames import DEFAULT_OWNERSHIP
+from witsync.model import Ownership, RemovalPolicy
+from witsync.ownership import read_layer
+from witsync.schemacheck import check
+from witsync.yamlsource import YamlMap, parse_yaml, read_text
+
+CONFIG_NAMES = ("witsync.yaml", "witsync.yml")
+"""A file with one of these names configures the folder; it is never a manifest."""
+ORG_ENV = "WITSYNC_ORG_URL"
+DEFAULT_BOARD = Path(".witsync/board.sqlite")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where a run points and how it behaves; every field has a safe default."""
+
+    org_url: str | None = None
+    """None = the embedded local board."""
+    project: str | None = None
+    scope: str | None = None
+    prune: bool = False
+    removal: RemovalPolicy = "close"
+    board_path: Path = DEFAULT_BOARD
+    config_file: Path | None = None
+    ownership: Mapping[str, Ownership] = field(default_factory=lambda: DEFAULT_OWNERSHIP)
+    """The repository-wide mode of each field a layer names, by reference name: the built-in
+    create-only fields with witsync.yaml's `createOnly`/`manage`/`ignore` applied. Manifests
+    refine it per file (`defaults`) and per item."""
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags that say where to point: --org, --project, --scope, --config."""
+    group = parser.add_argument_group("target")
+    group.add_argument(
+        "--org",
+        metavar="URL",
+        help=f"organization URL, e.g. https://dev.azure.com/fabrikam (or {ORG_ENV}; "
+        "default: the local board)",
+    )
+    group.add_argument("--project", metavar="NAME", help="Azure DevOps project")
+    group.add_argument("--scope", metavar="NAME", help="owner of the managed items")
+    group.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="witsync.yaml to use (default: in this folder or the nearest parent)",
+    )
+
+
+def find_config(cwd: Path) -> Path | None:
+    """witsync.yaml in `cwd` or the nearest parent that has one."""
+    for folder in (cwd, *cwd.parents):
+        for name in CONFIG_NAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str], cwd: Path) -> Settings:
+    """Merge flags, environment and witsync.yaml; raises ConfigError for a bad or missing file."""
+    explicit: Path | None = getattr(args, "config", None)
+    if explicit is not None:
+        config_file: Path | None = explicit if explicit.is_absolute() else cwd / explicit
+        assert config_file is not None
+        if not config_file.is_file():
+            raise ConfigError(
+                f"config file {explicit} not found",
+                hint="give the path of a witsync.yaml, or leave --config out to search for one",
+            )
+    else:
+        config_file = find_config(cwd)
+    values: Mapping[str, Any] = {}
+    ownership: Mapping[str, Ownership] = DEFAULT_OWNERSHIP
+    if config_file is not None:
+        values, layer = read_config(config_file)
+        ownership = MappingProxyType({**DEFAULT_OWNERSHIP, **layer})
+    org = getattr(args, "org", None) or environ.get(ORG_ENV) or values.get("org")
+    if org is not None:
+        org = _check_org(str(org))
+    board = DEFAULT_BOARD
+    if config_file is not None:
+        board = config_file.parent / str(values.get("board", DEFAULT_BOARD))
+    removal = getattr(args, "removal", None) or values.get("removal", "close")
+    return Settings(
+        org_url=org,
+        project=getattr(args, "project", None) or values.get("project"),
+        scope=getattr(args, "scope", None) or values.get("scope"),
+        prune=bool(getattr(args, "prune", False) or values.get("prune", False)),
+        removal=cast(RemovalPolicy, removal),
+        board_path=board,
+        config_file=config_file,
+        ownership=ownership,
+    )
+
+
+def read_config(path: Path) -> tuple[Mapping[str, Any], dict[str, Ownership]]:
+    """witsync.yaml's values and ownership layer; every problem in one ConfigError."""
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"cannot read {name}: {error.strerror}") from None
+    text, problem = read_text(data, name)
+    problems: list[Diagnostic] = [problem] if problem else []
+    layer: dict[str, Ownership] = {}
+    root: Any = None
+    if text is not None:
+        parsed = parse_yaml(text, name)
+        problems.extend(parsed.diagnostics)
+        root = parsed.root
+        if parsed.ok and root is not None:
+            problems.extend(check(root, "config.schema.json", name))
+            if not problems and isinstance(root, YamlMap):
+                layer, more = read_layer(root, name)
+                problems.extend(more)
+    if problems:
+        raise ConfigError(
+            "\n".join(str(p) for p in problems),
+            hint="see schemas/config.schema.json for the keys witsync.yaml takes",
+        )
+    return (root if isinstance(root, YamlMap) else {}), layer
+
+
+def _check_org(url: str) -> str:
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"organization URL '{url}' is not an http(s) URL",
+            hint="for example https://dev.azure.com/fabrikam",
+        )
+    return url.rstrip("/")
