@@ -1,0 +1,255 @@
+"""apply_plan against the emulator: order, minimal guarded writes, own revisions, conflicts."""
+
+from __future__ import annotations
+
+import pytest
+from apply_support import (
+    Board,
+    desired,
+    item,
+    items_by_key,
+    open_board,
+    outcomes,
+    plan_and_apply,
+    plan_for,
+)
+
+from witsync.apply import apply_plan
+from witsync.emulator import EmulatorOptions
+from witsync.model import (
+    REL_HYPERLINK,
+    REL_PARENT,
+    REL_RELATED,
+    REL_SUCCESSOR,
+    ItemResult,
+    LiveItem,
+)
+
+TREE = desired(
+    item("epic", type="Epic"),
+    item("feature", type="Feature", parent="epic"),
+    item("story", parent="feature", Priority=2),
+    item("other", links=[(REL_RELATED, "story"), (REL_SUCCESSOR, "feature")]),
+)
+
+
+async def live(board: Board, key: str) -> LiveItem:
+    ids = (await items_by_key(board))[key]
+    assert len(ids) == 1, f"{key} has {len(ids)} items"
+    found = await board.client.get_item(ids[0])
+    assert found is not None
+    return found
+
+
+def link_targets(item: LiveItem, rel: str) -> set[int | None]:
+    return {r.target_id for r in item.relations if r.rel == rel}
+
+
+async def test_creates_parents_first_with_one_request_per_item_and_a_replan_is_empty() -> None:
+    board = open_board()
+    events: list[ItemResult] = []
+    _plan, result = await plan_and_apply(board, TREE, on_event=events.append)
+    assert result.ok, result
+    assert [r.outcome for r in result.items] == ["applied"] * 4
+    assert sorted(e.key for e in events) == sorted(r.key for r in result.items)
+    by_key = await items_by_key(board)
+    assert {k: len(v) for k, v in by_key.items()} == {
+        "epic": 1,
+        "feature": 1,
+        "story": 1,
+        "other": 1,
+    }
+    # each new item carried its links in its create request: one write per item
+    assert len(board.writes()) == 4
+    story, feature = await live(board, "story"), await live(board, "feature")
+    assert link_targets(story, REL_PARENT) == {feature.id}
+    assert link_targets(feature, REL_PARENT) == {by_key["epic"][0]}
+    assert {r.id for r in result.items if r.key == "story"} == {story.id}
+    assert (await plan_for(board, TREE)).actions == ()
+
+
+async def test_a_no_op_apply_sends_no_write() -> None:
+    board = open_board()
+    await plan_and_apply(board, TREE)
+    board.requests.clear()
+    plan, result = await plan_and_apply(board, TREE)
+    assert plan.actions == ()
+    assert result.items == ()
+    assert board.writes() == []
+
+
+async def test_an_item_created_in_a_later_state_is_created_then_moved() -> None:
+    board = open_board()
+    want = desired(item("s", State="Active"))
+    plan, result = await plan_and_apply(board, want)
+    assert [step.kind for step in plan.actions[0].steps] == ["create", "update"]
+    assert result.ok, result
+    assert (await live(board, "s")).fields["System.State"] == "Active"
+
+
+@pytest.mark.parametrize("link_bumps_rev", [False, True])
+async def test_own_link_writes_never_fail_a_later_guard(link_bumps_rev: bool) -> None:
+    board = open_board(EmulatorOptions(link_bumps_rev=link_bumps_rev))
+    first = desired(item("a"), item("b"), item("c"))
+    await plan_and_apply(board, first)
+    # a links to b, a new child links to b, and b itself changes: b's rev may move under our feet
+    second = desired(
+        item("a", links=[(REL_RELATED, "b")]),
+        item("b", "B renamed", Priority=1),
+        item("c", parent="b"),
+        item("d", parent="b"),
+    )
+    board.requests.clear()
+    # one at a time, so the link writes always land before b's own guarded update
+    _plan, result = await plan_and_apply(board, second, parallelism=1)
+    assert result.ok, result
+    resyncs = [r for r in board.requests if r.url.path.endswith("/updates")]
+    assert bool(resyncs) == link_bumps_rev  # history is read only when the guard really failed
+    b = await live(board, "b")
+    assert b.fields["System.Title"] == "B renamed"
+    assert len(link_targets(b, "System.LinkTypes.Hierarchy-Forward")) == 2
+    assert (await plan_for(board, second)).actions == ()
+
+
+async def test_someone_elses_edit_is_a_conflict_and_everything_else_goes_on() -> None:
+    board = open_board()
+    await plan_and_apply(board, desired(item("x"), item("y")))
+    want = desired(item("x", "X from the manifest"), item("y", "Y from the manifest"), item("z"))
+    plan = await plan_for(board, want)
+    x = await live(board, "x")
+    # a person edits x after the plan was made
+    await board.client.update_item(
+        x.id, [{"op": "replace", "path": "/fields/System.Title", "value": "X by a person"}]
+    )
+    result = await apply_plan(board.client, plan)
+    by_key = {r.key: r for r in result.items}
+    assert not result.ok
+    assert by_key["x"].outcome == "conflict"
+    message = str(by_key["x"].message)
+    assert f"#{x.id}" in message
+    assert "plan again" in message
+    assert "System.Title" in message
+    assert by_key["y"].outcome == "applied"
+    assert by_key["z"].outcome == "applied"
+    assert (await live(board, "x")).fields["System.Title"] == "X by a person"
+    # the next plan shows the person's edit, and applying it converges
+    replan = await plan_for(board, want)
+    assert [a.key for a in replan.actions] == ["x"]
+    assert (await apply_plan(board.client, replan)).ok
+
+
+async def test_a_link_someone_added_on_a_server_that_bumps_revs_is_a_conflict() -> None:
+    board = open_board(EmulatorOptions(link_bumps_rev=True))
+    await plan_and_apply(board, desired(item("x"), item("y")))
+    plan = await plan_for(board, desired(item("x", "renamed"), item("y")))
+    x, y = await live(board, "x"), await live(board, "y")
+    url = board.client.work_item_url(y.id)
+    await board.client.update_item(
+        x.id, [{"op": "add", "path": "/relations/-", "value": {"rel": REL_RELATED, "url": url}}]
+    )
+    result = await apply_plan(board.client, plan)
+    assert [r.outcome for r in result.items] == ["conflict"]
+    assert "links" in str(result.items[0].message)
+
+
+async def test_a_relation_removal_is_reindexed_when_someone_shifted_the_list() -> None:
+    board = open_board()
+    await plan_and_apply(board, desired(item("keep"), item("x"), item("outside")))
+    x, outside = await live(board, "x"), await live(board, "outside")
+    person_link = {"rel": REL_HYPERLINK, "url": "https://wiki.example/page"}
+    await board.client.update_item(
+        x.id, [{"op": "add", "path": "/relations/-", "value": person_link}]
+    )
+    # x leaves the manifests and is unmanaged: its marker hyperlink is removed by index
+    plan = await plan_for(
+        board, desired(item("keep"), item("outside")), prune=True, removal="unmanage"
+    )
+    assert [a.key for a in plan.actions] == ["x"]
+    # after the plan, a person adds a work-item link: work-item links come first, so every
+    # hyperlink moves one place down (and on this server the rev does not change)
+    await board.client.update_item(
+        x.id,
+        [
+            {
+                "op": "add",
+                "path": "/relations/-",
+                "value": {"rel": REL_RELATED, "url": board.client.work_item_url(outside.id)},
+            }
+        ],
+    )
+    result = await apply_plan(board.client, plan)
+    assert result.ok, result
+    after = await board.client.get_item(x.id)
+    assert after is not None
+    urls = {r.url for r in after.relations}
+    assert "https://wiki.example/page" in urls
+    assert not any("witsync.invalid" in u for u in urls)
+    assert link_targets(after, REL_RELATED) == {outside.id}
+    assert "team" not in str(after.fields.get("System.Tags", ""))
+
+
+async def test_prune_closes_children_before_parents_and_leaves_other_items_alone() -> None:
+    board = open_board()
+    await plan_and_apply(
+        board,
+        desired(item("keep"), item("old-epic", type="Epic"), item("old-story", parent="old-epic")),
+    )
+    stranger = await board.client.create_item(
+        "User Story", [{"op": "add", "path": "/fields/System.Title", "value": "not ours"}]
+    )
+    epic, story = await live(board, "old-epic"), await live(board, "old-story")
+    want = desired(item("keep"))
+    assert (await plan_for(board, want)).actions == ()  # prune only when asked
+    board.requests.clear()
+    plan, result = await plan_and_apply(board, want, prune=True)
+    assert result.ok, result
+    assert sorted(a.key for a in plan.actions) == ["old-epic", "old-story"]
+    patched = [r.url.path.rsplit("/", 1)[-1] for r in board.writes()]
+    assert patched.index(str(story.id)) < patched.index(str(epic.id))
+    for gone in (epic, story):
+        closed = await board.client.get_item(gone.id)
+        assert closed is not None
+        assert closed.fields["System.State"] == "Removed"
+    again = await board.client.get_item(stranger.id)
+    assert again is not None
+    assert again.rev == stranger.rev
+    assert (await plan_for(board, want, prune=True)).actions == ()
+
+
+async def test_prune_by_delete_refuses_an_item_edited_after_the_plan() -> None:
+    board = open_board()
+    await plan_and_apply(board, desired(item("a"), item("b"), item("c")))
+    plan = await plan_for(board, desired(item("a")), prune=True, removal="delete")
+    b, c = await live(board, "b"), await live(board, "c")
+    await board.client.update_item(
+        b.id, [{"op": "replace", "path": "/fields/System.Title", "value": "still needed"}]
+    )
+    result = await apply_plan(board.client, plan)
+    assert {r.key: r.outcome for r in result.items} == {"b": "conflict", "c": "applied"}
+    assert await board.client.get_item(b.id) is not None
+    assert await board.client.get_item(c.id) is None
+
+
+async def test_suppress_notifications_is_sent_on_every_write() -> None:
+    board = open_board()
+    await plan_and_apply(board, TREE, suppress_notifications=True)
+    writes = board.writes()
+    assert writes
+    assert all(r.url.params.get("suppressNotifications") == "true" for r in writes)
+
+
+async def test_a_server_refusal_fails_that_item_and_skips_its_dependents() -> None:
+    board = open_board()
+    want = desired(
+        item("bad", type="Epic", Priority=99),  # not an allowed priority: a rule error
+        item("child", type="Feature", parent="bad"),
+        item("fine"),
+    )
+    _plan, result = await plan_and_apply(board, want)
+    by_key = {r.key: r for r in result.items}
+    assert by_key["bad"].outcome == "failed"
+    assert "Priority" in str(by_key["bad"].message)
+    assert by_key["child"].outcome == "skipped"
+    assert "'bad', which failed" in str(by_key["child"].message)
+    assert by_key["fine"].outcome == "applied"
+    assert outcomes(result) == {"failed": 1, "skipped": 1, "applied": 1}

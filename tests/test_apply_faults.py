@@ -1,0 +1,113 @@
+"""apply under the emulator's faults: throttling, 503s, dropped connections, saved-then-lost writes.
+
+Faults are switched on after the setup, so only the apply under test meets them. Whatever
+happens, the board never gets a second item for a key, and re-planning and applying converges
+to an empty plan.
+"""
+
+from __future__ import annotations
+
+import pytest
+from apply_support import Board, desired, item, items_by_key, open_board, plan_and_apply, plan_for
+
+from witsync.emulator import EmulatorOptions
+from witsync.model import REL_RELATED, REL_SUCCESSOR, Desired, Result
+
+FIRST = desired(
+    item("epic", type="Epic"),
+    *(item(f"feature-{f}", type="Feature", parent="epic") for f in range(3)),
+    *(
+        item(f"story-{f}-{s}", parent=f"feature-{f}", Priority=2)
+        for f in range(3)
+        for s in range(3)
+    ),
+    item("loose", links=[(REL_RELATED, "story-0-0")]),
+)
+
+SECOND = desired(
+    item("epic", "Epic renamed", type="Epic"),
+    *(item(f"feature-{f}", type="Feature", parent="epic") for f in range(3)),
+    # stories move between features, change fields, gain links; one story leaves
+    *(
+        item(
+            f"story-{f}-{s}",
+            f"Story {f}.{s} v2" if s else None,
+            parent=f"feature-{(f + s) % 3}",
+            Priority=1 + s,
+            links=[(REL_SUCCESSOR, f"story-{f}-{s - 1}")] if s else [],
+        )
+        for f in range(3)
+        for s in range(3)
+        if (f, s) != (2, 2)
+    ),
+    item("loose"),
+    item("new-story", parent="feature-1", links=[(REL_RELATED, "loose")]),
+)
+
+
+async def converge(
+    board: Board, want: Desired, *, rounds: int = 6, **kwargs: object
+) -> list[Result]:
+    """Plan and apply until a plan is empty, checking for duplicates after every round."""
+    results = []
+    for _ in range(rounds):
+        plan, result = await plan_and_apply(board, want, **kwargs)
+        if not plan.actions:
+            return results
+        results.append(result)
+        duplicates = {k: v for k, v in (await items_by_key(board)).items() if len(v) > 1}
+        assert duplicates == {}, f"duplicates after round {len(results)}: {duplicates}"
+    raise AssertionError(f"no convergence in {rounds} rounds: {results[-1]}")
+
+
+async def assert_matches(board: Board, want: Desired) -> None:
+    by_key = await items_by_key(board)
+    assert {k: len(v) for k, v in by_key.items()} == {i.key: 1 for i in want.items}
+    assert (await plan_for(board, want)).actions == ()
+
+
+async def test_every_answer_lost_after_saving_still_applies_in_one_run_without_duplicates() -> None:
+    """commit_drop_rate=1: every write is saved and its answer lost. Each create is found by its
+    marker, each update by its revision, each link-only update by the relation list."""
+    for link_bumps_rev in (False, True):
+        board = open_board()
+        board.set_options(EmulatorOptions(commit_drop_rate=1.0, link_bumps_rev=link_bumps_rev))
+        _, first = await plan_and_apply(board, FIRST)
+        assert first.ok, first
+        _, second = await plan_and_apply(board, SECOND, prune=True, removal="delete")
+        assert second.ok, second
+        board.set_options(EmulatorOptions(link_bumps_rev=link_bumps_rev))
+        await assert_matches(board, SECOND)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_dropped_connections_and_503s_converge_without_duplicates(seed: int) -> None:
+    board = open_board()
+    await converge(board, FIRST)
+    board.set_options(
+        EmulatorOptions(
+            fail_rate=0.2, drop_rate=0.15, commit_drop_rate=0.2, seed=seed, link_bumps_rev=True
+        )
+    )
+    await converge(board, SECOND, prune=True)
+    board.set_options(EmulatorOptions(link_bumps_rev=True))
+    await assert_matches(board, SECOND)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+async def test_faults_from_the_first_create_on_converge(seed: int) -> None:
+    board = open_board(EmulatorOptions(drop_rate=0.2, commit_drop_rate=0.3, seed=seed))
+    await converge(board, FIRST, parallelism=4)
+    board.set_options(EmulatorOptions())
+    await assert_matches(board, FIRST)
+
+
+async def test_throttling_is_waited_out() -> None:
+    board = open_board(sleep=True)
+    board.set_options(EmulatorOptions(rate_limit=8, rate_window_s=0.4))
+    _, result = await plan_and_apply(board, FIRST)
+    assert result.ok, result
+    throttled = [r for r in board.responses if r.status_code == 429]
+    assert throttled, "the rate limit was never hit: the test proves nothing"
+    board.set_options(EmulatorOptions())
+    await assert_matches(board, FIRST)

@@ -1,0 +1,185 @@
+"""Kill `witsync apply` (SIGKILL) at random moments against `witsync serve`, re-run until done:
+the board converges to the manifests with one work item per key and no stray links."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from witsync.client import Client
+from witsync.identity import marker_keys, scope_tag
+from witsync.model import REL_CHILD, REL_PARENT, REL_RELATED
+
+pytestmark = pytest.mark.slow
+
+PROJECT = "Proj"
+SCOPE = "kill"
+EPICS, FEATURES, STORIES = 2, 3, 4  # 2 + 6 + 24 = 32 items
+
+
+def manifests(version: int) -> str:
+    """Version 1 creates the tree; version 2 renames, re-parents, links and drops items."""
+    lines = ["apiVersion: witsync/v1", "items:"]
+    for e in range(EPICS):
+        lines += [f"  - key: e{e}", "    type: Epic", f"    title: Epic {e} v{version}"]
+        lines += ["    children:"]
+        for f in range(FEATURES):
+            lines += [
+                f"      - key: e{e}f{f}",
+                "        type: Feature",
+                f"        title: F {e}.{f}",
+            ]
+            lines += ["        children:"]
+            for s in range(STORIES):
+                if version == 2 and s == STORIES - 1:
+                    continue  # left the manifests: pruned
+                lines += [f"          - key: e{e}f{f}s{s}", "            type: User Story"]
+                title = f"S {e}.{f}.{s}" + (" v2" if version == 2 and s % 2 else "")
+                lines += [f"            title: {title}", f"            priority: {1 + s % 3}"]
+                if version == 2 and s:
+                    lines += [f"            related: [e{e}f{f}s{s - 1}]"]
+    return "\n".join(lines) + "\n"
+
+
+def expected_keys(version: int) -> set[str]:
+    last = STORIES - 1 if version == 2 else STORIES
+    keys = {f"e{e}" for e in range(EPICS)} | {
+        f"e{e}f{f}" for e in range(EPICS) for f in range(FEATURES)
+    }
+    keys |= {f"e{e}f{f}s{s}" for e in range(EPICS) for f in range(FEATURES) for s in range(last)}
+    return keys
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    command = [sys.executable, "-m", "witsync", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--db", str(tmp_path / "board.sqlite"), "--project", PROJECT,
+               "--latency-ms", "15"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, "witsync serve exited"
+                assert time.monotonic() < deadline, "witsync serve did not start"
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/killorg"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def witsync(repo: Path, *args: str) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WITSYNC_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "witsync", *args],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def apply_with_kills(repo: Path, rng: random.Random, *extra: str) -> tuple[int, int]:
+    """Run apply, SIGKILL it after a random delay, repeat; then let one run finish.
+    Returns (kills that landed mid-run, runs in all)."""
+    kills = runs = 0
+    for _ in range(6):
+        runs += 1
+        process = witsync(repo, "apply", "--yes", "--parallelism", "4", *extra)
+        try:
+            process.wait(timeout=rng.uniform(0.4, 2.5))
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            kills += 1
+    while True:
+        runs += 1
+        process = witsync(repo, "apply", "--yes", *extra)
+        _, err = process.communicate(timeout=120)
+        if process.returncode == 0:
+            return kills, runs
+        assert runs < 20, err.decode()
+
+
+async def board_state(url: str) -> dict[str, list[tuple[int, dict[str, set[int | None]], str]]]:
+    async with Client(httpx.AsyncClient(timeout=30), url, PROJECT) as client:
+        ids = await client.query_ids(
+            "SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project"
+            " ORDER BY [System.Id]"
+        )
+        state: dict[str, list[tuple[int, dict[str, set[int | None]], str]]] = {}
+        for item in await client.get_items(ids):
+            links = {
+                rel: {r.target_id for r in item.relations if r.rel == rel}
+                for rel in (REL_PARENT, REL_CHILD, REL_RELATED)
+            }
+            tags = str(item.fields.get("System.Tags", ""))
+            for key in marker_keys(item, SCOPE) or ["<no key>"]:
+                state.setdefault(key, []).append((item.id, links, tags))
+        return state
+
+
+def check_board(url: str, version: int) -> None:
+    state = asyncio.run(board_state(url))
+    assert {k: len(v) for k, v in state.items() if len(v) > 1} == {}, "duplicates"
+    assert "<no key>" not in state, "an item without a marker was created"
+    assert set(state) == expected_keys(version)
+    ids = {key: entries[0][0] for key, entries in state.items()}
+    for key, [(_, links, tags)] in state.items():
+        assert scope_tag(SCOPE) in tags
+        want_parent = {ids[key[: len(key) - 2]]} if len(key) > 2 else set()
+        assert links[REL_PARENT] == want_parent, f"{key}: parent {links[REL_PARENT]}"
+        children = {ids[k] for k in ids if len(k) == len(key) + 2 and k.startswith(key)}
+        assert links[REL_CHILD] == children, f"{key}: children {links[REL_CHILD]}"
+        related = set()
+        if version == 2 and len(key) == 6:
+            last = STORIES - 1
+            s = int(key[-1])
+            related = {ids[key[:-1] + str(n)] for n in (s - 1, s + 1) if 0 <= n < last}
+        assert links[REL_RELATED] == related, f"{key}: related {links[REL_RELATED]}"
+        # every link points at a live item of the set: nothing orphaned
+        for targets in links.values():
+            assert targets <= set(ids.values()), f"{key}: link to an item outside the set"
+
+
+def test_killing_apply_at_random_moments_converges_without_duplicates(
+    tmp_path: Path, server: str
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "witsync.yaml").write_text(
+        f"org: {server}\nproject: {PROJECT}\nscope: {SCOPE}\nremoval: delete\n"
+    )
+    rng = random.Random(20261123)
+    (repo / "backlog.yaml").write_text(manifests(1))
+    kills_1, _ = apply_with_kills(repo, rng)
+    check_board(server, 1)
+    (repo / "backlog.yaml").write_text(manifests(2))
+    kills_2, _ = apply_with_kills(repo, rng, "--prune")
+    check_board(server, 2)
+    plan = witsync(repo, "plan", "--detailed-exitcode", "--prune")
+    _, err = plan.communicate(timeout=60)
+    assert plan.returncode == 0, err.decode()
+    assert kills_1 + kills_2 >= 4, "the kills never landed mid-run: the test proves nothing"

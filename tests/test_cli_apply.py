@@ -1,0 +1,162 @@
+"""`witsync apply` from the command line, on the embedded local board in a temporary folder."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from witsync.cli import main
+from witsync.config import Settings
+from witsync.connect import open_client
+
+CONFIG = "project: Proj\nscope: web\nremoval: delete\n"
+BACKLOG = """\
+apiVersion: witsync/v1
+items:
+  - key: epic
+    type: Epic
+    title: The epic
+    children:
+      - key: story
+        type: User Story
+        title: A story
+        priority: 2
+  - key: loose
+    type: User Story
+    title: On its own
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WITSYNC_ORG_URL", raising=False)
+    (tmp_path / "witsync.yaml").write_text(CONFIG)
+    (tmp_path / "backlog.yaml").write_text(BACKLOG)
+    return tmp_path
+
+
+def board_items(repo: Path) -> dict[str, dict[str, object]]:
+    """Titles (and ids) of every item on the local board, by title."""
+
+    async def read() -> dict[str, dict[str, object]]:
+        settings = Settings(project="Proj", board_path=repo / ".witsync/board.sqlite")
+        async with open_client(settings, {}) as client:
+            ids = await client.query_ids(
+                "SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project"
+                " ORDER BY [System.Id]"
+            )
+            return {
+                str(item.title): {"id": item.id, **item.fields}
+                for item in await client.get_items(ids)
+            }
+
+    return asyncio.run(read())
+
+
+def edit_title(repo: Path, item_id: int, title: str) -> None:
+    async def edit() -> None:
+        settings = Settings(project="Proj", board_path=repo / ".witsync/board.sqlite")
+        async with open_client(settings, {}) as client:
+            op = {"op": "replace", "path": "/fields/System.Title", "value": title}
+            await client.update_item(item_id, [op])
+
+    asyncio.run(edit())
+
+
+def test_apply_off_a_terminal_needs_yes(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["apply"]) == 1
+    err = capsys.readouterr().err
+    assert "--yes" in err
+    assert "3 to create" in err  # the plan was shown before refusing
+    assert board_items(repo) == {}
+
+
+def test_apply_yes_writes_shows_each_item_and_a_second_run_has_nothing_to_do(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["apply", "--yes"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""  # text mode: everything on stderr
+    lines = captured.err.splitlines()
+    assert sum(1 for line in lines if line.startswith("applied  create")) == 3
+    assert "Apply complete: 3 applied, 0 conflict, 0 failed, 0 skipped." in captured.err
+    assert set(board_items(repo)) == {"The epic", "A story", "On its own"}
+    assert main(["apply", "--yes"]) == 0
+    assert "No changes" in capsys.readouterr().err
+
+
+def test_format_json_prints_only_the_result_document(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["apply", "--yes", "--format", "json", "--parallelism", "2"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["ok"] is True
+    assert document["summary"] == {"applied": 3, "conflict": 0, "failed": 0, "skipped": 0}
+    assert {i["key"] for i in document["items"]} == {"epic", "story", "loose"}
+    assert all(i["action"] == "create" and isinstance(i["id"], int) for i in document["items"])
+    assert document["target"]["scope"] == "web"
+
+
+def test_a_saved_plan_is_applied_exactly_and_guards_against_later_edits(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["apply", "--yes"]) == 0
+    (repo / "backlog.yaml").write_text(
+        BACKLOG.replace("The epic", "The epic, renamed").replace("On its own", "Renamed too")
+    )
+    assert main(["plan", "--out", "plan.json"]) in (0, 2)
+    # the manifests change again after the plan: the saved plan, not the manifests, is applied
+    (repo / "backlog.yaml").write_text(BACKLOG.replace("A story", "Not in the plan"))
+    loose = board_items(repo)["On its own"]
+    edit_title(repo, int(str(loose["id"])), "A person's title")
+    capsys.readouterr()
+    assert main(["apply", "--plan", "plan.json", "--yes"]) == 1
+    err = capsys.readouterr().err
+    titles = set(board_items(repo))
+    assert "The epic, renamed" in titles
+    assert "A story" in titles  # the later manifest change was not applied
+    assert "A person's title" in titles  # the person's edit was not overwritten
+    assert "plan again" in err
+    assert f"#{loose['id']}" in err
+
+
+def test_a_saved_plan_for_another_target_is_refused(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plan", "--out", "plan.json"]) in (0, 2)
+    capsys.readouterr()
+    assert main(["apply", "--plan", "plan.json", "--yes", "--project", "Other"]) == 1
+    err = capsys.readouterr().err
+    assert "plan.json" in err
+    assert "Other" in err
+    assert board_items(repo) == {}
+
+
+def test_plan_and_paths_together_are_refused(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["apply", "--plan", "plan.json", "backlog.yaml", "--yes"]) == 1
+    assert "not both" in capsys.readouterr().err
+
+
+def test_a_missing_plan_file_is_a_clear_error(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["apply", "--plan", "nope.json", "--yes"]) == 1
+    assert "nope.json" in capsys.readouterr().err
+
+
+def test_prune_removes_what_left_the_manifests_only_when_asked(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["apply", "--yes"]) == 0
+    (repo / "backlog.yaml").write_text(BACKLOG.split("  - key: loose")[0])
+    assert main(["apply", "--yes"]) == 0
+    assert "On its own" in board_items(repo)  # reported, not removed
+    assert main(["apply", "--yes", "--prune"]) == 0
+    assert "On its own" not in board_items(repo)  # removal: delete (recycle bin)
+    assert {"The epic", "A story"} <= set(board_items(repo))
