@@ -1,7 +1,9 @@
 """Settings: the target and policy of a run, merged from flags, the environment and witsync.yaml.
 
 Precedence, highest first: command-line flags, then `WITSYNC_ORG_URL` (for `org` only), then
-witsync.yaml (found in the current folder or the nearest parent that has one, or `--config`).
+witsync.yaml: the `--config` file; else the one in the first manifest folder given (or its
+nearest parent that has one), so `witsync plan samples/agile` uses samples/agile/witsync.yaml;
+else the one in the current folder or its nearest parent.
 """
 
 from __future__ import annotations
@@ -73,6 +75,14 @@ def find_config(cwd: Path) -> Path | None:
     return None
 
 
+def _config_beside(paths: list[Path], cwd: Path) -> Path | None:
+    """witsync.yaml in the first manifest folder given, or its nearest parent that has one."""
+    if not paths:
+        return None
+    first = paths[0] if paths[0].is_absolute() else cwd / paths[0]
+    return find_config(first if first.is_dir() else first.parent)
+
+
 def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str], cwd: Path) -> Settings:
     """Merge flags, environment and witsync.yaml; raises ConfigError for a bad or missing file."""
     explicit: Path | None = getattr(args, "config", None)
@@ -85,7 +95,7 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str], cwd
                 hint="give the path of a witsync.yaml, or leave --config out to search for one",
             )
     else:
-        config_file = find_config(cwd)
+        config_file = _config_beside(getattr(args, "paths", None) or [], cwd) or find_config(cwd)
     values: Mapping[str, Any] = {}
     ownership: Mapping[str, Ownership] = DEFAULT_OWNERSHIP
     if config_file is not None:

@@ -99,6 +99,16 @@ def load_report(paths: Sequence[Path], settings: Settings) -> LoadReport:
                 )
             )
             continue
+        if isinstance(root, YamlMap) and not {"items", "apiVersion"} & root.keys():
+            problems.append(
+                Diagnostic(
+                    "error",
+                    "not a witsync manifest: it has no `items:`",
+                    _loc(name, root.mark),
+                    "give witsync only folders and files of manifests",
+                )
+            )
+            continue
         schema_problems = check(root, SCHEMA, name)
         if schema_problems:
             problems.extend(schema_problems)

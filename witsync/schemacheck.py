@@ -93,10 +93,10 @@ def _describe(error: ValidationError, root: Any, file: str) -> Iterable[Diagnost
         return
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
-        owner = f"{name} " if name else ""
+        owner = f"{name}" if name else "the document"
         yield Diagnostic(
             "error",
-            f"{owner}is missing the required property '{missing}'".lstrip(),
+            f"{owner} is missing the required property '{missing}'",
             _at(file, where),
         )
         return
