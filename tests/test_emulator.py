@@ -1,0 +1,391 @@
+"""The emulator's work item endpoints: create, read, update, delete, patch semantics, errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+V = "api-version=7.1"
+PATCH = {"Content-Type": "application/json-patch+json"}
+ORG = "/fabrikam-org"
+
+
+async def create(
+    http: httpx.AsyncClient,
+    kind: str = "Task",
+    title: str = "A task",
+    *extra: dict[str, Any],
+    project: str = "Fabrikam",
+    query: str = "",
+) -> httpx.Response:
+    ops = [{"op": "add", "path": "/fields/System.Title", "value": title}, *extra]
+    return await http.post(
+        f"{ORG}/{project}/_apis/wit/workitems/${kind}?{V}{query}",
+        content=json.dumps(ops),
+        headers=PATCH,
+    )
+
+
+async def patch(
+    http: httpx.AsyncClient, id: int, *ops: dict[str, Any], query: str = ""
+) -> httpx.Response:
+    return await http.patch(
+        f"{ORG}/_apis/wit/workitems/{id}?{V}{query}", content=json.dumps(list(ops)), headers=PATCH
+    )
+
+
+def link(rel: str, id: int) -> dict[str, Any]:
+    url = f"https://dev.azure.com/whatever/_apis/wit/workItems/{id}"
+    return {"op": "add", "path": "/relations/-", "value": {"rel": rel, "url": url}}
+
+
+async def test_create_answers_200_with_rev_1_and_server_defaults(
+    emulator_http: httpx.AsyncClient,
+) -> None:
+    response = await create(emulator_http, "User Story", "Login page")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == 1 and body["rev"] == 1
+    fields = body["fields"]
+    assert fields["System.State"] == "New" and fields["System.Reason"] == "New"
+    assert fields["System.AreaPath"] == "Fabrikam" and fields["System.IterationPath"] == "Fabrikam"
+    assert fields["System.CreatedBy"]["uniqueName"] == fields["System.ChangedBy"]["uniqueName"]
+    assert "System.Id" not in fields and "relations" not in body
+    assert body["url"].endswith("/_apis/wit/workItems/1") and "_links" in body
+
+
+async def test_scrum_task_starts_in_to_do(emulator_http: httpx.AsyncClient) -> None:
+    body = (await create(emulator_http, "Task", "t", project="Scrummy")).json()
+    assert (body["fields"]["System.State"], body["fields"]["System.Reason"]) == (
+        "To Do",
+        "New task",
+    )
+
+
+async def test_get_hides_relations_unless_expanded(emulator_http: httpx.AsyncClient) -> None:
+    parent = (await create(emulator_http, "Feature", "parent")).json()["id"]
+    child = await create(
+        emulator_http, "User Story", "child", link("System.LinkTypes.Hierarchy-Reverse", parent)
+    )
+    assert child.json()["relations"][0]["rel"] == "System.LinkTypes.Hierarchy-Reverse"
+    plain = (await emulator_http.get(f"{ORG}/_apis/wit/workitems/{parent}?{V}")).json()
+    assert "relations" not in plain
+    expanded = (
+        await emulator_http.get(f"{ORG}/_apis/wit/workitems/{parent}?{V}&$expand=relations")
+    ).json()
+    assert [r["rel"] for r in expanded["relations"]] == ["System.LinkTypes.Hierarchy-Forward"]
+    assert expanded["relations"][0]["url"].endswith(f"/_apis/wit/workItems/{child.json()['id']}")
+
+
+async def test_failing_rev_test_is_412_and_writes_nothing(emulator_http: httpx.AsyncClient) -> None:
+    await create(emulator_http)
+    response = await patch(
+        emulator_http,
+        1,
+        {"op": "test", "path": "/rev", "value": 7},
+        {"op": "add", "path": "/fields/System.Title", "value": "changed"},
+    )
+    assert response.status_code == 412
+    error = response.json()
+    assert error["typeKey"] == "TestPatchOperationFailedException"
+    assert error["message"].startswith("VS403351: Test Operation for path /rev failed")
+    item = (await emulator_http.get(f"{ORG}/_apis/wit/workitems/1?{V}")).json()
+    assert item["rev"] == 1 and item["fields"]["System.Title"] == "A task"
+
+
+async def test_update_bumps_rev_and_noop_does_not(emulator_http: httpx.AsyncClient) -> None:
+    await create(emulator_http)
+    first = await patch(
+        emulator_http,
+        1,
+        {"op": "test", "path": "/rev", "value": 1},
+        {"op": "replace", "path": "/fields/System.Title", "value": "new"},
+    )
+    assert first.status_code == 200 and first.json()["rev"] == 2
+    same = await patch(
+        emulator_http, 1, {"op": "replace", "path": "/fields/System.Title", "value": "new"}
+    )
+    assert same.json()["rev"] == 2
+
+
+async def test_link_changes_keep_rev_by_default(emulator_http: httpx.AsyncClient) -> None:
+    await create(emulator_http, "Feature", "a")
+    await create(emulator_http, "Feature", "b")
+    added = await patch(emulator_http, 1, link("System.LinkTypes.Related", 2))
+    assert added.json()["rev"] == 1
+    other = (await emulator_http.get(f"{ORG}/_apis/wit/workitems/2?{V}&$expand=all")).json()
+    assert other["rev"] == 1 and other["relations"][0]["rel"] == "System.LinkTypes.Related"
+    removed = await patch(
+        emulator_http, 1, {"op": "remove", "path": "/relations/System.LinkTypes.Related/2"}
+    )
+    assert removed.json()["rev"] == 1 and "relations" not in removed.json()
+    hyper = await patch(
+        emulator_http,
+        1,
+        {
+            "op": "add",
+            "path": "/relations/-",
+            "value": {"rel": "Hyperlink", "url": "https://x.invalid/a"},
+        },
+    )
+    assert hyper.json()["rev"] == 2
+
+
+async def test_link_bumps_rev_option_bumps_both_ends(
+    emulator_app: Any, emulator_http: httpx.AsyncClient
+) -> None:
+    from dataclasses import replace
+
+    state = emulator_app.state.emulator
+    state.options = replace(state.options, link_bumps_rev=True)
+    await create(emulator_http, "Feature", "a")
+    await create(emulator_http, "Feature", "b")
+    added = await patch(emulator_http, 1, link("System.LinkTypes.Related", 2))
+    assert added.json()["rev"] == 2
+    other = (await emulator_http.get(f"{ORG}/_apis/wit/workitems/2?{V}")).json()
+    assert other["rev"] == 2
+
+
+async def test_relation_indices_refer_to_the_list_before_the_patch(
+    emulator_http: httpx.AsyncClient,
+) -> None:
+    for title in ("hub", "x", "y", "z"):
+        await create(emulator_http, "Feature", title)
+    for target in (2, 3, 4):
+        await patch(emulator_http, 1, link("System.LinkTypes.Related", target))
+    response = await patch(
+        emulator_http,
+        1,
+        {"op": "remove", "path": "/relations/0"},
+        {"op": "remove", "path": "/relations/1"},
+    )
+    urls = [r["url"] for r in response.json()["relations"]]
+    assert len(urls) == 1 and urls[0].endswith("/workItems/4")
+
+
+async def test_second_parent_is_refused(emulator_http: httpx.AsyncClient) -> None:
+    await create(emulator_http, "Feature", "p1")
+    await create(emulator_http, "Feature", "p2")
+    await create(emulator_http, "User Story", "c", link("System.LinkTypes.Hierarchy-Reverse", 1))
+    response = await patch(emulator_http, 2, link("System.LinkTypes.Hierarchy-Forward", 3))
+    assert response.status_code == 400
+    assert response.json()["typeKey"] == "WorkItemLinkAddExtraParentException"
+
+
+async def test_hierarchy_cycle_is_refused(emulator_http: httpx.AsyncClient) -> None:
+    await create(emulator_http, "Epic", "a")
+    await create(emulator_http, "Feature", "b", link("System.LinkTypes.Hierarchy-Reverse", 1))
+    response = await patch(emulator_http, 1, link("System.LinkTypes.Hierarchy-Reverse", 2))
+    assert response.status_code == 500
+    assert response.json()["typeKey"] == "WorkItemLinkCircularException"
+
+
+async def test_tags_add_appends_and_replace_sets(emulator_http: httpx.AsyncClient) -> None:
+    await create(
+        emulator_http,
+        "Task",
+        "t",
+        {"op": "add", "path": "/fields/System.Tags", "value": "beta; Alpha"},
+    )
+    added = await patch(
+        emulator_http, 1, {"op": "add", "path": "/fields/System.Tags", "value": "gamma, alpha"}
+    )
+    assert added.json()["fields"]["System.Tags"] == "Alpha; beta; gamma"
+    replaced = await patch(
+        emulator_http, 1, {"op": "replace", "path": "/fields/System.Tags", "value": "z"}
+    )
+    assert replaced.json()["fields"]["System.Tags"] == "z"
+
+
+async def test_identities_accepted_as_email_or_name_and_cleared_with_empty(
+    emulator_http: httpx.AsyncClient,
+) -> None:
+    body = (
+        await create(
+            emulator_http,
+            "Task",
+            "t",
+            {
+                "op": "add",
+                "path": "/fields/System.AssignedTo",
+                "value": "Ann Lee <ann@example.com>",
+            },
+        )
+    ).json()
+    assert body["fields"]["System.AssignedTo"]["displayName"] == "Ann Lee"
+    assert body["fields"]["System.AssignedTo"]["uniqueName"] == "ann@example.com"
+    by_name = await patch(
+        emulator_http, 1, {"op": "replace", "path": "/fields/System.AssignedTo", "value": "Ann Lee"}
+    )
+    assert by_name.json()["rev"] == 1
+    unknown = await patch(
+        emulator_http, 1, {"op": "replace", "path": "/fields/System.AssignedTo", "value": "Nobody"}
+    )
+    assert unknown.status_code == 400 and "unknown identity" in unknown.json()["message"]
+    cleared = await patch(
+        emulator_http, 1, {"op": "replace", "path": "/fields/System.AssignedTo", "value": ""}
+    )
+    assert "System.AssignedTo" not in cleared.json()["fields"]
+
+
+async def test_html_is_sanitised(emulator_http: httpx.AsyncClient) -> None:
+    body = (
+        await create(
+            emulator_http,
+            "Task",
+            "t",
+            {
+                "op": "add",
+                "path": "/fields/System.Description",
+                "value": "<p onclick='x()'>Hi<br/><b>there</b></p><script>x()</script>",
+            },
+        )
+    ).json()
+    assert body["fields"]["System.Description"] == "<p>Hi<br><strong>there</strong></p>"
+
+
+async def test_history_shows_only_on_the_revision_that_wrote_it(
+    emulator_http: httpx.AsyncClient,
+) -> None:
+    await create(emulator_http)
+    written = await patch(
+        emulator_http, 1, {"op": "add", "path": "/fields/System.History", "value": "note"}
+    )
+    assert written.json()["fields"]["System.History"] == "note" and written.json()["rev"] == 2
+    later = (await emulator_http.get(f"{ORG}/_apis/wit/workitems/1?{V}")).json()
+    assert "System.History" not in later["fields"] and later["fields"]["System.CommentCount"] == 1
+
+
+async def test_rule_errors_name_the_field(emulator_http: httpx.AsyncClient) -> None:
+    no_title = await emulator_http.post(
+        f"{ORG}/Fabrikam/_apis/wit/workitems/$Task?{V}",
+        headers=PATCH,
+        content=json.dumps([{"op": "add", "path": "/fields/System.Description", "value": "x"}]),
+    )
+    assert no_title.status_code == 400 and "Title" in no_title.json()["message"]
+    assert no_title.json()["typeKey"] == "RuleValidationException"
+    unknown = await create(
+        emulator_http, "Task", "t", {"op": "add", "path": "/fields/Custom.Nope", "value": 1}
+    )
+    assert (
+        unknown.status_code == 400
+        and unknown.json()["message"] == "TF51535: Cannot find field Custom.Nope."
+    )
+    not_on_type = await create(
+        emulator_http,
+        "Task",
+        "t",
+        {"op": "add", "path": "/fields/Microsoft.VSTS.Scheduling.StoryPoints", "value": 3},
+    )
+    assert not_on_type.status_code == 400 and "StoryPoints" in not_on_type.json()["message"]
+    wrong_type = await create(
+        emulator_http,
+        "Task",
+        "t",
+        {"op": "add", "path": "/fields/Microsoft.VSTS.Common.Priority", "value": "high"},
+    )
+    assert wrong_type.status_code == 400 and "Priority" in wrong_type.json()["message"]
+    bad_state = await create(
+        emulator_http, "Task", "t", {"op": "add", "path": "/fields/System.State", "value": "Closed"}
+    )
+    assert bad_state.status_code == 400 and "'State'" in bad_state.json()["message"]
+    read_only = await create(
+        emulator_http,
+        "Task",
+        "t",
+        {"op": "add", "path": "/fields/System.CreatedDate", "value": "2020-01-01"},
+    )
+    assert read_only.status_code == 400 and "System.CreatedDate" in read_only.json()["message"]
+    bad_area = await create(
+        emulator_http,
+        "Task",
+        "t",
+        {"op": "add", "path": "/fields/System.AreaPath", "value": "Fabrikam\\Nope"},
+    )
+    assert bad_area.status_code == 400 and bad_area.json()["message"].startswith("TF401347")
+
+
+async def test_unknown_state_on_update_and_story_points_on_story(
+    emulator_http: httpx.AsyncClient,
+) -> None:
+    body = (
+        await create(
+            emulator_http,
+            "User Story",
+            "s",
+            {"op": "add", "path": "/fields/Microsoft.VSTS.Scheduling.StoryPoints", "value": 3},
+        )
+    ).json()
+    assert body["fields"]["Microsoft.VSTS.Scheduling.StoryPoints"] == 3
+    moved = await patch(
+        emulator_http, 1, {"op": "replace", "path": "/fields/System.State", "value": "active"}
+    )
+    assert moved.json()["fields"]["System.State"] == "Active"
+    assert moved.json()["fields"]["System.Reason"] != "New"
+    wrong = await patch(
+        emulator_http, 1, {"op": "replace", "path": "/fields/System.State", "value": "Done"}
+    )
+    assert wrong.status_code == 400
+
+
+async def test_too_many_ids_and_error_policy(emulator_http: httpx.AsyncClient) -> None:
+    ids = ",".join(str(i) for i in range(1, 202))
+    too_many = await emulator_http.get(f"{ORG}/_apis/wit/workitems?ids={ids}&{V}")
+    assert too_many.status_code == 400 and too_many.json()["message"].startswith("VS403474")
+    await create(emulator_http)
+    missing = await emulator_http.get(f"{ORG}/_apis/wit/workitems?ids=1,5&{V}")
+    assert missing.status_code == 404 and "TF401232" in missing.json()["message"]
+    omitted = await emulator_http.get(f"{ORG}/_apis/wit/workitems?ids=1,5&errorPolicy=omit&{V}")
+    assert [v and v["id"] for v in omitted.json()["value"]] == [1, None]
+
+
+async def test_wrong_content_type_and_missing_api_version(emulator_http: httpx.AsyncClient) -> None:
+    wrong = await emulator_http.post(
+        f"{ORG}/Fabrikam/_apis/wit/workitems/$Task?{V}",
+        json=[{"op": "add", "path": "/fields/System.Title", "value": "x"}],
+    )
+    assert wrong.status_code == 400
+    assert wrong.json()["typeKey"] == "VssRequestContentTypeNotSupportedException"
+    no_version = await emulator_http.get(f"{ORG}/_apis/wit/workitems/1")
+    assert no_version.status_code == 400 and "api-version" in no_version.json()["message"]
+    preview = await emulator_http.get(f"{ORG}/_apis/wit/fields?api-version=7.1-preview.3")
+    assert preview.status_code == 200
+
+
+async def test_delete_to_recycle_bin_then_destroy(emulator_http: httpx.AsyncClient) -> None:
+    await create(emulator_http)
+    deleted = await emulator_http.delete(f"{ORG}/_apis/wit/workitems/1?{V}")
+    assert deleted.status_code == 200 and deleted.json()["id"] == 1
+    gone = await emulator_http.get(f"{ORG}/_apis/wit/workitems/1?{V}")
+    assert gone.status_code == 404
+    binned = (await emulator_http.get(f"{ORG}/Fabrikam/_apis/wit/recyclebin?{V}")).json()
+    assert [i["id"] for i in binned["value"]] == [1]
+    destroyed = await emulator_http.delete(f"{ORG}/_apis/wit/workitems/1?destroy=true&{V}")
+    assert destroyed.status_code == 204
+
+
+async def test_updates_say_who_changed_what(emulator_http: httpx.AsyncClient) -> None:
+    await create(emulator_http)
+    auth = httpx.BasicAuth("Bo Ek <bo@example.com>", "token")
+    await emulator_http.patch(
+        f"{ORG}/_apis/wit/workitems/1?{V}",
+        headers=PATCH,
+        auth=auth,
+        content=json.dumps([{"op": "replace", "path": "/fields/System.Title", "value": "new"}]),
+    )
+    updates = (await emulator_http.get(f"{ORG}/_apis/wit/workItems/1/updates?{V}")).json()["value"]
+    assert [u["rev"] for u in updates] == [1, 2]
+    last = updates[-1]
+    assert last["revisedBy"]["uniqueName"] == "bo@example.com"
+    assert last["fields"]["System.Title"] == {"oldValue": "A task", "newValue": "new"}
+    assert last["revisedDate"] == "9999-01-01T00:00:00Z"
+
+
+async def test_organizations_are_separate(emulator_http: httpx.AsyncClient) -> None:
+    await create(emulator_http)
+    other = await emulator_http.get(f"/other-org/_apis/wit/workitems/1?{V}")
+    assert other.status_code == 404
+    projects = (await emulator_http.get(f"/other-org/_apis/projects?{V}")).json()
+    assert sorted(p["name"] for p in projects["value"]) == ["Fabrikam", "Scrummy"]

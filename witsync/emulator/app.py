@@ -1,0 +1,225 @@
+"""The emulator as an ASGI app: state, request gate (auth, api-version, case-insensitive routes)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import unquote
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from witsync.emulator.faults import EmulatorOptions, FaultMiddleware, FaultState
+from witsync.emulator.processes import process_named
+from witsync.emulator.store import Store
+from witsync.emulator.values import parse_identity
+
+DEFAULT_USER = "Local User <local.user@local-board.invalid>"
+VERSION = re.compile(r"^7\.[01](-preview(\.\d+)?)?$")
+SIGN_IN_PAGE = (
+    "<!DOCTYPE html><html><head><title>Azure DevOps Services | Sign In</title></head>"
+    "<body><p>Sign in to your account to continue.</p></body></html>"
+)
+
+
+class Emulator:
+    """Everything one app instance holds: the store, the projects to create, the fault state."""
+
+    def __init__(
+        self, db: str | os.PathLike[str], projects: Sequence[str], options: EmulatorOptions
+    ):
+        self.store = Store(db)
+        self.projects: list[tuple[str, str]] = []
+        for spec in projects:
+            name, _, process = spec.partition(":")
+            definition = process_named(process or "Agile")
+            if not name.strip() or definition is None:
+                raise ValueError(f"bad project {spec!r}: use NAME or NAME:Agile|Scrum|Basic|CMMI")
+            self.projects.append((name.strip(), definition.name))
+        self.areas: list[str] = []
+        self.faults = FaultState(options)
+        self._ready: set[str] = set()
+
+    @property
+    def options(self) -> EmulatorOptions:
+        return self.faults.options
+
+    @options.setter
+    def options(self, options: EmulatorOptions) -> None:
+        self.faults.set_options(options)
+
+    def add_areas(self, paths: Sequence[str]) -> None:
+        """Extra area paths (`Project\\A\\B`, parents included) made with every organization."""
+        self.areas.extend(p.strip("\\") for p in paths if p.strip("\\"))
+        self._ready.clear()
+
+    def open_org(self, org: str) -> None:
+        """Organizations are namespaces made on first use, each with the configured projects."""
+        if org in self._ready:
+            return
+        for name, process in self.projects:
+            self.store.ensure_project(org, name, process)
+        for path in self.areas:
+            parts = path.split("\\")
+            if self.store.project(org, parts[0]) is None:
+                raise ValueError(f"area {path!r} is not under a project given with --project")
+            with self.store.write():
+                for depth in range(2, len(parts) + 1):
+                    self.store.add_node(org, "area", "\\".join(parts[:depth]))
+        self._ready.add(org)
+
+
+def caller(headers: dict[str, str], options: EmulatorOptions) -> str | None:
+    """The caller as stored (`Name <email>`), or None when the request is not authenticated."""
+    auth = headers.get("authorization", "")
+    scheme, _, credential = auth.partition(" ")
+    user, token = "", ""
+    if scheme.lower() == "basic":
+        try:
+            user, _, token = base64.b64decode(credential).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None
+    elif scheme.lower() == "bearer":
+        token = credential.strip()
+    if options.pat is not None and (not token or token != options.pat):
+        return None
+    person = parse_identity(user) if user else None
+    return f"{person[0]} <{person[1]}>" if person else DEFAULT_USER
+
+
+class Gate:
+    """Auth, api-version and the case-insensitive part of the URL, before any route runs."""
+
+    def __init__(self, app: ASGIApp, emulator: Emulator) -> None:
+        self.app = app
+        self.emulator = emulator
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        head, sep, tail = path.partition("/_apis")
+        if sep:
+            scope = {**scope, "path": head + sep + tail.lower()}
+        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+        me = caller(headers, self.emulator.options)
+        if me is None:
+            await self._unauthenticated(scope, headers, send)
+            return
+        method = scope.get("method", "GET")
+        if sep and method != "OPTIONS":
+            problem = _version_problem(scope, headers, method)
+            if problem:
+                await _send(send, 400, problem, "application/json; charset=utf-8")
+                return
+        org = head.strip("/").split("/", 1)[0].lower()
+        if org:
+            self.emulator.open_org(org)
+        scope["state"] = {**scope.get("state", {}), "me": me, "org": org}
+        await self.app(scope, receive, send)
+
+    async def _unauthenticated(self, scope: Scope, headers: dict[str, str], send: Send) -> None:
+        method = scope.get("method", "GET")
+        if headers.get("x-tfs-fedauthredirect", "").lower() == "suppress" or method not in {
+            "GET",
+            "POST",
+        }:
+            body = {
+                "$id": "1",
+                "innerException": None,
+                "message": "TF400813: The user '' is not authorized to access this resource.",
+                "typeName": "Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, "
+                "Microsoft.TeamFoundation.Framework.Server",
+                "typeKey": "UnauthorizedRequestException",
+                "errorCode": 0,
+                "eventId": 3000,
+            }
+            await _send(
+                send,
+                401,
+                body,
+                "application/json; charset=utf-8",
+                {
+                    "WWW-Authenticate": 'Basic realm="https://local-board/", TFS-Federated',
+                    "X-TFS-FedAuthRedirect": "https://local-board/_signin",
+                    "X-VSS-AuthenticateError": "TF400813: Resource not available for anonymous access.",
+                },
+            )
+            return
+        await _send(send, 203, SIGN_IN_PAGE, "text/html; charset=utf-8")
+
+
+def _version_problem(scope: Scope, headers: dict[str, str], method: str) -> dict[str, Any] | None:
+    query = scope.get("query_string", b"").decode()
+    version = None
+    for pair in query.split("&"):
+        key, _, value = pair.partition("=")
+        if key.lower() == "api-version":
+            version = unquote(value)
+    if version is None:
+        match = re.search(r"api-version=([\w.\-]+)", headers.get("accept", ""))
+        version = match.group(1) if match else None
+    if version is None:
+        message = (
+            f'No api-version was supplied for the "{method}" request. An api-version must be '
+            'supplied either as part of the Accept header (e.g. "application/json; api-version=1.0")'
+            ' or as a query parameter (e.g. "?api-version=1.0").'
+        )
+        key = "VssVersionNotSpecifiedException"
+    elif not VERSION.match(version):
+        message = (
+            f"The requested REST API version of {version} is out of range for this server. The "
+            "latest REST API version for this server is 7.1."
+        )
+        key = "VssVersionOutOfRangeException"
+    else:
+        return None
+    return {
+        "$id": "1",
+        "innerException": None,
+        "message": message,
+        "typeName": f"Microsoft.VisualStudio.Services.WebApi.{key}, "
+        "Microsoft.VisualStudio.Services.WebApi",
+        "typeKey": key,
+        "errorCode": 0,
+        "eventId": 3000,
+    }
+
+
+async def _send(
+    send: Send, status: int, body: Any, content_type: str, headers: dict[str, str] | None = None
+) -> None:
+    data = (body if isinstance(body, str) else json.dumps(body)).encode()
+    raw = [(b"content-type", content_type.encode()), (b"content-length", str(len(data)).encode())]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": data})
+
+
+def create_app(
+    db: str | os.PathLike[str] = ":memory:",
+    *,
+    projects: Sequence[str] = (),
+    options: EmulatorOptions | None = None,
+) -> Starlette:
+    """The emulator app. `projects`: "Name" or "Name:Process", created in every org on first use;
+    `app.state.emulator.options` may be replaced at run time."""
+    from witsync.emulator.routes import ROUTES, error_handlers
+
+    emulator = Emulator(db, projects, options or EmulatorOptions())
+    app = Starlette(
+        routes=ROUTES,
+        middleware=[
+            Middleware(FaultMiddleware, state=emulator.faults),
+            Middleware(Gate, emulator=emulator),
+        ],
+        exception_handlers=error_handlers(),
+    )
+    app.state.emulator = emulator
+    return app

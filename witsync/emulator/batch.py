@@ -1,0 +1,144 @@
+"""`$batch`: many work item creates, updates and deletes in one call, with temporary negative ids.
+
+As on the server: an error while preparing (bad JSON, failed `test`, unknown field, duplicate id,
+missing target) saves nothing and answers only the failing entries; an error while saving fails
+that entry alone and the others are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from witsync.emulator import errors, wire
+from witsync.emulator.errors import ServiceError
+
+ALLOWED_PARAMS = frozenset({"api-version", "bypassrules", "suppressnotifications"})
+URI = re.compile(r"^/?(?:(?P<project>[^/]+)/)?_apis/wit/workitems/(?P<target>\d+|\$[^/]+)/?$", re.I)
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+
+
+class _PrepareFailed(Exception):
+    """Raised to roll the whole batch back."""
+
+
+def _entry(code: int, body: Any) -> dict[str, Any]:
+    return {"code": code, "headers": JSON_HEADERS, "body": json.dumps(body)}
+
+
+def _unsupported() -> dict[str, Any]:
+    return _entry(404, {"count": 1, "value": {"Message": "Unsupported Batch operation."}})
+
+
+async def batch(request: Request) -> Response:
+    from witsync.emulator.routes import Ctx, JSONResponse, read_json
+
+    try:
+        ctx = Ctx(request)
+        body = await read_json(ctx, "application/json")
+        if not isinstance(body, list) or not body:
+            raise errors.bad_request("The batch request must be a non-empty JSON array.")
+        if len(body) > 200:
+            raise errors.bad_request(
+                f"VS401397: Bulk update of {len(body)} work items exceeds batch limit of 200",
+                "WorkItemBatchLimitExceededException",
+            )
+    except ServiceError as error:
+        return JSONResponse(wire.error_body(error), status_code=error.status)
+    flags = [_flags(sub) for sub in body]
+    results: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    for name in ("bypassrules", "suppressnotifications"):
+        if len({f.get(name, "false") for f in flags if f is not None}) > 1:
+            error = errors.bad_request(
+                f"The {name} parameter needs to be consistent on all requests in the batch."
+            )
+            entry = _entry(400, wire.error_body(error))
+            return JSONResponse(wire.collection([entry for _ in body]))
+    temp_ids: dict[int, int] = {}
+    try:
+        with ctx.store.write():
+            for sub, flag in zip(body, flags, strict=True):
+                try:
+                    results.append(_run(ctx, sub, flag, temp_ids))
+                except ServiceError as error:
+                    entry = _entry(error.status, wire.error_body(error))
+                    if error.prepare:
+                        failed.append(entry)
+                    results.append(entry)
+                except _Unsupported:
+                    failed.append(_unsupported())
+                    results.append(failed[-1])
+            if failed:
+                raise _PrepareFailed
+    except _PrepareFailed:
+        return JSONResponse(wire.collection(failed))
+    return JSONResponse(wire.collection(results))
+
+
+class _Unsupported(Exception):
+    """The sub-request matches no batchable operation."""
+
+
+def _flags(sub: Any) -> dict[str, str] | None:
+    if not isinstance(sub, dict) or not isinstance(sub.get("uri"), str):
+        return None
+    return {k.lower(): v.lower() for k, v in parse_qsl(urlsplit(sub["uri"]).query)}
+
+
+def _run(
+    ctx: Any, sub: Any, flags: dict[str, str] | None, temp_ids: dict[int, int]
+) -> dict[str, Any]:
+    if flags is None or not isinstance(sub, dict):
+        raise _Unsupported
+    method = str(sub.get("method", "")).upper()
+    parts = urlsplit(sub["uri"])
+    match = URI.match(parts.path)
+    if match is None or set(flags) - ALLOWED_PARAMS:
+        raise _Unsupported
+    target = match["target"]
+    board = ctx.board(temp_ids)
+    if method == "DELETE" and target.isdigit():
+        board.delete(int(target), destroy=False)
+        return _entry(200, {"id": int(target), "code": 200})
+    if method != "PATCH":
+        raise _Unsupported
+    ops = sub.get("body")
+    if isinstance(ops, str):
+        try:
+            ops = json.loads(ops)
+        except ValueError:
+            raise errors.bad_request("The body of the request is not valid JSON.") from None
+    bypass = flags.get("bypassrules") == "true"
+    if target.isdigit():
+        saved = board.update(int(target), ops, bypass_rules=bypass)
+    else:
+        name = match["project"]
+        project = ctx.store.project(ctx.org, name) if name else None
+        if project is None:
+            raise errors.project_not_found(name or "")
+        temp = _temp_id(ops)
+        if temp in temp_ids:
+            raise errors.bad_request(
+                "VS403357: Work items in the batch are expected to be unique, but found work item "
+                f"with ID {temp} in more than one request."
+            )
+        saved = board.create(project, target[1:], ops, bypass_rules=bypass)
+        temp_ids[temp] = saved.item.id
+    rendered = ctx.render(saved.item, expand="relations", history=saved.history, links=True)
+    return _entry(200, rendered)
+
+
+def _temp_id(ops: Any) -> int:
+    if isinstance(ops, list):
+        for op in ops:
+            if isinstance(op, dict) and str(op.get("path", "")).lower() == "/id":
+                value = op.get("value")
+                if isinstance(value, int) and value <= 0:
+                    return value
+    return -1

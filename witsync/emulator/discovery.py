@@ -1,0 +1,159 @@
+"""Route discovery for the official clients: resource areas and `OPTIONS _apis[/{area}]` locations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+WIT_AREA = "5264459e-e5e0-4bd8-b118-0985e68a4ec5"
+CORE_AREA = "79134c72-4a58-4b42-976c-04e7115f32bf"
+LOCATION_AREA = "00d9565f-ed9c-4a06-9a50-00e7896ccab4"
+
+# (location id, area, resource name, route template): the ids the official clients ask for.
+LOCATIONS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "72c7ddf8-2cdc-4f60-90cd-ab71c14a399b",
+        "wit",
+        "workItems",
+        "{project}/_apis/{area}/{resource}/{id}",
+    ),
+    (
+        "62d3d110-0047-428c-ad3c-4fe872c91c74",
+        "wit",
+        "workItems",
+        "{project}/_apis/{area}/{resource}/${type}",
+    ),
+    (
+        "908509b6-4248-4475-a1cd-829139ba419f",
+        "wit",
+        "workItemsBatch",
+        "{project}/_apis/{area}/{resource}",
+    ),
+    (
+        "1a9c53f7-f243-4447-b110-35ef023636e4",
+        "wit",
+        "wiql",
+        "{project}/{team}/_apis/{area}/{resource}/{id}",
+    ),
+    (
+        "6570bf97-d02c-4a91-8d93-3abe9895b1a9",
+        "wit",
+        "updates",
+        "{project}/_apis/{area}/workItems/{id}/{resource}/{updateNumber}",
+    ),
+    (
+        "a00c85a5-80fa-4565-99c3-bcd2181434bb",
+        "wit",
+        "revisions",
+        "{project}/_apis/{area}/workItems/{id}/{resource}/{revisionNumber}",
+    ),
+    (
+        "a70579d1-f53a-48ee-a5be-7be8659023b9",
+        "wit",
+        "classificationNodes",
+        "{project}/_apis/{area}/{resource}",
+    ),
+    (
+        "5a172953-1b41-49d3-840a-33f79c3ce89f",
+        "wit",
+        "classificationNodes",
+        "{project}/_apis/{area}/{resource}/{structureGroup}/{*path}",
+    ),
+    (
+        "b51fd764-e5c2-4b9b-aaf7-3395cf4bdd94",
+        "wit",
+        "fields",
+        "{project}/_apis/{area}/{resource}/{fieldNameOrRefName}",
+    ),
+    (
+        "7c8d7a76-4a09-43e8-b5df-bd792f4ac6aa",
+        "wit",
+        "workItemTypes",
+        "{project}/_apis/{area}/{resource}/{type}",
+    ),
+    (
+        "7c9d7a76-4a09-43e8-b5df-bd792f4ac6aa",
+        "wit",
+        "states",
+        "{project}/_apis/{area}/workItemTypes/{type}/{resource}",
+    ),
+    (
+        "bd293ce5-3d25-4192-8e67-e8092e879efb",
+        "wit",
+        "fields",
+        "{project}/_apis/{area}/workItemTypes/{type}/{resource}/{field}",
+    ),
+    (
+        "f5d33bc9-5b49-4a3c-a9bd-f3cd46dd2165",
+        "wit",
+        "workItemRelationTypes",
+        "_apis/{area}/{resource}/{relation}",
+    ),
+    (
+        "b70d8d39-926c-465e-b927-b1bf0e5ca0e0",
+        "wit",
+        "recycleBin",
+        "{project}/_apis/{area}/{resource}/{id}",
+    ),
+    ("603fe2ac-9723-48b9-88ad-09305aa6c6e1", "core", "projects", "_apis/{resource}/{*projectId}"),
+    (
+        "e81700f7-3be2-46de-8624-2eb35882fcaa",
+        "Location",
+        "ResourceAreas",
+        "_apis/{resource}/{areaId}",
+    ),
+)
+
+
+def locations() -> list[dict[str, Any]]:
+    return [
+        {
+            "id": id,
+            "area": area,
+            "resourceName": resource,
+            "routeTemplate": template,
+            "resourceVersion": 4 if area == "core" else 3,
+            "minVersion": 1.0,
+            "maxVersion": 7.1,
+            "releasedVersion": "7.1",
+        }
+        for id, area, resource, template in LOCATIONS
+    ]
+
+
+async def options(request: Request) -> Response:
+    from witsync.emulator.routes import JSONResponse
+    from witsync.emulator.wire import collection
+
+    del request
+    return JSONResponse(collection(locations()))
+
+
+async def resource_areas(request: Request) -> Response:
+    from witsync.emulator.routes import JSONResponse
+    from witsync.emulator.wire import collection
+
+    org = request.scope["state"]["org"]
+    url = f"{request.url.scheme}://{request.url.netloc}/{org}/"
+    areas = [
+        {"id": WIT_AREA, "name": "wit", "locationUrl": url},
+        {"id": CORE_AREA, "name": "core", "locationUrl": url},
+        {"id": LOCATION_AREA, "name": "Location", "locationUrl": url},
+    ]
+    wanted = request.path_params.get("area")
+    if wanted:
+        match = [a for a in areas if a["id"] == wanted.lower()]
+        return JSONResponse(match[0] if match else None, status_code=200 if match else 404)
+    return JSONResponse(collection(areas))
+
+
+DISCOVERY_ROUTES: list[BaseRoute] = [
+    Route("/{org}/_apis", options, methods=["OPTIONS"]),
+    Route("/{org}/_apis/", options, methods=["OPTIONS"]),
+    Route("/{org}/_apis/{area}", options, methods=["OPTIONS"]),
+    Route("/{org}/_apis/resourceareas", resource_areas, methods=["GET"]),
+    Route("/{org}/_apis/resourceareas/{area}", resource_areas, methods=["GET"]),
+]

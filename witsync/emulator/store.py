@@ -1,0 +1,352 @@
+"""SQLite storage of the emulator: schema, transactions, projects, classification nodes, items, history.
+
+One connection per app. Request handlers run on the event loop without awaiting inside a write, so
+writes of one process never interleave; `BEGIN IMMEDIATE` plus re-reading the rev inside the
+transaction keeps writers in other processes (two `witsync serve` on one file) safe as well.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS work_items (
+  org TEXT NOT NULL, id INTEGER NOT NULL,
+  project TEXT NOT NULL,
+  rev INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  fields TEXT NOT NULL,
+  relations TEXT NOT NULL,
+  PRIMARY KEY (org, id));
+CREATE INDEX IF NOT EXISTS work_items_org_deleted ON work_items (org, deleted);
+CREATE TABLE IF NOT EXISTS links (
+  org TEXT NOT NULL, source INTEGER NOT NULL, target INTEGER NOT NULL, rel TEXT NOT NULL,
+  PRIMARY KEY (org, source, rel, target));
+CREATE INDEX IF NOT EXISTS links_target ON links (org, target);
+CREATE TABLE IF NOT EXISTS projects (
+  org TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL,
+  process TEXT NOT NULL, PRIMARY KEY (org, key));
+CREATE TABLE IF NOT EXISTS nodes (
+  org TEXT NOT NULL, key TEXT NOT NULL, structure TEXT NOT NULL, path TEXT NOT NULL,
+  id INTEGER NOT NULL, PRIMARY KEY (org, structure, key));
+CREATE TABLE IF NOT EXISTS revisions (
+  org TEXT NOT NULL, id INTEGER NOT NULL, rev INTEGER NOT NULL,
+  fields TEXT NOT NULL, relations TEXT NOT NULL, PRIMARY KEY (org, id, rev));
+CREATE TABLE IF NOT EXISTS updates (
+  org TEXT NOT NULL, id INTEGER NOT NULL, seq INTEGER NOT NULL, rev INTEGER NOT NULL,
+  revised_by TEXT NOT NULL, revised_date TEXT NOT NULL,
+  fields TEXT NOT NULL, relations TEXT NOT NULL, PRIMARY KEY (org, id, seq));
+CREATE TABLE IF NOT EXISTS counters (
+  org TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (org, name));
+CREATE TABLE IF NOT EXISTS identities (
+  org TEXT NOT NULL, key TEXT NOT NULL, display TEXT NOT NULL, email TEXT NOT NULL,
+  PRIMARY KEY (org, key));
+"""
+
+
+@dataclass
+class Item:
+    """A work item row; `relations` are stored relations (work-item link urls are base-less paths)."""
+
+    org: str
+    id: int
+    project: str
+    rev: int
+    deleted: bool
+    fields: dict[str, Any]
+    relations: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Project:
+    org: str
+    name: str
+    id: str
+    process: str
+
+
+def project_guid(org: str, name: str) -> str:
+    """Stable across restarts and machines, so stored work item URLs stay valid."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"witsync-emulator/{org.lower()}/{name.lower()}"))
+
+
+class Store:
+    def __init__(self, db: str | os.PathLike[str]) -> None:
+        path = os.fspath(db)
+        in_memory = path == ":memory:" or path.startswith("file::memory:")
+        if not in_memory:
+            parent = os.path.dirname(os.path.abspath(path))
+            os.makedirs(parent, exist_ok=True)
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.conn.execute("PRAGMA busy_timeout = 10000")
+        if not in_memory:
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.executescript(SCHEMA)
+        self._depth = 0
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (nested calls join the outer one, via a savepoint)."""
+        if self._depth:
+            name = f"sp{self._depth}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                self.conn.execute(f"RELEASE {name}")
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    # -- counters, projects, nodes, identities ---------------------------------------------------
+
+    def next_value(self, org: str, name: str, start: int = 1) -> int:
+        row = self.conn.execute(
+            "SELECT value FROM counters WHERE org = ? AND name = ?", (org, name)
+        ).fetchone()
+        value = row[0] if row else start
+        self.conn.execute(
+            "INSERT OR REPLACE INTO counters (org, name, value) VALUES (?, ?, ?)",
+            (org, name, value + 1),
+        )
+        return int(value)
+
+    def reserve_ids(self, org: str, count: int) -> int:
+        """The first of `count` consecutive new work item ids (for bulk seeding)."""
+        first = self.next_value(org, "workitem")
+        self.conn.execute(
+            "UPDATE counters SET value = ? WHERE org = ? AND name = 'workitem'",
+            (first + count, org),
+        )
+        return first
+
+    def ensure_project(self, org: str, name: str, process: str) -> Project:
+        existing = self.project(org, name)
+        if existing:
+            return existing
+        project = Project(org, name, project_guid(org, name), process)
+        with self.write():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO projects (org, key, name, id, process) VALUES (?, ?, ?, ?, ?)",
+                (org, name.lower(), name, project.id, process),
+            )
+            self.add_node(org, "area", name)
+            self.add_node(org, "iteration", name)
+            for sprint in range(1, 7):
+                self.add_node(org, "iteration", f"{name}\\Sprint {sprint}")
+        return self.project(org, name) or project
+
+    def project(self, org: str, name_or_id: str) -> Project | None:
+        row = self.conn.execute(
+            "SELECT name, id, process FROM projects WHERE org = ? AND (key = ? OR id = ?)",
+            (org, name_or_id.lower(), name_or_id.lower()),
+        ).fetchone()
+        return Project(org, row[0], row[1], row[2]) if row else None
+
+    def projects(self, org: str) -> list[Project]:
+        rows = self.conn.execute(
+            "SELECT name, id, process FROM projects WHERE org = ? ORDER BY key", (org,)
+        ).fetchall()
+        return [Project(org, r[0], r[1], r[2]) for r in rows]
+
+    def add_node(self, org: str, structure: str, path: str) -> int:
+        row = self.conn.execute(
+            "SELECT id FROM nodes WHERE org = ? AND structure = ? AND key = ?",
+            (org, structure, path.lower()),
+        ).fetchone()
+        if row:
+            return int(row[0])
+        node_id = self.next_value(org, "node", start=1000)
+        self.conn.execute(
+            "INSERT INTO nodes (org, key, structure, path, id) VALUES (?, ?, ?, ?, ?)",
+            (org, path.lower(), structure, path, node_id),
+        )
+        return node_id
+
+    def node(self, org: str, structure: str, path: str) -> tuple[str, int] | None:
+        """(canonical path, id) of a classification node, matched case-insensitively."""
+        row = self.conn.execute(
+            "SELECT path, id FROM nodes WHERE org = ? AND structure = ? AND key = ?",
+            (org, structure, path.lower()),
+        ).fetchone()
+        return (row[0], int(row[1])) if row else None
+
+    def nodes_under(self, org: str, structure: str, root: str) -> list[tuple[str, int]]:
+        rows = self.conn.execute(
+            "SELECT path, id FROM nodes WHERE org = ? AND structure = ? AND "
+            "(key = ? OR substr(key, 1, ?) = ?) ORDER BY key",
+            (org, structure, root.lower(), len(root) + 1, root.lower() + "\\"),
+        ).fetchall()
+        return [(r[0], int(r[1])) for r in rows]
+
+    def remember_identity(self, org: str, display: str, email: str) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO identities (org, key, display, email) VALUES (?, ?, ?, ?)",
+            (org, email.lower(), display, email),
+        )
+
+    def identities_named(self, org: str, display: str) -> list[tuple[str, str]]:
+        rows = self.conn.execute(
+            "SELECT display, email FROM identities WHERE org = ? AND lower(display) = ?",
+            (org, display.lower()),
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def identity_by_email(self, org: str, email: str) -> tuple[str, str] | None:
+        row = self.conn.execute(
+            "SELECT display, email FROM identities WHERE org = ? AND key = ?", (org, email.lower())
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    # -- work items ----------------------------------------------------------------------------
+
+    def get(self, org: str, id: int, *, include_deleted: bool = False) -> Item | None:
+        row = self.conn.execute(
+            "SELECT project, rev, deleted, fields, relations FROM work_items WHERE org = ? AND id = ?",
+            (org, id),
+        ).fetchone()
+        if row is None or (row[2] and not include_deleted):
+            return None
+        return Item(org, id, row[0], row[1], bool(row[2]), json.loads(row[3]), json.loads(row[4]))
+
+    def get_many(self, org: str, ids: Sequence[int]) -> dict[int, Item]:
+        found: dict[int, Item] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT id, project, rev, fields, relations FROM work_items "  # noqa: S608
+                f"WHERE org = ? AND deleted = 0 AND id IN ({marks})",
+                (org, *chunk),
+            ).fetchall()
+            for r in rows:
+                found[r[0]] = Item(org, r[0], r[1], r[2], False, json.loads(r[3]), json.loads(r[4]))
+        return found
+
+    def put(self, item: Item) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO work_items (org, id, project, rev, deleted, fields, relations) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                item.org,
+                item.id,
+                item.project,
+                item.rev,
+                int(item.deleted),
+                json.dumps(item.fields),
+                json.dumps(item.relations),
+            ),
+        )
+
+    def add_revision(self, item: Item, fields: dict[str, Any]) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO revisions (org, id, rev, fields, relations) VALUES (?, ?, ?, ?, ?)",
+            (item.org, item.id, item.rev, json.dumps(fields), json.dumps(item.relations)),
+        )
+
+    def revisions(self, org: str, id: int) -> list[tuple[int, dict[str, Any], list[Any]]]:
+        rows = self.conn.execute(
+            "SELECT rev, fields, relations FROM revisions WHERE org = ? AND id = ? ORDER BY rev",
+            (org, id),
+        ).fetchall()
+        return [(r[0], json.loads(r[1]), json.loads(r[2])) for r in rows]
+
+    def add_update(
+        self,
+        org: str,
+        id: int,
+        rev: int,
+        by: str,
+        at: str,
+        fields: dict[str, Any],
+        relations: dict[str, Any],
+    ) -> None:
+        row = self.conn.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM updates WHERE org = ? AND id = ?", (org, id)
+        ).fetchone()
+        self.conn.execute(
+            "INSERT INTO updates (org, id, seq, rev, revised_by, revised_date, fields, relations) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (org, id, row[0] + 1, rev, by, at, json.dumps(fields), json.dumps(relations)),
+        )
+
+    def updates(self, org: str, id: int) -> list[tuple[int, int, str, str, dict[str, Any], Any]]:
+        rows = self.conn.execute(
+            "SELECT seq, rev, revised_by, revised_date, fields, relations FROM updates "
+            "WHERE org = ? AND id = ? ORDER BY seq",
+            (org, id),
+        ).fetchall()
+        return [(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5])) for r in rows]
+
+    def deleted_items(self, org: str, project: str | None) -> list[Item]:
+        rows = self.conn.execute(
+            "SELECT id, project, rev, fields, relations FROM work_items "
+            "WHERE org = ? AND deleted = 1 ORDER BY id",
+            (org,),
+        ).fetchall()
+        items = [
+            Item(org, r[0], r[1], r[2], True, json.loads(r[3]), json.loads(r[4])) for r in rows
+        ]
+        return [i for i in items if project is None or i.project.lower() == project.lower()]
+
+    def destroy(self, org: str, id: int) -> None:
+        for table in ("work_items", "revisions", "updates"):
+            self.conn.execute(f"DELETE FROM {table} WHERE org = ? AND id = ?", (org, id))  # noqa: S608
+        self.conn.execute(
+            "DELETE FROM links WHERE org = ? AND (source = ? OR target = ?)", (org, id, id)
+        )
+
+    def links_from(self, org: str, source: int) -> list[tuple[str, int]]:
+        rows = self.conn.execute(
+            "SELECT rel, target FROM links WHERE org = ? AND source = ?", (org, source)
+        ).fetchall()
+        return [(r[0], int(r[1])) for r in rows]
+
+    def add_link(self, org: str, source: int, rel: str, target: int) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO links (org, source, target, rel) VALUES (?, ?, ?, ?)",
+            (org, source, target, rel),
+        )
+
+    def remove_link(self, org: str, source: int, rel: str, target: int) -> None:
+        self.conn.execute(
+            "DELETE FROM links WHERE org = ? AND source = ? AND rel = ? AND target = ?",
+            (org, source, rel, target),
+        )
+
+    def reaches(self, org: str, start: int, goal: int, rel: str) -> bool:
+        """Whether `goal` can be reached from `start` following `rel` links (cycle checks)."""
+        row = self.conn.execute(
+            "WITH RECURSIVE walk(id) AS (SELECT ? UNION "
+            "SELECT l.target FROM links l JOIN walk w ON l.source = w.id "
+            "WHERE l.org = ? AND l.rel = ?) SELECT 1 FROM walk WHERE id = ? LIMIT 1",
+            (start, org, rel, goal),
+        ).fetchone()
+        return row is not None
