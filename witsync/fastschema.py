@@ -57,6 +57,11 @@ def _json_equal(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+_OBJECT_KEYWORDS = frozenset(
+    {"properties", "patternProperties", "additionalProperties", "required"}
+)
+
+
 def _always(_value: Any) -> bool:
     return True
 
@@ -136,12 +141,10 @@ class _Compiler:
             return _never
         checks: list[Predicate] = []
         for keyword, argument in schema.items():
-            if keyword in _ANNOTATIONS or keyword in {"additionalProperties", "required"}:
+            if keyword in _ANNOTATIONS or (keyword in _OBJECT_KEYWORDS and keyword != "properties"):
                 continue
             checks.append(self._keyword(keyword, argument, schema))
-        if ("required" in schema or "additionalProperties" in schema) and (
-            "properties" not in schema
-        ):
+        if (_OBJECT_KEYWORDS & schema.keys()) and "properties" not in schema:
             checks.append(self._object(schema))
         if len(checks) == 1:
             return checks[0]
@@ -180,8 +183,12 @@ class _Compiler:
         raise ValueError(f"fastschema does not support the keyword {keyword!r}")
 
     def _object(self, schema: Mapping[str, Any]) -> Predicate:
-        """properties + required + additionalProperties in one pass over the mapping."""
+        """The object keywords in one pass over the mapping."""
         properties = {name: self.compile(sub) for name, sub in schema.get("properties", {}).items()}
+        patterns = [
+            (re.compile(pattern).search, self.compile(sub))
+            for pattern, sub in schema.get("patternProperties", {}).items()
+        ]
         required = tuple(schema.get("required", ()))
         extra_schema = schema.get("additionalProperties", True)
         extra = self.compile(extra_schema)
@@ -195,10 +202,15 @@ class _Compiler:
                     return False
             for name, item in value.items():
                 predicate = properties.get(name)
-                if predicate is None:
-                    if closed or not extra(item):
+                if predicate is not None:
+                    if not predicate(item):
                         return False
-                elif not predicate(item):
+                    continue
+                matched = [sub for search, sub in patterns if search(name)]
+                if matched:
+                    if not all(sub(item) for sub in matched):
+                        return False
+                elif closed or not extra(item):
                     return False
             return True
 

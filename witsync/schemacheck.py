@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
@@ -72,8 +73,11 @@ def _describe(error: ValidationError, root: Any, file: str) -> Iterable[Diagnost
     kind = error.validator
     if kind == "additionalProperties" and isinstance(instance, YamlMap):
         allowed = _allowed_properties(error.schema)
+        patterns = (
+            error.schema.get("patternProperties", {}) if isinstance(error.schema, Mapping) else {}
+        )
         for key in instance:
-            if key not in allowed:
+            if key not in allowed and not any(re.search(p, key) for p in patterns):
                 yield Diagnostic(
                     "error",
                     f"unknown property '{key}'" + (f" in {name}" if name else ""),
