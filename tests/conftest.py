@@ -1,4 +1,4 @@
-"""Shared fixtures: the emulator in-process (app, httpx client) and as a real `witsync serve` server."""
+"""Shared fixtures: the emulator in-process (app, httpx client) and as a real `witsync serve`."""
 
 from __future__ import annotations
 

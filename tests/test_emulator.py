@@ -47,13 +47,18 @@ async def test_create_answers_200_with_rev_1_and_server_defaults(
     response = await create(emulator_http, "User Story", "Login page")
     assert response.status_code == 200
     body = response.json()
-    assert body["id"] == 1 and body["rev"] == 1
+    assert body["id"] == 1
+    assert body["rev"] == 1
     fields = body["fields"]
-    assert fields["System.State"] == "New" and fields["System.Reason"] == "New"
-    assert fields["System.AreaPath"] == "Fabrikam" and fields["System.IterationPath"] == "Fabrikam"
+    assert fields["System.State"] == "New"
+    assert fields["System.Reason"] == "New"
+    assert fields["System.AreaPath"] == "Fabrikam"
+    assert fields["System.IterationPath"] == "Fabrikam"
     assert fields["System.CreatedBy"]["uniqueName"] == fields["System.ChangedBy"]["uniqueName"]
-    assert "System.Id" not in fields and "relations" not in body
-    assert body["url"].endswith("/_apis/wit/workItems/1") and "_links" in body
+    assert "System.Id" not in fields
+    assert "relations" not in body
+    assert body["url"].endswith("/_apis/wit/workItems/1")
+    assert "_links" in body
 
 
 async def test_scrum_task_starts_in_to_do(emulator_http: httpx.AsyncClient) -> None:
@@ -92,7 +97,8 @@ async def test_failing_rev_test_is_412_and_writes_nothing(emulator_http: httpx.A
     assert error["typeKey"] == "TestPatchOperationFailedException"
     assert error["message"].startswith("VS403351: Test Operation for path /rev failed")
     item = (await emulator_http.get(f"{ORG}/_apis/wit/workitems/1?{V}")).json()
-    assert item["rev"] == 1 and item["fields"]["System.Title"] == "A task"
+    assert item["rev"] == 1
+    assert item["fields"]["System.Title"] == "A task"
 
 
 async def test_update_bumps_rev_and_noop_does_not(emulator_http: httpx.AsyncClient) -> None:
@@ -103,7 +109,8 @@ async def test_update_bumps_rev_and_noop_does_not(emulator_http: httpx.AsyncClie
         {"op": "test", "path": "/rev", "value": 1},
         {"op": "replace", "path": "/fields/System.Title", "value": "new"},
     )
-    assert first.status_code == 200 and first.json()["rev"] == 2
+    assert first.status_code == 200
+    assert first.json()["rev"] == 2
     same = await patch(
         emulator_http, 1, {"op": "replace", "path": "/fields/System.Title", "value": "new"}
     )
@@ -116,11 +123,13 @@ async def test_link_changes_keep_rev_by_default(emulator_http: httpx.AsyncClient
     added = await patch(emulator_http, 1, link("System.LinkTypes.Related", 2))
     assert added.json()["rev"] == 1
     other = (await emulator_http.get(f"{ORG}/_apis/wit/workitems/2?{V}&$expand=all")).json()
-    assert other["rev"] == 1 and other["relations"][0]["rel"] == "System.LinkTypes.Related"
+    assert other["rev"] == 1
+    assert other["relations"][0]["rel"] == "System.LinkTypes.Related"
     removed = await patch(
         emulator_http, 1, {"op": "remove", "path": "/relations/System.LinkTypes.Related/2"}
     )
-    assert removed.json()["rev"] == 1 and "relations" not in removed.json()
+    assert removed.json()["rev"] == 1
+    assert "relations" not in removed.json()
     hyper = await patch(
         emulator_http,
         1,
@@ -162,7 +171,8 @@ async def test_relation_indices_refer_to_the_list_before_the_patch(
         {"op": "remove", "path": "/relations/1"},
     )
     urls = [r["url"] for r in response.json()["relations"]]
-    assert len(urls) == 1 and urls[0].endswith("/workItems/4")
+    assert len(urls) == 1
+    assert urls[0].endswith("/workItems/4")
 
 
 async def test_second_parent_is_refused(emulator_http: httpx.AsyncClient) -> None:
@@ -223,7 +233,8 @@ async def test_identities_accepted_as_email_or_name_and_cleared_with_empty(
     unknown = await patch(
         emulator_http, 1, {"op": "replace", "path": "/fields/System.AssignedTo", "value": "Nobody"}
     )
-    assert unknown.status_code == 400 and "unknown identity" in unknown.json()["message"]
+    assert unknown.status_code == 400
+    assert "unknown identity" in unknown.json()["message"]
     cleared = await patch(
         emulator_http, 1, {"op": "replace", "path": "/fields/System.AssignedTo", "value": ""}
     )
@@ -253,9 +264,11 @@ async def test_history_shows_only_on_the_revision_that_wrote_it(
     written = await patch(
         emulator_http, 1, {"op": "add", "path": "/fields/System.History", "value": "note"}
     )
-    assert written.json()["fields"]["System.History"] == "note" and written.json()["rev"] == 2
+    assert written.json()["fields"]["System.History"] == "note"
+    assert written.json()["rev"] == 2
     later = (await emulator_http.get(f"{ORG}/_apis/wit/workitems/1?{V}")).json()
-    assert "System.History" not in later["fields"] and later["fields"]["System.CommentCount"] == 1
+    assert "System.History" not in later["fields"]
+    assert later["fields"]["System.CommentCount"] == 1
 
 
 async def test_rule_errors_name_the_field(emulator_http: httpx.AsyncClient) -> None:
@@ -264,7 +277,8 @@ async def test_rule_errors_name_the_field(emulator_http: httpx.AsyncClient) -> N
         headers=PATCH,
         content=json.dumps([{"op": "add", "path": "/fields/System.Description", "value": "x"}]),
     )
-    assert no_title.status_code == 400 and "Title" in no_title.json()["message"]
+    assert no_title.status_code == 400
+    assert "Title" in no_title.json()["message"]
     assert no_title.json()["typeKey"] == "RuleValidationException"
     unknown = await create(
         emulator_http, "Task", "t", {"op": "add", "path": "/fields/Custom.Nope", "value": 1}
@@ -279,32 +293,37 @@ async def test_rule_errors_name_the_field(emulator_http: httpx.AsyncClient) -> N
         "t",
         {"op": "add", "path": "/fields/Microsoft.VSTS.Scheduling.StoryPoints", "value": 3},
     )
-    assert not_on_type.status_code == 400 and "StoryPoints" in not_on_type.json()["message"]
+    assert not_on_type.status_code == 400
+    assert "StoryPoints" in not_on_type.json()["message"]
     wrong_type = await create(
         emulator_http,
         "Task",
         "t",
         {"op": "add", "path": "/fields/Microsoft.VSTS.Common.Priority", "value": "high"},
     )
-    assert wrong_type.status_code == 400 and "Priority" in wrong_type.json()["message"]
+    assert wrong_type.status_code == 400
+    assert "Priority" in wrong_type.json()["message"]
     bad_state = await create(
         emulator_http, "Task", "t", {"op": "add", "path": "/fields/System.State", "value": "Closed"}
     )
-    assert bad_state.status_code == 400 and "'State'" in bad_state.json()["message"]
+    assert bad_state.status_code == 400
+    assert "'State'" in bad_state.json()["message"]
     read_only = await create(
         emulator_http,
         "Task",
         "t",
         {"op": "add", "path": "/fields/System.CreatedDate", "value": "2020-01-01"},
     )
-    assert read_only.status_code == 400 and "System.CreatedDate" in read_only.json()["message"]
+    assert read_only.status_code == 400
+    assert "System.CreatedDate" in read_only.json()["message"]
     bad_area = await create(
         emulator_http,
         "Task",
         "t",
         {"op": "add", "path": "/fields/System.AreaPath", "value": "Fabrikam\\Nope"},
     )
-    assert bad_area.status_code == 400 and bad_area.json()["message"].startswith("TF401347")
+    assert bad_area.status_code == 400
+    assert bad_area.json()["message"].startswith("TF401347")
 
 
 async def test_unknown_state_on_update_and_story_points_on_story(
@@ -333,12 +352,15 @@ async def test_unknown_state_on_update_and_story_points_on_story(
 async def test_too_many_ids_and_error_policy(emulator_http: httpx.AsyncClient) -> None:
     ids = ",".join(str(i) for i in range(1, 202))
     too_many = await emulator_http.get(f"{ORG}/_apis/wit/workitems?ids={ids}&{V}")
-    assert too_many.status_code == 400 and too_many.json()["message"].startswith("VS403474")
+    assert too_many.status_code == 400
+    assert too_many.json()["message"].startswith("VS403474")
     await create(emulator_http)
     missing = await emulator_http.get(f"{ORG}/_apis/wit/workitems?ids=1,5&{V}")
-    assert missing.status_code == 404 and "TF401232" in missing.json()["message"]
+    assert missing.status_code == 404
+    assert "TF401232" in missing.json()["message"]
     omitted = await emulator_http.get(f"{ORG}/_apis/wit/workitems?ids=1,5&errorPolicy=omit&{V}")
-    assert [v and v["id"] for v in omitted.json()["value"]] == [1, None]
+    assert [v
+    assert v["id"] for v in omitted.json()["value"]] == [1, None]
 
 
 async def test_wrong_content_type_and_missing_api_version(emulator_http: httpx.AsyncClient) -> None:
@@ -349,7 +371,8 @@ async def test_wrong_content_type_and_missing_api_version(emulator_http: httpx.A
     assert wrong.status_code == 400
     assert wrong.json()["typeKey"] == "VssRequestContentTypeNotSupportedException"
     no_version = await emulator_http.get(f"{ORG}/_apis/wit/workitems/1")
-    assert no_version.status_code == 400 and "api-version" in no_version.json()["message"]
+    assert no_version.status_code == 400
+    assert "api-version" in no_version.json()["message"]
     preview = await emulator_http.get(f"{ORG}/_apis/wit/fields?api-version=7.1-preview.3")
     assert preview.status_code == 200
 
@@ -357,7 +380,8 @@ async def test_wrong_content_type_and_missing_api_version(emulator_http: httpx.A
 async def test_delete_to_recycle_bin_then_destroy(emulator_http: httpx.AsyncClient) -> None:
     await create(emulator_http)
     deleted = await emulator_http.delete(f"{ORG}/_apis/wit/workitems/1?{V}")
-    assert deleted.status_code == 200 and deleted.json()["id"] == 1
+    assert deleted.status_code == 200
+    assert deleted.json()["id"] == 1
     gone = await emulator_http.get(f"{ORG}/_apis/wit/workitems/1?{V}")
     assert gone.status_code == 404
     binned = (await emulator_http.get(f"{ORG}/Fabrikam/_apis/wit/recyclebin?{V}")).json()

@@ -1,4 +1,4 @@
-"""A local Azure DevOps work item tracking service: the embedded board, the test backend, `witsync serve`.
+"""A local Azure DevOps work item service: the embedded board, the test backend, `witsync serve`.
 
 Public API: `EmulatorOptions`, `create_app` (a Starlette app over SQLite) and `asgi_transport`
 (the app behind httpx, in-process, with dropped connections surfacing as httpx errors).

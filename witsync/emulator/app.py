@@ -32,7 +32,7 @@ class Emulator:
 
     def __init__(
         self, db: str | os.PathLike[str], projects: Sequence[str], options: EmulatorOptions
-    ):
+    ) -> None:
         self.store = Store(db)
         self.projects: list[tuple[str, str]] = []
         for spec in projects:
@@ -134,7 +134,8 @@ class Gate:
                 "$id": "1",
                 "innerException": None,
                 "message": "TF400813: The user '' is not authorized to access this resource.",
-                "typeName": "Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, "
+                "typeName": "Microsoft.TeamFoundation.Framework.Server."
+                "UnauthorizedRequestException, "
                 "Microsoft.TeamFoundation.Framework.Server",
                 "typeKey": "UnauthorizedRequestException",
                 "errorCode": 0,
@@ -148,7 +149,8 @@ class Gate:
                 {
                     "WWW-Authenticate": 'Basic realm="https://local-board/", TFS-Federated',
                     "X-TFS-FedAuthRedirect": "https://local-board/_signin",
-                    "X-VSS-AuthenticateError": "TF400813: Resource not available for anonymous access.",
+                    "X-VSS-AuthenticateError": "TF400813: Resource not available for anonymous "
+                    "access.",
                 },
             )
             return
@@ -168,7 +170,8 @@ def _version_problem(scope: Scope, headers: dict[str, str], method: str) -> dict
     if version is None:
         message = (
             f'No api-version was supplied for the "{method}" request. An api-version must be '
-            'supplied either as part of the Accept header (e.g. "application/json; api-version=1.0")'
+            'supplied either as part of the Accept header (e.g. "application/json; '
+            'api-version=1.0")'
             ' or as a query parameter (e.g. "?api-version=1.0").'
         )
         key = "VssVersionNotSpecifiedException"

@@ -55,10 +55,10 @@ async def batch(request: Request) -> Response:
     failed: list[dict[str, Any]] = []
     for name in ("bypassrules", "suppressnotifications"):
         if len({f.get(name, "false") for f in flags if f is not None}) > 1:
-            error = errors.bad_request(
+            mixed = errors.bad_request(
                 f"The {name} parameter needs to be consistent on all requests in the batch."
             )
-            entry = _entry(400, wire.error_body(error))
+            entry = _entry(400, wire.error_body(mixed))
             return JSONResponse(wire.collection([entry for _ in body]))
     temp_ids: dict[int, int] = {}
     try:

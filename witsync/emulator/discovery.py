@@ -1,4 +1,4 @@
-"""Route discovery for the official clients: resource areas and `OPTIONS _apis[/{area}]` locations."""
+"""Route discovery for the official clients: resource areas and `OPTIONS _apis` locations."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Domain errors of the emulator, each with the HTTP status, typeKey and message the real service uses.
+"""Domain errors of the emulator, with the HTTP status, typeKey and message the service uses.
 
 Routes and the work item model raise `ServiceError`; `wire.error_body` turns one into the
 `WrappedException` JSON in exactly one place. The helpers below hold the real message templates.
@@ -43,7 +43,8 @@ def not_found(work_item: int) -> ServiceError:
     return ServiceError(
         404,
         "WorkItemUnauthorizedAccessException",
-        f"TF401232: Work item {work_item} does not exist, or you do not have permissions to read it.",
+        f"TF401232: Work item {work_item} does not exist, or you do not have permissions to "
+        "read it.",
         prepare=True,
     )
 
@@ -128,7 +129,7 @@ def invalid_tree(work_item: int, ref: str) -> ServiceError:
 
 
 def rule_errors(errors: list[tuple[str, str, str]]) -> ServiceError:
-    """`errors`: (reference name, field status flags, message) per failing field, first one leads."""
+    """`errors`: (reference name, status flags, message) per failing field; the first leads."""
     message = errors[0][2]
     extra = len(errors) - 1
     if extra == 1:

@@ -38,7 +38,7 @@ class EmulatorOptions:
     """Only this token accepted; None = any token (or none) accepted."""
 
 
-class DroppedConnection(Exception):  # noqa: N818 - it is an event, not a failure of the app
+class DroppedConnection(Exception):
     """The emulator dropped the connection; `when` says whether the request was processed."""
 
     def __init__(self, when: Literal["before", "after"]) -> None:

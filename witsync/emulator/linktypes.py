@@ -1,4 +1,4 @@
-"""Relation types the emulator knows: work-item link types (with their opposite ends) and resource links."""
+"""Relation types: work-item link types (with their opposite ends) and resource links."""
 
 from __future__ import annotations
 

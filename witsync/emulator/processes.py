@@ -1,4 +1,4 @@
-"""Process templates (Agile, Scrum, Basic, CMMI): field definitions, work item types, states, defaults."""
+"""Process templates (Agile, Scrum, Basic, CMMI): fields, work item types, states, defaults."""
 
 from __future__ import annotations
 
@@ -159,7 +159,7 @@ COMMON_FIELDS = (
 
 
 def lookup_field(name: str) -> FieldDef | None:
-    """A field by reference name or friendly name, case-insensitively (as patch paths and WIQL allow)."""
+    """A field by reference or friendly name, case-insensitively (as patch paths and WIQL allow)."""
     key = name.lower()
     return FIELDS_BY_REF.get(key) or FIELDS_BY_NAME.get(key)
 

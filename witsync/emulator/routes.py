@@ -1,4 +1,4 @@
-"""HTTP routes of the work item tracking API: parse the request, call the board, render the wire JSON."""
+"""HTTP routes of the work item API: parse the request, call the board, render the wire JSON."""
 
 from __future__ import annotations
 

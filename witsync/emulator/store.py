@@ -1,4 +1,4 @@
-"""SQLite storage of the emulator: schema, transactions, projects, classification nodes, items, history.
+"""SQLite storage of the emulator: schema, transactions, projects, nodes, items, history.
 
 One connection per app. Request handlers run on the event loop without awaiting inside a write, so
 writes of one process never interleave; `BEGIN IMMEDIATE` plus re-reading the rev inside the
@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS identities (
 
 @dataclass
 class Item:
-    """A work item row; `relations` are stored relations (work-item link urls are base-less paths)."""
+    """A work item row; in `relations`, work-item link urls are paths without scheme and host."""
 
     org: str
     id: int
@@ -154,7 +154,8 @@ class Store:
         project = Project(org, name, project_guid(org, name), process)
         with self.write():
             self.conn.execute(
-                "INSERT OR IGNORE INTO projects (org, key, name, id, process) VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO projects (org, key, name, id, process) "
+                "VALUES (?, ?, ?, ?, ?)",
                 (org, name.lower(), name, project.id, process),
             )
             self.add_node(org, "area", name)
@@ -229,7 +230,8 @@ class Store:
 
     def get(self, org: str, id: int, *, include_deleted: bool = False) -> Item | None:
         row = self.conn.execute(
-            "SELECT project, rev, deleted, fields, relations FROM work_items WHERE org = ? AND id = ?",
+            "SELECT project, rev, deleted, fields, relations FROM work_items "
+            "WHERE org = ? AND id = ?",
             (org, id),
         ).fetchone()
         if row is None or (row[2] and not include_deleted):
@@ -267,7 +269,8 @@ class Store:
 
     def add_revision(self, item: Item, fields: dict[str, Any]) -> None:
         self.conn.execute(
-            "INSERT OR REPLACE INTO revisions (org, id, rev, fields, relations) VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO revisions (org, id, rev, fields, relations) "
+            "VALUES (?, ?, ?, ?, ?)",
             (item.org, item.id, item.rev, json.dumps(fields), json.dumps(item.relations)),
         )
 

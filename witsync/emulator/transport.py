@@ -1,4 +1,4 @@
-"""In-process transport: the emulator behind httpx, with dropped connections surfacing as httpx errors."""
+"""In-process transport: the emulator behind httpx; dropped connections become httpx errors."""
 
 from __future__ import annotations
 

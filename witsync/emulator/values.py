@@ -1,4 +1,4 @@
-"""Field value normalisation as the server does it: identities, tags, dates, numbers, sanitised HTML."""
+"""Field value normalisation as the server does it: identities, tags, dates, sanitised HTML."""
 
 from __future__ import annotations
 

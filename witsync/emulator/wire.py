@@ -28,7 +28,7 @@ HIDDEN_BY_DEFAULT = frozenset(
 
 @dataclass(frozen=True)
 class Urls:
-    """Absolute URLs as a client sees them: `base` is scheme://host[:port], then the organization."""
+    """Absolute URLs as a client sees them: `base` is scheme://host[:port]; then the org."""
 
     base: str
     org: str

@@ -1,7 +1,7 @@
-"""Work item rules: JSON-patch evaluation, process rules, links with reciprocals, revisions, recycle bin.
+"""Work item rules: JSON-patch evaluation, process rules, reciprocal links, revisions, recycle bin.
 
 No HTTP here: a `Board` works on the store for one organization and one caller, raises
-`ServiceError` for everything the real service refuses, and returns stored items for `wire` to render.
+`ServiceError` for everything the real service refuses, and returns stored items for `wire`.
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ class Board:
             wit = process.type(str(item.fields.get("System.WorkItemType", ""))) if process else None
             if project is None or wit is None:
                 raise errors.not_found(id)
-            before = {k: v for k, v in item.fields.items()}
+            before = dict(item.fields)
             patch = _Patch(wit, dict(item.fields), copy.deepcopy(item.relations))
             self._evaluate(patch, ops, item, bypass_rules)
             self._check_rules(patch, item, project, bypass_rules)
@@ -583,7 +583,8 @@ class Board:
                     (
                         "System.State",
                         "Required, HasValues, LimitedToValues, InvalidListValue",
-                        f"The field 'State' contains the value '{state_name or ''}' that is not in the "
+                        f"The field 'State' contains the value '{state_name or ''}' that is not in "
+                        "the "
                         "list of supported values",
                     )
                 )
@@ -665,7 +666,8 @@ class Board:
                         500,
                         "WorkItemLinkCircularException",
                         f"TF201035: Adding a {kind.name} link between work items {item.id} and "
-                        f"{target} would result in a circular relationship. Update the link and try "
+                        f"{target} would result in a circular relationship. Update the link and "
+                        "try "
                         "again.",
                         600270,
                     )
@@ -676,7 +678,8 @@ class Board:
         return errors.link_error(
             400,
             "WorkItemLinkAddExtraParentException",
-            f"TF201036: You cannot add a Child link between work items {parent} and {child} because "
+            f"TF201036: You cannot add a Child link between work items {parent} and {child} "
+            "because "
             "a work item can have only one Parent link.",
             600271,
         )
