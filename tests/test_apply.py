@@ -13,14 +13,19 @@ from apply_support import (
     plan_and_apply,
     plan_for,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from witsync.apply import apply_plan
 from witsync.emulator import EmulatorOptions
 from witsync.model import (
     REL_HYPERLINK,
     REL_PARENT,
+    REL_PREDECESSOR,
     REL_RELATED,
     REL_SUCCESSOR,
+    Desired,
+    FieldValue,
     ItemResult,
     LiveItem,
 )
@@ -253,3 +258,82 @@ async def test_a_server_refusal_fails_that_item_and_skips_its_dependents() -> No
     assert "'bad', which failed" in str(by_key["child"].message)
     assert by_key["fine"].outcome == "applied"
     assert outcomes(result) == {"failed": 1, "skipped": 1, "applied": 1}
+
+
+# -- property: apply makes the board match, and touches nothing it does not manage -------------
+
+KEYS = [f"k{n}" for n in range(6)]
+
+
+@st.composite
+def manifests(draw: st.DrawFn) -> Desired:
+    count = draw(st.integers(1, len(KEYS)))
+    items = []
+    for n, key in enumerate(KEYS[:count]):
+        parent = draw(st.sampled_from([None, *KEYS[:n]]))
+        links: list[tuple[str, str | int]] = []
+        for other in KEYS[:n]:
+            rel = draw(st.sampled_from([None, None, REL_RELATED, REL_PREDECESSOR]))
+            if rel is not None and other != parent:
+                links.append((rel, other))
+        fields: dict[str, FieldValue] = {}
+        if draw(st.booleans()):
+            fields["Priority"] = draw(st.integers(1, 4))
+        if draw(st.booleans()):
+            fields["Tags"] = tuple(draw(st.sets(st.sampled_from(["red", "Blue", "green"]))))
+        if draw(st.booleans()):
+            fields["State"] = draw(st.sampled_from(["New", "Active"]))
+        title = draw(st.text(alphabet="abc XYZ-", min_size=1, max_size=12).filter(str.strip))
+        kind = ("Epic", "Feature", "User Story")[n % 3]  # a type cannot change on the board
+        items.append(item(key, title, type=kind, parent=parent, links=links, **fields))
+    return desired(*items)
+
+
+async def person_edits(board: Board) -> dict[int, tuple[int, str]]:
+    """Someone edits every managed item outside what witsync manages: a description and a
+    hyperlink. Returns, per id, the rev after the edit and the hyperlink URL."""
+    edits = {}
+    for ids in (await items_by_key(board)).values():
+        url = f"https://people.example/{ids[0]}"
+        ops = [
+            {"op": "add", "path": "/fields/System.Description", "value": "<p>by a person</p>"},
+            {"op": "add", "path": "/relations/-", "value": {"rel": REL_HYPERLINK, "url": url}},
+        ]
+        edited = await board.client.update_item(ids[0], ops)
+        edits[ids[0]] = (edited.rev, url)
+    return edits
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(manifests(), manifests(), st.booleans())
+async def test_property_apply_converges_and_leaves_unmanaged_things_alone(
+    first: Desired, second: Desired, link_bumps_rev: bool
+) -> None:
+    board = open_board(EmulatorOptions(link_bumps_rev=link_bumps_rev))
+    _, result = await plan_and_apply(board, first)
+    assert result.ok, result
+    edits = await person_edits(board)
+    _, result = await plan_and_apply(board, second, prune=True, removal="unmanage")
+    assert result.ok, result
+    assert (await plan_for(board, second, prune=True, removal="unmanage")).actions == ()
+    by_key = await items_by_key(board)
+    assert {k: len(v) for k, v in by_key.items()} == {i.key: 1 for i in second.items}
+    ids = {key: found[0] for key, found in by_key.items()}
+    for want in second.items:
+        got = await board.client.get_item(ids[want.key])
+        assert got is not None
+        assert got.title == want.fields["System.Title"]
+        parents = {r.target_id for r in got.relations if r.rel == REL_PARENT}
+        assert parents == ({ids[str(want.parent)]} if want.parent else set())
+        if "Microsoft.VSTS.Common.Priority" in want.fields:
+            assert (
+                got.fields["Microsoft.VSTS.Common.Priority"]
+                == want.fields["Microsoft.VSTS.Common.Priority"]
+            )
+        if ids[want.key] in edits:  # an item that existed before: the person's edits survive
+            assert got.fields.get("System.Description") == "<p>by a person</p>"
+            assert edits[ids[want.key]][1] in {r.url for r in got.relations}

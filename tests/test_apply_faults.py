@@ -89,7 +89,12 @@ async def test_dropped_connections_and_503s_converge_without_duplicates(seed: in
             fail_rate=0.2, drop_rate=0.15, commit_drop_rate=0.2, seed=seed, link_bumps_rev=True
         )
     )
-    await converge(board, SECOND, prune=True)
+    before = len(board.requests)
+    await converge(board, SECOND, prune=True, removal="delete")
+    during = board.requests[before:]
+    assert any(r.status_code == 503 for r in board.responses), "no 503 was ever answered"
+    # lost answers were settled by reading the board (revision history, marker queries)
+    assert any(r.url.path.endswith("/updates") for r in during)
     board.set_options(EmulatorOptions(link_bumps_rev=True))
     await assert_matches(board, SECOND)
 
@@ -98,6 +103,8 @@ async def test_dropped_connections_and_503s_converge_without_duplicates(seed: in
 async def test_faults_from_the_first_create_on_converge(seed: int) -> None:
     board = open_board(EmulatorOptions(drop_rate=0.2, commit_drop_rate=0.3, seed=seed))
     await converge(board, FIRST, parallelism=4)
+    marker_queries = [r for r in board.requests if r.url.path.endswith("/wiql")]
+    assert len(marker_queries) > 2, "no lost create was looked up by its marker"
     board.set_options(EmulatorOptions())
     await assert_matches(board, FIRST)
 
