@@ -283,10 +283,8 @@ async def test_rule_errors_name_the_field(emulator_http: httpx.AsyncClient) -> N
     unknown = await create(
         emulator_http, "Task", "t", {"op": "add", "path": "/fields/Custom.Nope", "value": 1}
     )
-    assert (
-        unknown.status_code == 400
-        and unknown.json()["message"] == "TF51535: Cannot find field Custom.Nope."
-    )
+    assert unknown.status_code == 400
+    assert unknown.json()["message"] == "TF51535: Cannot find field Custom.Nope."
     not_on_type = await create(
         emulator_http,
         "Task",
