@@ -352,3 +352,64 @@ class Board:
             [r for r in before[1] if r[2] is None],
         ) or stored.rev == 0:
             stored.rev += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# One plan with every kind of action, change and warning (golden files, renderer tests)
+
+
+def showcase_plan() -> Plan:
+    """A create tree (one created then moved), an update with drift, links and long text, an
+    adopt, a prune, and warnings: deterministic, so renderings can be compared byte for byte."""
+    from witsync.model import REL_PARENT, REL_RELATED, FieldEdit
+    from witsync.plan import make_plan
+
+    board = Board()
+    legacy = board.add("Epic", {"System.Title": "Legacy billing"}, tags="finance")
+    story = board.add(
+        "User Story",
+        {
+            "System.Title": "Opt out of paper billing",
+            "System.Description": "<p>Customers get paper bills.</p><p>Keep this line.</p>",
+            "System.AssignedTo": "Ann <ann@fabrikam.com>",
+            "Microsoft.VSTS.Common.Priority": 2,
+        },
+        key="paper",
+        tags="billing",
+    )
+    old_parent = board.add("Epic", {"System.Title": "Old home"})
+    board.link(story, REL_PARENT, old_parent)
+    gone = board.add("Task", {"System.Title": "Print the letters"}, key="letters")
+    board.link(gone, REL_PARENT, story)
+    board.add("Task", {"System.Title": "Stray"}, tags="witsync:web")
+    board.edit(story, "System.Title", "Paper billing (edited)")
+    d = desired(
+        item("sign-in", "Epic", title="Customers can sign in", tags=("identity", "Q3"), line=3),
+        item(
+            "msa",
+            "User Story",
+            parent="sign-in",
+            state="Active",
+            line=8,
+            title="Sign in with a Microsoft account",
+            remaining=4,
+            ownership={"Microsoft.VSTS.Scheduling.RemainingWork": "create-only"},
+        ),
+        item(
+            "paper",
+            "User Story",
+            parent="billing",
+            links=((REL_RELATED, "msa"),),
+            line=15,
+            title="Opt out of paper billing",
+            description="Customers get **no** paper bills.\n\nKeep this line.",
+            assigned="bob@fabrikam.com",
+            priority=2.0,
+            tags=("billing", "q3"),
+        ),
+        item("billing", "Epic", adopt_id=legacy, title="Billing", line=22),
+    )
+    live = board.live()
+    edit = FieldEdit("Carol <carol@fabrikam.com>", "2026-11-20T09:30:00Z", 2)
+    live = Live(live.items, live.managed_ids, {story: {"System.Title": edit}})
+    return make_plan(d, live, process(), TARGET, prune=True)

@@ -380,7 +380,8 @@ class _Planner:
         if move:
             deferred.sort(key=lambda op: op.path != f"/fields/{STATE_FIELD}")
             note = (
-                f"created in state {initial!r} (a new {item.type}'s state), then moved to {state!r}"
+                f"created in state {initial!r}, where every new {item.type} starts, "
+                f"then moved to {state!r}"
             )
             work.later_steps.append(Step("update", (test_rev(1), *deferred), note=note))
             work.notes.append(note)

@@ -1,0 +1,1 @@
+"""Renderers of a Plan: text for terminals and logs, Markdown for pull requests, JSON."""

@@ -1,0 +1,92 @@
+"""Small pieces both human renderings share: value text, compact diffs of long text, link names."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+
+from witsync.model import JSON, Action, FieldChange, LinkChange, Plan
+from witsync.render.json import summary
+
+LINK_NAMES = {
+    "System.LinkTypes.Hierarchy-Reverse": "Parent",
+    "System.LinkTypes.Hierarchy-Forward": "Child",
+    "System.LinkTypes.Related": "Related",
+    "System.LinkTypes.Dependency-Forward": "Successor",
+    "System.LinkTypes.Dependency-Reverse": "Predecessor",
+}
+SYMBOLS = {"create": "+", "update": "~", "adopt": "~", "remove": "-"}
+LONG = 60
+"""A text value longer than this (or with several lines) is shown as a diff."""
+_BETWEEN_TAGS = re.compile(r">\s*<")
+
+
+def summary_line(plan: Plan) -> str:
+    counts = summary(plan)
+    return (
+        f"{counts['create']} to create, {counts['update']} to update, "
+        f"{counts['remove']} to remove, {counts['unchanged']} unchanged"
+    )
+
+
+def value_text(value: JSON) -> str:
+    """One value on one line: strings quoted, numbers bare, empty as (empty)."""
+    if value is None:
+        return "(empty)"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def is_long(change: FieldChange) -> bool:
+    return any(
+        isinstance(value, str) and (len(value) > LONG or "\n" in value)
+        for value in (change.before, change.after)
+    )
+
+
+def _lines(value: JSON) -> list[str]:
+    if value is None:
+        return []
+    text = str(value)
+    if text.lstrip().startswith("<"):
+        text = _BETWEEN_TAGS.sub(">\n<", text)
+    return text.splitlines()
+
+
+def text_diff(change: FieldChange, limit: int = 40) -> list[str]:
+    """A compact unified diff (one line of context) of a long value, at most `limit` lines."""
+    lines = list(
+        difflib.unified_diff(_lines(change.before), _lines(change.after), lineterm="", n=1)
+    )[2:]
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"... {len(lines) - limit} more lines"]
+    return lines
+
+
+def action_heading(action: Action) -> str:
+    """`create Task "Title" (key k)` / `update Bug #12 "Title" (key k)`."""
+    where = f" #{action.id}" if action.id is not None else ""
+    return f'{action.kind} {action.type}{where} "{action.title}" (key {action.key})'
+
+
+def link_text(change: LinkChange) -> str:
+    """`link Parent → #12 (billing)`; the caller says whether it is added or removed."""
+    name = LINK_NAMES.get(change.rel, change.rel)
+    if change.target_id is None:
+        other = f"{change.target_key} (new)"
+    elif change.target_key is not None:
+        other = f"#{change.target_id} ({change.target_key})"
+    else:
+        other = f"#{change.target_id}"
+    return f"link {name} → {other}"
+
+
+def mode_suffix(change: FieldChange) -> str:
+    return f" ({change.mode})" if change.mode != "managed" else ""
+
+
+def edit_suffix(change: FieldChange) -> str:
+    edit = change.last_edit
+    if edit is None:
+        return ""
+    return f"  (changed on the board by {edit.by} at {edit.at}, rev {edit.rev})"

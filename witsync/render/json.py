@@ -1,0 +1,113 @@
+"""The JSON plan document (`--format json`, the plan file), as schemas/plan.schema.json says."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from witsync.model import Action, FieldChange, Location, PatchOp, Plan, PlanWarning, Step
+
+FORMAT_VERSION = "1"
+
+
+def summary(plan: Plan) -> dict[str, int]:
+    """Counts per action; adopting an item is an update of it."""
+    return {
+        "create": plan.count("create"),
+        "update": plan.count("update") + plan.count("adopt"),
+        "remove": plan.count("remove"),
+        "unchanged": plan.unchanged,
+    }
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """Everything in the plan as plain JSON values, in a fixed key order."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "target": {
+            "org_url": plan.target.org_url,
+            "project": plan.target.project,
+            "scope": plan.target.scope,
+        },
+        "manifest_digest": plan.manifest_digest,
+        "prune": plan.prune,
+        "removal_policy": plan.removal_policy,
+        "summary": summary(plan),
+        "actions": [_action(action) for action in plan.actions],
+        "warnings": [_warning(warning) for warning in plan.warnings],
+    }
+
+
+def render_json(plan: Plan) -> str:
+    """The document as text: two-space indented, UTF-8 as is, ending in a newline."""
+    return json.dumps(plan_document(plan), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def location_json(location: Location | None) -> dict[str, Any] | None:
+    if location is None:
+        return None
+    return {"file": location.file, "line": location.line, "column": location.column}
+
+
+def op_json(op: PatchOp) -> dict[str, Any]:
+    """A patch operation as sent, plus the planner's annotations when it has them."""
+    out: dict[str, Any] = {"op": op.op, "path": op.path}
+    if op.op != "remove":
+        out["value"] = op.value
+    if op.target is not None:
+        out["target"] = op.target
+    if op.target_id is not None:
+        out["target_id"] = op.target_id
+    if op.relation is not None:
+        out["relation"] = {"rel": op.relation[0], "url": op.relation[1]}
+    return out
+
+
+def _step(step: Step) -> dict[str, Any]:
+    return {"kind": step.kind, "note": step.note, "patch": [op_json(op) for op in step.ops]}
+
+
+def _change(change: FieldChange) -> dict[str, Any]:
+    edit = change.last_edit
+    return {
+        "field": change.field,
+        "before": change.before,
+        "after": change.after,
+        "mode": change.mode,
+        "last_edit": None if edit is None else {"by": edit.by, "at": edit.at, "rev": edit.rev},
+    }
+
+
+def _action(action: Action) -> dict[str, Any]:
+    return {
+        "action": action.kind,
+        "key": action.key,
+        "id": action.id,
+        "rev": action.rev,
+        "type": action.type,
+        "title": action.title,
+        "location": location_json(action.location),
+        "depends_on": list(action.depends_on),
+        "notes": list(action.notes),
+        "changes": [_change(change) for change in action.field_changes],
+        "links": [
+            {
+                "op": link.op,
+                "rel": link.rel,
+                "target_key": link.target_key,
+                "target_id": link.target_id,
+            }
+            for link in action.link_changes
+        ],
+        "steps": [_step(step) for step in action.steps],
+    }
+
+
+def _warning(warning: PlanWarning) -> dict[str, Any]:
+    return {
+        "code": warning.code,
+        "message": warning.message,
+        "key": warning.key,
+        "id": warning.id,
+        "location": location_json(warning.location),
+    }

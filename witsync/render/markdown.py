@@ -1,0 +1,136 @@
+"""The plan as a pull-request comment: a summary table, then one collapsed section per item.
+
+Comments have a size limit (GitHub's is 65,536 characters), so the document never exceeds
+`limit` characters: item sections that do not fit are left out, with a note saying how many
+and where the full plan is.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from witsync.model import Action, FieldChange, Plan
+from witsync.render.common import (
+    SYMBOLS,
+    edit_suffix,
+    is_long,
+    link_text,
+    summary_line,
+    text_diff,
+    value_text,
+)
+from witsync.render.json import summary
+
+LIMIT = 65_000
+CELL = 200
+"""Characters of a value shown in a table cell; longer values are cut (the diff shows them)."""
+MAX_WARNINGS = 50
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+
+
+def render_markdown(plan: Plan, *, plan_file: str | None = None, limit: int = LIMIT) -> str:
+    """The comment; `plan_file` (the `--out FILE` path, when there is one) is named if cut."""
+    head = _head(plan)
+    where = f"`{plan_file}`" if plan_file else "the plan file (`witsync plan --out plan.json`)"
+    body: list[str] = []
+    used = len(head)
+    shown = 0
+    for action in plan.actions:
+        section = _section(action)
+        # Keep room for the note that says what was left out.
+        if used + len(section) + 400 > limit:
+            break
+        body.append(section)
+        used += len(section)
+        shown += 1
+    text = head + "".join(body)
+    if shown < len(plan.actions):
+        left = len(plan.actions) - shown
+        text += (
+            f"\n> **{left} more action{'s' if left != 1 else ''} not shown** to keep this comment "
+            f"under {limit:,} characters. The full plan is in {where}.\n"
+        )
+    return text
+
+
+def _head(plan: Plan) -> str:
+    counts = summary(plan)
+    target = plan.target
+    lines = [
+        f"### witsync plan: {_escape(target.project)} (scope `{target.scope}`)",
+        "",
+        f"**{summary_line(plan)}**" if plan.actions else f"**No changes.** {summary_line(plan)}",
+        "",
+        "| Action | Count |",
+        "| --- | ---: |",
+        f"| `+` create | {counts['create']} |",
+        f"| `~` update | {counts['update']} |",
+        f"| `-` remove | {counts['remove']} |",
+        f"| unchanged | {counts['unchanged']} |",
+        "",
+    ]
+    if plan.warnings:
+        lines.append(f"**Warnings ({len(plan.warnings)})**")
+        lines.append("")
+        for warning in plan.warnings[:MAX_WARNINGS]:
+            lines.append(f"- `{warning.code}`: {_escape(warning.message)}")
+        if len(plan.warnings) > MAX_WARNINGS:
+            lines.append(f"- ... and {len(plan.warnings) - MAX_WARNINGS} more (see the plan file)")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _section(action: Action) -> str:
+    where = f" #{action.id}" if action.id is not None else ""
+    summary_text = (
+        f"<code>{SYMBOLS[action.kind]}</code> {action.kind} {html.escape(action.type)}{where} "
+        f"<code>{html.escape(action.key)}</code> {html.escape(_cut(action.title, 120))}"
+    )
+    lines = [f"<details><summary>{summary_text}</summary>", ""]
+    short = [change for change in action.field_changes if not is_long(change)]
+    if short:
+        lines += ["| Field | Before | After |", "| --- | --- | --- |"]
+        for change in short:
+            before = "" if action.kind == "create" else _cell(value_text(change.before))
+            after = _cell(value_text(change.after))
+            if change.last_edit is not None:
+                after += f"<br><sub>{_escape(edit_suffix(change).strip())}</sub>"
+            lines.append(f"| {_escape(change.field)}{_mode(change)} | {before} | {after} |")
+        lines.append("")
+    for change in action.field_changes:
+        if is_long(change):
+            lines += [
+                f"**{_escape(change.field)}**{_mode(change)}{_escape(edit_suffix(change))}",
+                "",
+            ]
+            lines += _fenced(text_diff(change, limit=30))
+    for link in action.link_changes:
+        lines.append(f"- {link.op} {_escape(link_text(link))}")
+    for note in action.notes:
+        lines.append(f"- _{_escape(note)}_")
+    lines += ["", "</details>", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _mode(change: FieldChange) -> str:
+    return f" _({change.mode})_" if change.mode != "managed" else ""
+
+
+def _fenced(lines: list[str]) -> list[str]:
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}diff", *(_cut(line, 300) for line in lines), fence, ""]
+
+
+def _cut(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _escape(text: str) -> str:
+    """Text that Markdown shows as is, also inside a table cell."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)).replace("\n", "<br>")
+
+
+def _cell(text: str) -> str:
+    return _escape(_cut(text, CELL))
