@@ -180,11 +180,12 @@ def _reader_diagnostic(error: Any, text: str, file: str) -> Diagnostic:
     before = text[:position]
     line = before.count("\n") + 1
     column = position - (before.rfind("\n") + 1) + 1
-    character = getattr(error, "character", None)
-    what = f"#x{ord(character):04x}" if isinstance(character, str) else "character"
+    character = getattr(error, "character", None)  # an int from libyaml, a str from pure Python
+    code = ord(character) if isinstance(character, str) else character
+    what = f" #x{code:04x}" if isinstance(code, int) else ""
     return Diagnostic(
         "error",
-        f"invalid YAML: unacceptable character {what}",
+        f"invalid YAML: unacceptable character{what}",
         Location(file, line, column),
         "remove control characters from the file",
     )
