@@ -1,4 +1,4 @@
-"""The loader on valid sets: names resolved, defaults, nesting, ownership, links once, scope rules."""
+"""The loader on valid sets: names, defaults, nesting, ownership, links once, scope rules."""
 
 from __future__ import annotations
 

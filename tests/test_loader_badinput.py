@@ -1,4 +1,4 @@
-"""Bad input never crashes or hangs the loader: each gets a clear message at its file:line:column."""
+"""Bad input never crashes or hangs the loader: a clear message at its file:line:column."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Checks across the set: duplicate keys and ids, unknown parents and links, cycles, second parents."""
+"""Checks across the set: duplicate keys and ids, unknown parents and links, cycles."""
 
 from __future__ import annotations
 
