@@ -20,7 +20,7 @@ def field_path(ref: str) -> str:
     return f"/fields/{ref}"
 
 
-def test_rev(rev: int) -> PatchOp:
+def guard_rev(rev: int) -> PatchOp:
     """The guard every update starts with; the applier moves it past its own revisions."""
     return PatchOp("test", "/rev", rev)
 

@@ -91,11 +91,11 @@ from witsync.patch import (
     add_hyperlink,
     add_link,
     create_field,
+    guard_rev,
     order_ops,
     remove_relation,
     set_field,
     set_tags,
-    test_rev,
 )
 
 End = str | int
@@ -383,7 +383,7 @@ class _Planner:
                 f"created in state {initial!r}, where every new {item.type} starts, "
                 f"then moved to {state!r}"
             )
-            work.later_steps.append(Step("update", (test_rev(1), *deferred), note=note))
+            work.later_steps.append(Step("update", (guard_rev(1), *deferred), note=note))
             work.notes.append(note)
 
     def _plan_update(self, pair: _Pair) -> None:
@@ -573,7 +573,7 @@ class _Planner:
             if not (work.field_ops or work.link_adds or work.link_removes):
                 continue
             ops = order_ops(work.field_ops, work.link_removes, work.link_adds)
-            step = Step("update", (test_rev(pair.live.rev), *ops))
+            step = Step("update", (guard_rev(pair.live.rev), *ops))
             actions.append(self._action("adopt" if pair.adopt else "update", pair, work, (step,)))
         return actions
 
@@ -645,7 +645,7 @@ class _Planner:
             assert closed_state is not None
             op = PatchOp("replace", f"/fields/{STATE_FIELD}", closed_state)
             steps = (
-                Step("update", (test_rev(live.rev), op), note=f"closed: state -> {closed_state}"),
+                Step("update", (guard_rev(live.rev), op), note=f"closed: state -> {closed_state}"),
             )
             changes.append(FieldChange(STATE_FIELD, live.fields.get(STATE_FIELD), closed_state))
             note = f"closed (state {closed_state!r})"
@@ -661,7 +661,7 @@ class _Planner:
                 if relation.url == marker_url(self.scope, key)
             ]
             ops = order_ops([set_tags(live.fields.get(TAGS_FIELD), tags)], removes, ())
-            steps = (Step("update", (test_rev(live.rev), *ops), note="unmanaged: marker removed"),)
+            steps = (Step("update", (guard_rev(live.rev), *ops), note="unmanaged: marker removed"),)
             changes.append(
                 FieldChange(
                     TAGS_FIELD,
