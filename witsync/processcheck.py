@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from witsync.errors import Diagnostic
 from witsync.fieldnames import did_you_mean, display_name
-from witsync.model import Desired, DesiredItem, FieldInfo, Process, TypeInfo
+from witsync.model import Desired, DesiredItem, FieldInfo, Location, Process, TypeInfo
 
 PATH_FIELDS = {"System.AreaPath": "area", "System.IterationPath": "iteration"}
 """Written with the item (`area:`/`iteration:`); checked against the project's classification."""
@@ -41,7 +41,7 @@ def check_against_process(desired: Desired, process: Process) -> list[Diagnostic
             if info is None:
                 continue
         problems.extend(_check_fields(item, info, fields, paths))
-    return problems
+    return sorted(problems, key=lambda d: d.location or Location("", 0, 0))
 
 
 def _check_fields(
