@@ -139,7 +139,8 @@ def test_paths_are_not_checked_when_the_process_lists_none(tmp_path: Path) -> No
 def test_read_only_field(tmp_path: Path) -> None:
     (message,) = check(
         tmp_path,
-        "items:\n  - key: t\n    type: Task\n    title: T\n    fields: {System.CreatedDate: '2026-01-01'}\n",
+        "items:\n  - key: t\n    type: Task\n    title: T\n"
+        "    fields: {System.CreatedDate: '2026-01-01'}\n",
     )
     assert message.startswith(
         "a.yaml:5:14: error: System.CreatedDate (System.CreatedDate) is read-only"
@@ -149,11 +150,12 @@ def test_read_only_field(tmp_path: Path) -> None:
 def test_every_item_is_checked(tmp_path: Path) -> None:
     found = check(
         tmp_path,
-        "items:\n  - {key: a, type: Nope, title: A}\n  - {key: b, type: Task, title: B, state: Gone}\n"
+        "items:\n  - {key: a, type: Nope, title: A}\n"
+        "  - {key: b, type: Task, title: B, state: Gone}\n"
         "  - {key: c, type: Task, title: C, storyPoints: 1}\n",
     )
     assert [line.split(": error")[0] for line in found] == [
         "a.yaml:2:5",
-        "a.yaml:3:25",
-        "a.yaml:4:25",
+        "a.yaml:3:36",
+        "a.yaml:4:36",
     ]
