@@ -6,14 +6,17 @@ bodies seen on real servers); everything else runs against the real emulator.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from witsync.client import Client, parse_org_url
+from witsync.emulator import EmulatorOptions, asgi_transport, create_app
 from witsync.errors import (
     AuthError,
     ConfigError,
@@ -21,8 +24,11 @@ from witsync.errors import (
     NotFoundError,
     OutcomeUnknownError,
     ServerError,
+    TransientError,
 )
 from witsync.http import Pacer, RetryPolicy, Token, parse_retry_after, token_from_env
+from witsync.model import REL_PARENT
+from witsync.wiql import literal
 
 # -- pure parts -------------------------------------------------------------------------------
 
@@ -312,3 +318,254 @@ async def test_a_write_whose_answer_is_lost_is_not_retried() -> None:
             await client.update_item(5, [{"op": "test", "path": "/rev", "value": 1}])
     assert calls == 1
     assert caught.value.work_item == 5
+
+
+# -- against the emulator ---------------------------------------------------------------------
+
+ORG = "http://local-board/local"
+
+
+class Board:
+    """An in-process emulator and what the client's requests got back (statuses, headers)."""
+
+    def __init__(self, options: EmulatorOptions | None = None, project: str = "Proj") -> None:
+        self.app = create_app(projects=[project], options=options)
+        self.answers: list[httpx.Response] = []
+        self.sleeps: list[float] = []
+
+        async def record(response: httpx.Response) -> None:
+            self.answers.append(response)
+
+        self.http = httpx.AsyncClient(
+            transport=asgi_transport(self.app), event_hooks={"response": [record]}
+        )
+        self.project = project
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        await asyncio.sleep(seconds)
+
+    def client(self, **kwargs: Any) -> Client:
+        # Short waits keep the suite fast; the Retry-After test passes its own policy.
+        fast = RetryPolicy(max_attempts=8, base_delay=0.01, max_delay=0.05, max_retry_after=0.05)
+        kwargs.setdefault("retry", fast)
+        return Client(self.http, ORG, self.project, sleep=self.sleep, **kwargs)
+
+    def set_options(self, options: EmulatorOptions) -> None:
+        self.app.state.emulator.options = options
+
+
+MARKER = "https://witsync.invalid/s/k"
+
+
+def title(text: str) -> list[dict[str, Any]]:
+    return [{"op": "add", "path": "/fields/System.Title", "value": text}]
+
+
+@pytest.fixture
+async def board() -> AsyncIterator[Board]:
+    board = Board()
+    yield board
+    await board.http.aclose()
+
+
+async def test_create_read_update_delete_round_trip(board: Board) -> None:
+    client = board.client()
+    parent = await client.create_item("User Story", title("story"))
+    ops = [
+        *title("task"),
+        {"op": "add", "path": "/fields/System.Tags", "value": "b; a"},
+        {
+            "op": "add",
+            "path": "/relations/-",
+            "value": {"rel": REL_PARENT, "url": client.work_item_url(parent.id)},
+        },
+        {"op": "add", "path": "/relations/-", "value": {"rel": "Hyperlink", "url": MARKER}},
+    ]
+    task = await client.create_item("Task", ops, suppress_notifications=True)
+    assert task.rev == 1
+    assert task.fields["System.Tags"] == "a; b"
+    relations = [(r.rel, r.target_id) for r in task.relations]
+    assert relations == [(REL_PARENT, parent.id), ("Hyperlink", None)]
+
+    read = await client.get_item(task.id)
+    assert read is not None
+    assert (read.rev, read.relations) == (task.rev, task.relations)
+
+    updated = await client.update_item(
+        task.id, [{"op": "test", "path": "/rev", "value": 1}, *title("task 2")]
+    )
+    assert (updated.rev, updated.title) == (2, "task 2")
+
+    with pytest.raises(ConflictError) as caught:
+        await client.update_item(task.id, [{"op": "test", "path": "/rev", "value": 1}, *title("x")])
+    assert caught.value.status == 412
+    assert caught.value.work_item == task.id
+
+    history = await client.get_updates(task.id)
+    assert [update["rev"] for update in history][-1] == 2
+
+    await client.delete_item(task.id)
+    assert await client.get_item(task.id) is None
+    left = await client.get_items([task.id, parent.id, 999_999])
+    assert [item.id for item in left] == [parent.id]
+
+
+async def test_validate_only_saves_nothing(board: Board) -> None:
+    client = board.client()
+    item = await client.create_item("Task", title("a"))
+    checked = await client.update_item(
+        item.id, [{"op": "test", "path": "/rev", "value": 1}, *title("b")], validate_only=True
+    )
+    assert checked.rev == 1
+    after = await client.get_item(item.id)
+    assert after is not None
+    assert (after.rev, after.title) == (1, "a")
+
+
+async def test_rule_errors_from_the_board_name_item_and_field(board: Board) -> None:
+    client = board.client()
+    item = await client.create_item("Task", title("a"))
+    with pytest.raises(ServerError) as caught:
+        await client.update_item(
+            item.id, [{"op": "add", "path": "/fields/Custom.Nope", "value": 1}]
+        )
+    assert caught.value.work_item == item.id
+    assert caught.value.field == "Custom.Nope"
+    assert "TF51535" in caught.value.message
+    with pytest.raises(ServerError) as caught:
+        await client.update_item(
+            item.id, [{"op": "add", "path": "/fields/System.State", "value": "No"}]
+        )
+    assert caught.value.field is not None
+    assert "State" in caught.value.field
+
+
+async def test_process_metadata_of_an_agile_project(board: Board) -> None:
+    client = board.client()
+    process = await client.get_process()
+    assert {"Epic", "Feature", "User Story", "Task", "Bug"} <= set(process.types)
+    task = process.types["Task"]
+    assert task.initial_state == "New"
+    assert {s.category for s in task.states} >= {"Proposed", "Completed"}
+    assert "System.Title" in task.fields
+    assert process.fields["System.AreaPath"].type == "treePath"
+    assert "Proj" in process.area_paths
+    assert "Proj" in process.iteration_paths
+    assert client.request_count <= 3 + len(process.types), "states come with the types"
+
+
+async def test_wiql_pages_by_id_ranges(board: Board) -> None:
+    client = board.client(wiql_page=3)
+    tag = [{"op": "add", "path": "/fields/System.Tags", "value": "it's"}]
+    ids = [(await client.create_item("Task", [*title(f"t{i}"), *tag])).id for i in range(7)]
+    await client.create_item("Task", title("untagged"))
+    before = client.request_count
+    query = (
+        "SELECT [System.Id] FROM WorkItems WHERE [System.Tags] CONTAINS "
+        + literal("it's")
+        + " ORDER BY [System.Id]"
+    )
+    assert await client.query_ids(query) == ids
+    assert client.request_count - before == 3, "7 results in pages of 3: 3 + 3 + 1"
+
+
+async def test_reads_are_batched_by_200_and_concurrent(board: Board) -> None:
+    client = board.client()
+    ids = [(await client.create_item("Task", title(f"t{i}"))).id for i in range(201)]
+    before = client.request_count
+    items = await client.get_items([*reversed(ids), ids[0]])
+    assert [item.id for item in items] == list(reversed(ids))
+    assert client.request_count - before == 2
+
+
+# -- faults, throttling and retries (the emulator's fault options) ----------------------------
+
+TAGGED = [{"op": "add", "path": "/fields/System.Tags", "value": "faulty"}]
+TAGGED_QUERY = (
+    "SELECT [System.Id] FROM WorkItems WHERE [System.Tags] CONTAINS 'faulty' ORDER BY [System.Id]"
+)
+
+
+async def count_tagged(board: Board) -> int:
+    board.set_options(EmulatorOptions())
+    return len(await board.client().query_ids(TAGGED_QUERY))
+
+
+async def test_503s_are_retried_for_reads_and_writes_without_duplicates() -> None:
+    board = Board(EmulatorOptions(fail_rate=0.4, seed=7))
+    client = board.client()
+    for i in range(10):
+        await client.create_item("Task", [*title(f"t{i}"), *TAGGED])
+    assert len(await client.query_ids(TAGGED_QUERY)) == 10
+    assert any(answer.status_code == 503 for answer in board.answers)
+    assert client.request_count == len(board.answers)
+    assert await count_tagged(board) == 10
+
+
+async def test_a_server_that_stays_unavailable_gives_a_transient_error() -> None:
+    board = Board(EmulatorOptions(fail_rate=1.0))
+    client = board.client(retry=RetryPolicy(max_attempts=3, base_delay=0.0, max_retry_after=0.0))
+    with pytest.raises(TransientError, match="HTTP 503"):
+        await client.get_items([1])
+    assert client.request_count == 3
+
+
+async def test_dropped_connections_retry_reads_and_make_writes_unknown() -> None:
+    board = Board(EmulatorOptions(drop_rate=0.3, seed=11))
+    client = board.client()
+    created = unknown = 0
+    for i in range(30):
+        try:
+            await client.create_item("Task", [*title(f"t{i}"), *TAGGED])
+            created += 1
+        except OutcomeUnknownError:
+            unknown += 1
+    assert created > 0
+    assert unknown > 0
+    for _ in range(5):
+        assert len(await client.query_ids(TAGGED_QUERY)) == created
+    assert client.request_count > len(board.answers), "some requests never got an answer"
+    # A drop before processing saved nothing: the board has exactly the creates that answered.
+    assert await count_tagged(board) == created
+
+
+async def test_a_write_saved_before_the_connection_dropped_is_unknown_not_repeated() -> None:
+    board = Board()
+    client = board.client()
+    item = await client.create_item("Task", title("a"))
+    board.set_options(EmulatorOptions(commit_drop_rate=1.0))
+    before = client.request_count
+    with pytest.raises(OutcomeUnknownError):
+        await client.create_item("Task", [*title("b"), *TAGGED])
+    with pytest.raises(OutcomeUnknownError):
+        await client.update_item(item.id, [{"op": "test", "path": "/rev", "value": 1}, *title("c")])
+    assert client.request_count - before == 2, "no write was sent twice"
+    assert await count_tagged(board) == 1
+    after = await client.get_item(item.id)
+    assert after is not None
+    assert (after.rev, after.title) == (2, "c")
+
+
+async def test_429_waits_for_retry_after_then_succeeds() -> None:
+    board = Board(EmulatorOptions(rate_limit=4, rate_window_s=1.0))
+    client = board.client(retry=RetryPolicy(max_attempts=4, base_delay=0.01))
+    for _ in range(10):
+        await client.get_items([1])
+    throttled = [answer for answer in board.answers if answer.status_code == 429]
+    assert throttled, "the emulator throttled"
+    retry_after = [float(answer.headers["Retry-After"]) for answer in throttled]
+    assert sum(board.sleeps) >= sum(retry_after) - 0.05
+    assert all(answer.status_code in (200, 429) for answer in board.answers)
+
+
+async def test_the_client_slows_down_before_the_limit() -> None:
+    board = Board(EmulatorOptions(rate_limit=20, rate_window_s=60.0))
+    client = board.client()
+    for _ in range(10):
+        await client.get_items([1])
+    assert client.transport.pacer.spacing == 0.0, "far from the limit: full speed"
+    for _ in range(9):
+        await client.get_items([1])
+    assert client.transport.pacer.spacing > 0.0, "close to the limit: spaced out"
+    assert all(answer.status_code == 200 for answer in board.answers)

@@ -1,0 +1,77 @@
+"""The composition root: a real organization's client, or the embedded board, from Settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from witsync.config import Settings
+from witsync.connect import LOCAL_ORG_URL, LOCAL_PROJECT, TIMEOUT, describe_target, open_client
+from witsync.errors import ConfigError
+
+
+def settings(tmp_path: Path, org_url: str | None = None, project: str | None = None) -> Settings:
+    return Settings(
+        org_url=org_url,
+        project=project,
+        scope="web",
+        board_path=tmp_path / ".witsync" / "board.sqlite",
+    )
+
+
+async def test_no_org_means_the_embedded_board_which_persists(tmp_path: Path) -> None:
+    local = settings(tmp_path)
+    async with open_client(local, {"AZURE_DEVOPS_EXT_PAT": "never-sent"}) as client:
+        assert str(client.org_url) == LOCAL_ORG_URL
+        assert client.project == LOCAL_PROJECT
+        assert not client.transport.has_token, "a real token is never sent to the local board"
+        created = await client.create_item(
+            "Task", [{"op": "add", "path": "/fields/System.Title", "value": "kept"}]
+        )
+        assert "Task" in (await client.get_process()).types
+    assert local.board_path.exists()
+    async with open_client(local, {}) as client:
+        again = await client.get_item(created.id)
+    assert again is not None
+    assert again.title == "kept"
+
+
+async def test_the_embedded_board_uses_the_configured_project(tmp_path: Path) -> None:
+    async with open_client(settings(tmp_path, project="Fabrikam"), {}) as client:
+        assert client.project == "Fabrikam"
+        process = await client.get_process()
+    assert "Fabrikam" in process.area_paths
+
+
+@pytest.mark.parametrize(
+    "org_url", ["https://dev.azure.com/fabrikam", "https://tfs.example.com/tfs/DefaultCollection"]
+)
+async def test_a_real_org_gets_the_token_timeouts_and_verified_tls(
+    tmp_path: Path, org_url: str
+) -> None:
+    async with open_client(
+        settings(tmp_path, org_url, "Proj"), {"SYSTEM_ACCESSTOKEN": "t"}
+    ) as client:
+        assert str(client.url("wiql", project=True)) == f"{org_url}/Proj/_apis/wit/wiql"
+        assert client.transport.has_token
+        assert client.transport.http.timeout == TIMEOUT
+        assert not client.transport.http.follow_redirects
+    assert not (tmp_path / ".witsync").exists(), "no local board is made for a real org"
+
+
+def test_a_real_org_needs_a_project(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no project"):
+        open_client(settings(tmp_path, "https://dev.azure.com/fabrikam"), {})
+
+
+def test_a_bad_org_url_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="organization URL"):
+        open_client(settings(tmp_path, "dev.azure.com/fabrikam", "P"), {})
+
+
+def test_describe_target(tmp_path: Path) -> None:
+    local = settings(tmp_path)
+    assert describe_target(local) == f"local board {local.board_path} (project {LOCAL_PROJECT})"
+    remote = settings(tmp_path, "https://dev.azure.com/fabrikam", "Proj")
+    assert describe_target(remote) == "https://dev.azure.com/fabrikam (project Proj)"

@@ -1,0 +1,70 @@
+"""Composition root: the client for the configured target, a real organization or the local board.
+
+This is the only module that imports both the client and the emulator; the two otherwise share
+nothing but the wire format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+
+from witsync.client import Client, parse_org_url
+from witsync.config import Settings
+from witsync.errors import ConfigError
+from witsync.http import token_from_env
+
+LOCAL_ORG_URL = "http://local-board/local"
+LOCAL_PROJECT = "Local"
+"""The project on the embedded board when none is configured (created on first use)."""
+
+TIMEOUT = httpx.Timeout(60.0, connect=15.0)
+"""Generous reads: a WIQL query may take up to 30 s on the server before it gives up (VS402335)."""
+MAX_CONCURRENCY = 8
+
+
+def open_client(settings: Settings, environ: Mapping[str, str]) -> Client:
+    """A client for `settings`: the organization it names, or the embedded local board."""
+    if settings.org_url is None:
+        return _local_client(settings)
+    if not settings.project:
+        raise ConfigError(
+            "no project given for " + settings.org_url,
+            hint="pass --project NAME, set `project:` in witsync.yaml",
+        )
+    parse_org_url(settings.org_url)  # a clear ConfigError before any connection is made
+    http = httpx.AsyncClient(
+        timeout=TIMEOUT,
+        verify=True,
+        follow_redirects=False,  # a redirect means a sign-in page, never data
+        limits=httpx.Limits(
+            max_connections=MAX_CONCURRENCY, max_keepalive_connections=MAX_CONCURRENCY
+        ),
+        headers={"User-Agent": "witsync"},
+    )
+    return Client(
+        http,
+        settings.org_url,
+        settings.project,
+        token=token_from_env(environ),
+        max_concurrency=MAX_CONCURRENCY,
+    )
+
+
+def _local_client(settings: Settings) -> Client:
+    # Imported here so that runs against a real organization never load the emulator's stack.
+    from witsync.emulator import asgi_transport, create_app
+
+    project = settings.project or LOCAL_PROJECT
+    settings.board_path.parent.mkdir(parents=True, exist_ok=True)
+    app = create_app(db=settings.board_path, projects=[project])
+    http = httpx.AsyncClient(transport=asgi_transport(app), timeout=TIMEOUT)
+    return Client(http, LOCAL_ORG_URL, project, max_concurrency=MAX_CONCURRENCY)
+
+
+def describe_target(settings: Settings) -> str:
+    """Where a command works, for stderr: `local board .witsync/board.sqlite (project Local)`."""
+    if settings.org_url is None:
+        return f"local board {settings.board_path} (project {settings.project or LOCAL_PROJECT})"
+    return f"{settings.org_url} (project {settings.project or '?'})"
