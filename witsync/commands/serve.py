@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
 from witsync.console import stderr_console
 from witsync.emulator import EmulatorOptions, create_app
+from witsync.emulator.faults import DroppedConnection
 from witsync.errors import ConfigError
 
 DESCRIPTION = """\
@@ -91,6 +93,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _QuietDrops(logging.Filter):
+    """A dropped connection is a fault the user asked for, not a server error to log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -119,5 +128,6 @@ def run(args: argparse.Namespace) -> int:
         f"projects {projects}",
         markup=False,
     )
+    logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

@@ -1,0 +1,170 @@
+"""Faults and auth of the emulator: latency, throttling, 503s, dropped connections, tokens."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from dataclasses import replace
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from witsync.emulator import EmulatorOptions, asgi_transport, create_app
+
+V = "api-version=7.1"
+PATCH = {"Content-Type": "application/json-patch+json"}
+TITLE = [{"op": "add", "path": "/fields/System.Title", "value": "t"}]
+
+
+def client(app: Starlette, **kwargs: object) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=asgi_transport(app), base_url="http://emulator", **kwargs)  # type: ignore[arg-type]
+
+
+def set_options(app: Starlette, **changes: object) -> None:
+    state = app.state.emulator
+    state.options = replace(state.options, **changes)
+
+
+async def create(http: httpx.AsyncClient) -> httpx.Response:
+    return await http.post(
+        f"/o/Fabrikam/_apis/wit/workitems/$Task?{V}", content=json.dumps(TITLE), headers=PATCH
+    )
+
+
+async def test_latency_delays_every_answer(
+    emulator_app: Starlette, emulator_http: httpx.AsyncClient
+) -> None:
+    set_options(emulator_app, latency_ms=60)
+    started = time.monotonic()
+    await emulator_http.get(f"/o/_apis/projects?{V}")
+    assert time.monotonic() - started >= 0.06
+
+
+async def test_throttling_answers_429_with_retry_after_once_the_budget_is_spent(
+    emulator_app: Starlette, emulator_http: httpx.AsyncClient
+) -> None:
+    set_options(emulator_app, rate_limit=2, rate_window_s=30)
+    first = await emulator_http.get(f"/o/_apis/projects?{V}")
+    assert first.headers["X-RateLimit-Limit"] == "2"
+    assert first.headers["X-RateLimit-Remaining"] == "1"
+    await emulator_http.get(f"/o/_apis/projects?{V}")
+    blocked = await emulator_http.get(f"/o/_apis/projects?{V}")
+    assert blocked.status_code == 429
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 30
+    assert blocked.headers["X-RateLimit-Remaining"] == "0"
+    assert int(blocked.headers["X-RateLimit-Reset"]) > time.time()
+    assert blocked.json()["message"].startswith("TF400733")
+
+
+async def test_throttling_window_slides(
+    emulator_app: Starlette, emulator_http: httpx.AsyncClient
+) -> None:
+    set_options(emulator_app, rate_limit=1, rate_window_s=0.2)
+    assert (await emulator_http.get(f"/o/_apis/projects?{V}")).status_code == 200
+    assert (await emulator_http.get(f"/o/_apis/projects?{V}")).status_code == 429
+    time.sleep(0.25)
+    assert (await emulator_http.get(f"/o/_apis/projects?{V}")).status_code == 200
+
+
+async def test_fail_rate_gives_503_and_nothing_is_written(
+    emulator_app: Starlette, emulator_http: httpx.AsyncClient
+) -> None:
+    set_options(emulator_app, fail_rate=1.0)
+    assert (await create(emulator_http)).status_code == 503
+    set_options(emulator_app, fail_rate=0.0)
+    assert (await emulator_http.get(f"/o/_apis/wit/workitems/1?{V}")).status_code == 404
+
+
+async def test_dropped_connection_before_processing_writes_nothing(
+    emulator_app: Starlette, emulator_http: httpx.AsyncClient
+) -> None:
+    set_options(emulator_app, drop_rate=1.0)
+    with pytest.raises(httpx.RemoteProtocolError):
+        await create(emulator_http)
+    set_options(emulator_app, drop_rate=0.0)
+    assert (await emulator_http.get(f"/o/_apis/wit/workitems/1?{V}")).status_code == 404
+
+
+async def test_commit_then_drop_saves_the_write_but_loses_the_answer(
+    emulator_app: Starlette, emulator_http: httpx.AsyncClient
+) -> None:
+    set_options(emulator_app, commit_drop_rate=1.0)
+    assert (await emulator_http.get(f"/o/_apis/projects?{V}")).status_code == 200  # reads pass
+    with pytest.raises(httpx.ReadError):
+        await create(emulator_http)
+    set_options(emulator_app, commit_drop_rate=0.0)
+    saved = await emulator_http.get(f"/o/_apis/wit/workitems/1?{V}")
+    assert saved.status_code == 200
+    assert saved.json()["fields"]["System.Title"] == "t"
+
+
+async def test_faults_are_reproducible_with_a_seed() -> None:
+    async def statuses() -> list[int]:
+        app = create_app(projects=["Fabrikam"], options=EmulatorOptions(fail_rate=0.5, seed=7))
+        async with client(app) as http:
+            return [(await http.get(f"/o/_apis/projects?{V}")).status_code for _ in range(20)]
+
+    first = await statuses()
+    assert first == await statuses()
+    assert {200, 503} == set(first)
+
+
+@pytest.fixture
+def guarded() -> Starlette:
+    return create_app(projects=["Fabrikam"], options=EmulatorOptions(pat="s3cret"))
+
+
+async def test_without_a_token_clients_that_suppress_redirects_get_401(guarded: Starlette) -> None:
+    async with client(guarded) as http:
+        answer = await http.get(
+            f"/o/_apis/projects?{V}", headers={"X-TFS-FedAuthRedirect": "Suppress"}
+        )
+    assert answer.status_code == 401
+    assert answer.json()["typeKey"] == "UnauthorizedRequestException"
+    assert "TFS-Federated" in answer.headers["WWW-Authenticate"]
+
+
+async def test_without_a_token_get_and_post_get_the_203_sign_in_page(guarded: Starlette) -> None:
+    async with client(guarded) as http:
+        answer = await http.get(f"/o/_apis/projects?{V}")
+        patched = await http.patch(f"/o/_apis/wit/workitems/1?{V}", content="[]", headers=PATCH)
+    assert answer.status_code == 203
+    assert answer.headers["content-type"].startswith("text/html")
+    assert patched.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("authorization", "status"),
+    [
+        ("Basic " + base64.b64encode(b":s3cret").decode(), 200),
+        ("Basic " + base64.b64encode(b"anyone:s3cret").decode(), 200),
+        ("Bearer s3cret", 200),
+        ("Basic " + base64.b64encode(b":wrong").decode(), 401),
+        ("Bearer wrong", 401),
+    ],
+)
+async def test_only_the_configured_token_is_accepted(
+    guarded: Starlette, authorization: str, status: int
+) -> None:
+    headers = {"Authorization": authorization, "X-TFS-FedAuthRedirect": "Suppress"}
+    async with client(guarded) as http:
+        answer = await http.get(f"/o/_apis/projects?{V}", headers=headers)
+    assert answer.status_code == status
+
+
+@pytest.mark.parametrize("emulator_server", [["--drop-rate", "1", "--seed", "1"]], indirect=True)
+def test_dropped_connection_over_a_socket_is_a_transport_error(emulator_server: str) -> None:
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{emulator_server}/o/_apis/projects?{V}", timeout=5)
+
+
+@pytest.mark.parametrize("emulator_server", [["--pat", "s3cret"]], indirect=True)
+def test_serve_checks_the_token(emulator_server: str) -> None:
+    denied = httpx.get(
+        f"{emulator_server}/o/_apis/projects?{V}", headers={"X-TFS-FedAuthRedirect": "Suppress"}
+    )
+    allowed = httpx.get(f"{emulator_server}/o/_apis/projects?{V}", auth=("", "s3cret"))
+    assert denied.status_code == 401
+    assert allowed.status_code == 200
