@@ -55,9 +55,12 @@ def _lines(value: JSON) -> list[str]:
 
 def text_diff(change: FieldChange, limit: int = 40) -> list[str]:
     """A compact unified diff (one line of context) of a long value, at most `limit` lines."""
-    lines = list(
-        difflib.unified_diff(_lines(change.before), _lines(change.after), lineterm="", n=1)
-    )[2:]
+    before, after = _lines(change.before), _lines(change.after)
+    if not before or not after:
+        # All added or all removed: the lines themselves say it, a hunk header adds nothing.
+        lines = [f"+{line}" for line in after] or [f"-{line}" for line in before]
+    else:
+        lines = list(difflib.unified_diff(before, after, lineterm="", n=1))[2:]
     if len(lines) > limit:
         lines = [*lines[:limit], f"... {len(lines) - limit} more lines"]
     return lines
