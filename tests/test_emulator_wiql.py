@@ -103,6 +103,7 @@ class Board:
                     "Done": "System.BoardColumnDone",
                 }.get(key, f"System.{key}")
             ] = value
+        stored = {key: value for key, value in stored.items() if value is not None}
         self.conn.execute(
             "INSERT INTO work_items VALUES (?, ?, ?, 1, ?, ?, '[]')",
             (org, id, project, int(deleted), json.dumps(stored)),
@@ -254,6 +255,27 @@ def test_string_comparisons_ignore_case_and_treat_missing_as_empty(board: Board)
     assert board.ids("[State] <= 'Active'") == [1, 2]
     assert board.ids("[Assigned To] = ''") == [1, 2, 3, 4]
     assert board.ids("[Assigned To] <> ''") == []
+
+
+def test_equal_to_empty_matches_a_missing_value(board: Board) -> None:
+    board.add(1, Title=None)
+    board.add(2, Title="")
+    board.add(3, Title="x")
+    assert board.ids("[Title] = ''") == [1, 2]
+    assert board.ids("[Title] <> ''") == [3]
+
+
+def test_case_is_ignored_beyond_ascii(board: Board) -> None:
+    board.add(
+        1, Title="Café Müller", Tags="Ünïcode; zz", AssignedTo="José Núñez <jose@example.com>"
+    )
+    board.add(2, Title="Cafe Muller", Tags="unicode")
+    assert board.ids("[Title] = 'CAFÉ MÜLLER'") == [1]
+    assert board.ids("[Title] CONTAINS 'É MÜ'") == [1]
+    assert board.ids("[Title] IN ('café müller', 'nothing')") == [1]
+    assert board.ids("[Title] = 'cafe muller'") == [2]
+    assert board.ids("[Tags] CONTAINS 'üNÏCODE'") == [1]
+    assert board.ids("[Assigned To] = 'josé núñez'") == [1]
 
 
 def test_in_and_not_in(board: Board) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -520,10 +521,15 @@ class _Compiler:
         path = self.param('$."' + field.ref + '"')
         return field, f"json_extract({alias}.fields, {path})"
 
-    def key(self, field: _Field, value: str) -> str:
-        """An expression that compares and sorts as the service does for the field's type."""
+    def key(self, field: _Field, value: str, ascii_literals: bool = False) -> str:
+        """An expression that compares and sorts as the service does for the field's type.
+
+        Against ASCII literals, SQLite's own ASCII lower() decides the same as the full fold (a
+        non-ASCII character never equals an ASCII one either way) without a Python call per row.
+        """
         if field.kind in _TEXT_KINDS:
-            return f"wiql_fold({value})"
+            fold = "lower" if ascii_literals else "wiql_fold"
+            return f"{fold}(coalesce({value}, ''))"
         if field.kind == "date":
             return f"julianday({value})" if self.ctx.time_precision else f"substr({value}, 1, 10)"
         return value
@@ -596,7 +602,9 @@ class _Compiler:
             return f"(NOT {self.expr(expr.item)})"
         positive = _NEGATED.get(expr.op, expr.op)
         # Each leaf is 0 or 1, never NULL, so NOT and <> include empty fields as the service does.
-        sql = f"coalesce(({self.condition(expr, positive)}), 0)"
+        # CASE WHEN (not coalesce) keeps SQLite's short-circuit AND, so the cheap raw-text filter
+        # spares most rows the JSON parse and the Python functions.
+        sql = f"(CASE WHEN {self.condition(expr, positive)} THEN 1 ELSE 0 END)"
         return f"(NOT {sql})" if positive != expr.op else sql
 
     def condition(self, cond: Cond, op: str) -> str:
@@ -615,32 +623,62 @@ class _Compiler:
             assert isinstance(operand, tuple)
             if field.kind == "identity":
                 return " OR ".join(self.identity(value, field, c) for c in operand)
-            items = ", ".join(self.param(self.literal(field, c)) for c in operand)
-            return f"{self.key(field, value)} IN ({items})"
+            literals = [self.literal(field, c) for c in operand]
+            ascii_only = all(str(v).isascii() for v in literals)
+            items = ", ".join(self.param(v) for v in literals)
+            return f"{self.key(field, value, ascii_only)} IN ({items})"
         assert isinstance(operand, Const)
         if op in ("=", "EVER") and field.kind == "identity":
-            return self.identity(value, field, operand)
+            wanted = str(self.literal(field, operand))
+            needle = _identity_parts(wanted)[1] or wanted
+            return self.raw_filter(cond.field, field, needle) + self.identity(value, field, operand)
         if op in ("=", "<", ">", "<=", ">=", "EVER"):
-            literal = self.literal(field, operand)
+            typed = self.literal(field, operand)
             if field.kind in _TEXT_KINDS or field.kind in ("number", "bool"):
-                return f"{self.key(field, value)} {_sql_op(op)} {self.param(literal)}"
-            rhs = self.param(literal)
+                key = self.key(field, value, str(typed).isascii())
+                check = f"{key} {_sql_op(op)} {self.param(typed)}"
+                if op in ("=", "EVER") and field.kind in _TEXT_KINDS:
+                    if field.ref in _COLUMNS and str(typed).isascii():
+                        # LIKE without wildcards is equality ignoring ASCII case, and C-fast.
+                        pattern = self.param(_like_escape(str(typed)))
+                        return f"{value} LIKE {pattern} ESCAPE '\\'"
+                    return self.raw_filter(cond.field, field, str(typed)) + check
+                return check
+            rhs = self.param(typed)
             if self.ctx.time_precision:
                 rhs = f"julianday({rhs})"
             return f"{self.key(field, value)} {_sql_op(op)} {rhs}"
         if field.kind not in _TEXT_KINDS or field.kind == "link":
             raise self.bad_operator(op, field, cond)
-        literal = self.literal(field, operand)
-        if op == "CONTAINS":
-            if field.kind == "tags":
-                return f"wiql_tag({value}, {self.param(str(literal).strip())})"
-            return f"instr(wiql_fold(coalesce({value}, '')), {self.param(literal)}) > 0"
-        if op == "CONTAINS WORDS":
-            return f"wiql_words({value}, {self.param(literal)})"
-        if field.kind != "path":
+        literal = str(self.literal(field, operand))
+        if op == "CONTAINS" and field.kind == "tags":
+            literal = literal.strip()
+            check = f"wiql_tag({value}, {self.param(literal)})"
+        elif op == "CONTAINS":
+            key = self.key(field, value, literal.isascii())
+            check = f"instr({key}, {self.param(literal)}) > 0"
+        elif op == "CONTAINS WORDS":
+            check = f"wiql_words({value}, {self.param(literal)})"
+            literal = max(literal.split(), key=len, default="")
+        elif field.kind == "path":
+            literal = literal.rstrip("\\")
+            check = f"wiql_under({value}, {self.param(literal)})"
+        else:
             raise self.bad_operator(op, field, cond)
-        path = self.param(str(literal).rstrip("\\"))
-        return f"wiql_under({value}, {path})"
+        return self.raw_filter(cond.field, field, literal) + check
+
+    def raw_filter(self, ref: FieldRef, field: _Field, needle: str) -> str:
+        """A cheap test on the raw JSON text that every match passes, followed by AND.
+
+        Most rows then fail without their JSON being parsed. A lower-cased ASCII needle appears,
+        JSON-escaped, in the text of any item whose field matches it ignoring ASCII case, which is
+        what LIKE does (SQLite's default; case_sensitive_like must stay off).
+        """
+        if field.kind == "link" or field.ref in _COLUMNS or not needle or not needle.isascii():
+            return ""
+        alias = "t" if ref.prefix == "target" else "s"
+        pattern = "%" + _like_escape(json.dumps(needle)[1:-1]) + "%"
+        return f"{alias}.fields LIKE {self.param(pattern)} ESCAPE '\\' AND "
 
     def bad_operator(self, op: str, field: _Field, cond: Cond) -> WiqlError:
         message = f"The operator {op} cannot be used with the field '{field.ref}'."
@@ -666,6 +704,10 @@ class _Compiler:
             key = f"julianday({value})" if field.kind == "date" else self.key(field, value)
             terms.append(key + (" DESC" if descending else ""))
         return terms
+
+
+def _like_escape(text: str) -> str:
+    return re.sub(r"([\\%_])", r"\\\1", text)
 
 
 def _sql_op(op: str) -> str:
@@ -796,14 +838,17 @@ def _sources(
 
 
 def _links(
-    conn: sqlite3.Connection, sql: _Compiler, query: Query, linked: Expr | None
+    conn: sqlite3.Connection, sql: _Compiler, query: Query, linked: Expr | None, sources: str
 ) -> dict[int, list[tuple[str, int]]]:
-    """Links whose link and target conditions hold, by source id, targets in ORDER BY order."""
+    """Links from the sources selected by SQL `sources` whose link and target conditions hold.
+
+    Grouped by source id, with the targets in ORDER BY order.
+    """
     order = [*sql.order_by(query.order, "target"), "t.id"]
     # Compiler-built SQL only; every value from the query text is a parameter.
     statement = (
         f"SELECT l.source, l.rel, t.id FROM work_items AS s {_JOIN} WHERE s.org = :org "  # noqa: S608
-        f"AND s.deleted = 0 AND {_where(sql, linked)} ORDER BY {', '.join(order)}"
+        f"AND s.deleted = 0 AND {sources} AND {_where(sql, linked)} ORDER BY {', '.join(order)}"
     )
     found: dict[int, list[tuple[str, int]]] = {}
     for source_id, rel, target_id in conn.execute(statement, sql.params):
@@ -820,7 +865,7 @@ def _one_hop(
     linked: Expr | None,
 ) -> list[_Row]:
     sources = _sources(conn, sql, query, source)
-    links = _links(conn, sql, query, linked)
+    links = _links(conn, sql, query, linked, _where(sql, source))
     rows: list[_Row] = []
     for source_id in sources:
         found = links.get(source_id, [])
@@ -860,22 +905,34 @@ def _tree(
             f"[{LINK_TYPE_FIELD}] = '{_HIERARCHY_FORWARD}'."
         )
     sources = _sources(conn, sql, query, source)
-    children = _links(conn, sql, query, linked)
+    # Fetched level by level: only the links below the sources are read.
+    children: dict[int, list[tuple[str, int]]] = {}
     below: set[int] = set()
-    stack = list(sources)
-    while stack:
-        for _, child in children.get(stack.pop(), []):
-            if child not in below:
-                below.add(child)
-                stack.append(child)
+    expanded: set[int] = set()
+    frontier = sources
+    ids = sql.param("[]")
+    while frontier:
+        expanded.update(frontier)
+        sql.params[ids[1:]] = json.dumps(frontier)
+        in_frontier = f"s.id IN (SELECT value FROM json_each({ids}))"  # noqa: S608
+        level = _links(conn, sql, query, linked, in_frontier)
+        children.update(level)
+        found = [child for links in level.values() for _, child in links]
+        below.update(found)
+        frontier = list(dict.fromkeys(c for c in found if c not in expanded))
     rows: list[_Row] = []
+    shown: set[int] = set()  # guards against a cycle the store should never hold
     for root in sources:
         if root in below:
             continue  # shown under its parent instead
         rows.append((None, None, root))
+        shown.add(root)
         walk = [(rel, root, child) for rel, child in reversed(children.get(root, []))]
         while walk:
             rel, parent, child = walk.pop()
+            if child in shown:
+                continue
+            shown.add(child)
             rows.append((rel, parent, child))
             walk.extend((r, child, c) for r, c in reversed(children.get(child, [])))
     return rows
