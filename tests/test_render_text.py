@@ -58,7 +58,8 @@ def test_long_text_is_a_compact_diff():
     assert lines == ["@@ -50,3 +50,3 @@", " line 49", "-line 50", "+line fifty", " line 51"]
     huge = text_diff(FieldChange("System.Description", before, None), limit=10)
     assert len(huge) == 11
-    assert huge[-1] == "... 91 more lines"
+    assert huge[-1] == "... 90 more lines"
+    assert huge[0] == "-line 0"
 
 
 def test_colour_only_when_the_console_is_a_terminal():
