@@ -40,8 +40,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def emulator_server(tmp_path: Path) -> Iterator[str]:
-    """A real `witsync serve` on a free loopback port with a temp db; yields `http://127.0.0.1:PORT`."""
+def emulator_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A real `witsync serve` on a free loopback port with a temp db; yields `http://127.0.0.1:PORT`.
+
+    Extra `serve` flags by indirect parametrisation:
+    `@pytest.mark.parametrize("emulator_server", [["--pat", "x"]], indirect=True)`.
+    """
     port = _free_port()
     command = [
         sys.executable,
@@ -55,6 +59,7 @@ def emulator_server(tmp_path: Path) -> Iterator[str]:
         "--db",
         str(tmp_path / "served.sqlite"),
         *[arg for project in PROJECTS for arg in ("--project", project)],
+        *getattr(request, "param", []),
     ]
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
