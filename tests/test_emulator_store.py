@@ -1,4 +1,4 @@
-"""The emulator's storage: survives restarts, and concurrent writers with the same `test /rev` conflict."""
+"""Emulator storage: survives restarts; concurrent writers with the same `test /rev` conflict."""
 
 from __future__ import annotations
 
