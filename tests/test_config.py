@@ -1,0 +1,136 @@
+"""Settings: witsync.yaml discovery, precedence of flags and environment, ownership, bad files."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from witsync.config import (
+    DEFAULT_BOARD,
+    Settings,
+    add_target_arguments,
+    settings_from_args,
+)
+from witsync.errors import ConfigError
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("paths", nargs="*", type=Path)
+    add_target_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_no_config_anywhere_gives_the_local_board(tmp_path: Path) -> None:
+    settings = settings_from_args(parse(), {}, tmp_path)
+    assert settings == Settings()
+    assert settings.org_url is None
+    assert settings.board_path == DEFAULT_BOARD
+    assert settings.ownership["System.State"] == "create-only"
+
+
+def test_found_in_the_nearest_parent(tmp_path: Path) -> None:
+    (tmp_path / "witsync.yaml").write_text(
+        "org: https://dev.azure.com/fabrikam/\nproject: Fabrikam\nscope: web\nprune: true\n"
+        "removal: delete\nboard: state/board.db\n"
+    )
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    settings = settings_from_args(parse(), {}, deep)
+    assert settings.config_file == tmp_path / "witsync.yaml"
+    assert settings.org_url == "https://dev.azure.com/fabrikam"
+    assert (settings.project, settings.scope) == ("Fabrikam", "web")
+    assert settings.prune is True
+    assert settings.removal == "delete"
+    assert settings.board_path == tmp_path / "state" / "board.db"
+
+
+def test_found_beside_the_manifests_before_the_current_folder(tmp_path: Path) -> None:
+    (tmp_path / "witsync.yaml").write_text("scope: outer\n")
+    (tmp_path / "team").mkdir()
+    (tmp_path / "team" / "witsync.yaml").write_text("scope: inner\n")
+    (tmp_path / "team" / "a.yaml").write_text("items: []\n")
+    assert settings_from_args(parse("team"), {}, tmp_path).scope == "inner"
+    assert settings_from_args(parse("team/a.yaml"), {}, tmp_path).scope == "inner"
+    assert settings_from_args(parse(), {}, tmp_path).scope == "outer"
+
+
+def test_flags_beat_environment_beats_file(tmp_path: Path) -> None:
+    (tmp_path / "witsync.yaml").write_text("org: https://file.example/org\nscope: s\nproject: P\n")
+    env = {"WITSYNC_ORG_URL": "https://env.example/org"}
+    assert settings_from_args(parse(), env, tmp_path).org_url == "https://env.example/org"
+    flags = parse("--org", "https://flag.example/org", "--scope", "f", "--project", "Q")
+    settings = settings_from_args(flags, env, tmp_path)
+    assert (settings.org_url, settings.scope, settings.project) == (
+        "https://flag.example/org",
+        "f",
+        "Q",
+    )
+
+
+def test_explicit_config_file(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere.yaml").write_text("scope: chosen\n")
+    (tmp_path / "witsync.yaml").write_text("scope: found\n")
+    settings = settings_from_args(parse("--config", "elsewhere.yaml"), {}, tmp_path)
+    assert settings.scope == "chosen"
+    assert settings.config_file == tmp_path / "elsewhere.yaml"
+
+
+def test_missing_explicit_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"config file nope.yaml not found"):
+        settings_from_args(parse("--config", "nope.yaml"), {}, tmp_path)
+
+
+def test_ownership_lists(tmp_path: Path) -> None:
+    (tmp_path / "witsync.yaml").write_text(
+        "createOnly: [priority, Custom.Risk]\nmanage: [state]\nignore: [description]\n"
+    )
+    ownership = settings_from_args(parse(), {}, tmp_path).ownership
+    assert ownership["Microsoft.VSTS.Common.Priority"] == "create-only"
+    assert ownership["Custom.Risk"] == "create-only"
+    assert ownership["System.State"] == "managed"
+    assert ownership["System.Description"] == "ignored"
+    assert ownership["System.AssignedTo"] == "create-only"  # built-in kept
+
+
+def test_bad_config_reports_every_problem_with_places(tmp_path: Path) -> None:
+    (tmp_path / "witsync.yaml").write_text("scpoe: x\nprune: yes\nremoval: burn\n")
+    with pytest.raises(ConfigError) as caught:
+        settings_from_args(parse(), {}, tmp_path)
+    lines = str(caught.value).splitlines()
+    config = tmp_path / "witsync.yaml"
+    assert lines[0] == f"{config}:1:1: error: unknown property 'scpoe'"
+    assert "did you mean 'scope'?" in lines[1]
+    assert lines[2] == f"{config}:2:8: error: prune must be true or false, not 'yes'"
+    assert any(line.startswith(f"{config}:3:10: error: removal must be one of") for line in lines)
+
+
+def test_unknown_field_in_config_lists(tmp_path: Path) -> None:
+    (tmp_path / "witsync.yaml").write_text("ignore: [asignedTo]\n")
+    with pytest.raises(ConfigError, match=r"unknown field name 'asignedTo' in ignore") as caught:
+        settings_from_args(parse(), {}, tmp_path)
+    assert "did you mean 'assignedTo'?" in str(caught.value)
+
+
+def test_org_must_be_a_url(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"'fabrikam' is not an http\(s\) URL"):
+        settings_from_args(parse(), {"WITSYNC_ORG_URL": "fabrikam"}, tmp_path)
+
+
+def test_invalid_yaml_in_config(tmp_path: Path) -> None:
+    (tmp_path / "witsync.yaml").write_text("scope: [x\n")
+    with pytest.raises(ConfigError, match=r"witsync.yaml:2:1: error: invalid YAML"):
+        settings_from_args(parse(), {}, tmp_path)
+
+
+def test_empty_config_is_all_defaults(tmp_path: Path) -> None:
+    (tmp_path / "witsync.yaml").write_text("# nothing yet\n")
+    settings = settings_from_args(parse(), {}, tmp_path)
+    assert settings.scope is None
+    assert settings.board_path == tmp_path / DEFAULT_BOARD
+
+
+def test_commands_without_target_flags_still_get_settings(tmp_path: Path) -> None:
+    assert settings_from_args(argparse.Namespace(), {}, tmp_path) == Settings()
