@@ -370,6 +370,20 @@ def test_is_empty_and_is_not_empty(board: Board) -> None:
     assert board.ids("[Title] IS NOT EMPTY") == [2]
 
 
+def test_in_group_means_a_work_item_type_category(board: Board) -> None:
+    for i, kind in enumerate(["User Story", "Product Backlog Item", "Task", "Bug", "Epic"], 1):
+        board.add(i, WorkItemType=kind)
+    where = "[System.WorkItemType] IN GROUP 'Microsoft.RequirementCategory'"
+    assert board.ids(where) == [1, 2]
+    assert board.ids(where.replace("IN GROUP", "NOT IN GROUP")) == [3, 4, 5]
+    error = error_of(board, "SELECT [System.Id] FROM WorkItems WHERE [Work Item Type] IN GROUP 'x'")
+    assert error.message.endswith("The error is caused by «'x'».")
+    error = error_of(
+        board, "SELECT [System.Id] FROM WorkItems WHERE [Assigned To] IN GROUP '[Alpha]\\Team'"
+    )
+    assert error.message.endswith("The error is caused by «[Assigned To]».")
+
+
 def test_ever_is_answered_with_the_current_value(board: Board) -> None:
     board.add(1, State="Active")
     board.add(2)
@@ -721,3 +735,35 @@ def test_link_fields_are_refused_in_flat_queries(board: Board) -> None:
     assert error.message.endswith("«[Target]».")
     error = error_of(board, "SELECT [System.Id] FROM WorkItems MODE (Recursive)")
     assert error.message.endswith("«MODE».")
+
+
+def test_the_reference_examples_run_unchanged(tree: Board) -> None:
+    """The one-hop and tree queries of the API reference's WIQL samples."""
+    one_hop = tree.run(
+        "SELECT [System.Id], [System.Links.LinkType], [System.WorkItemType], [System.Title], "
+        "[System.State] FROM WorkItemLinks WHERE ([Source].[System.TeamProject] = @project AND  "
+        "[Source].[System.WorkItemType] IN GROUP 'Microsoft.TaskCategory'  AND  "
+        "[Source].[System.State] <> 'Done') AND ([System.Links.LinkType] <> '') And "
+        "([Target].[System.State] <> 'Removed' AND [Target].[System.WorkItemType] NOT IN GROUP "
+        "'Microsoft.FeatureCategory') mode(MustContain)"
+    )
+    assert one_hop.columns[1] == "System.Links.LinkType"
+    assert one_hop.relations == (
+        (None, None, 2), (REVERSE, 2, 1), (FORWARD, 2, 4), (RELATED, 2, 5),
+        (None, None, 3), (REVERSE, 3, 1),
+        (None, None, 4), (REVERSE, 4, 2),
+        (None, None, 5), (RELATED, 5, 2),
+        (None, None, 7), (REVERSE, 7, 6),
+    )  # fmt: skip
+    recursive = tree.run(
+        "Select [System.Id], [System.WorkItemType], [System.Title], [System.AssignedTo], "
+        "[System.State] From WorkItemLinks WHERE (Source.[System.TeamProject] = @project and "
+        "Source.[System.State] <> 'Removed') and ([System.Links.LinkType] = "
+        "'System.LinkTypes.Hierarchy-Forward') and (Target.[System.WorkItemType] <> '') "
+        "mode(Recursive)"
+    )
+    assert recursive.relations == (
+        (None, None, 1), (FORWARD, 1, 2), (FORWARD, 2, 4), (FORWARD, 1, 3),
+        (None, None, 5),
+        (None, None, 6), (FORWARD, 6, 7),
+    )  # fmt: skip

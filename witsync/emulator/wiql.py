@@ -26,6 +26,19 @@ _LINK_NAMES = {
     "successor": "System.LinkTypes.Dependency-Forward",
     "predecessor": "System.LinkTypes.Dependency-Reverse",
 }
+# Work item type categories of the Agile, Scrum, Basic and CMMI processes, for IN GROUP.
+_CATEGORIES = {
+    "microsoft.requirementcategory": ("User Story", "Product Backlog Item", "Issue", "Requirement"),
+    "microsoft.taskcategory": ("Task",),
+    "microsoft.bugcategory": ("Bug",),
+    "microsoft.featurecategory": ("Feature",),
+    "microsoft.epiccategory": ("Epic",),
+    "microsoft.testcasecategory": ("Test Case",),
+    "microsoft.testplancategory": ("Test Plan",),
+    "microsoft.testsuitecategory": ("Test Suite",),
+    "microsoft.sharedstepcategory": ("Shared Steps",),
+    "microsoft.sharedparametercategory": ("Shared Parameter",),
+}
 # Stored fields that are real columns of work_items: reading them needs no JSON parse.
 _COLUMNS = {"System.Id": "id", "System.Rev": "rev", "System.TeamProject": "project"}
 _KIND_BY_WIRE_TYPE = {
@@ -454,6 +467,12 @@ def _contains_words(stored: object, phrase: str) -> int:
 
 
 def _register(conn: sqlite3.Connection) -> None:
+    """Adds the SQL functions once per connection (SQLite refuses to replace one mid-statement)."""
+    try:
+        conn.execute("SELECT wiql_words(NULL, '')").fetchone()
+        return
+    except sqlite3.OperationalError:  # no such function: not registered yet
+        pass
     conn.create_function("wiql_fold", 1, _fold, deterministic=True)
     conn.create_function("wiql_identity", 2, _identity_match, deterministic=True)
     conn.create_function("wiql_under", 2, _under, deterministic=True)
@@ -613,7 +632,7 @@ class _Compiler:
         if op == "IS EMPTY":
             return f"coalesce({value}, '') = ''"
         if op == "IN GROUP":
-            raise _caused("IN GROUP is not supported by this server.", cond.field.text)
+            return self.in_category(cond, field, value)
         if isinstance(operand, FieldRef):
             other, other_value = self.value(operand)
             if other.kind != field.kind:
@@ -683,6 +702,19 @@ class _Compiler:
     def bad_operator(self, op: str, field: _Field, cond: Cond) -> WiqlError:
         message = f"The operator {op} cannot be used with the field '{field.ref}'."
         return _caused(message, cond.field.text)
+
+    def in_category(self, cond: Cond, field: _Field, value: str) -> str:
+        """IN GROUP over work item type categories; security groups are not modelled."""
+        assert isinstance(cond.operand, Const)
+        if field.ref != "System.WorkItemType":
+            raise _caused(
+                "IN GROUP is only supported for work item type categories.", cond.field.text
+            )
+        types = _CATEGORIES.get(str(cond.operand.value).lower())
+        if types is None:
+            raise _caused("The work item type category does not exist.", cond.operand.text)
+        items = ", ".join(self.param(t.lower()) for t in types)
+        return f"lower(coalesce({value}, '')) IN ({items})"
 
     def identity(self, value: str, field: _Field, const: Const) -> str:
         return f"wiql_identity({value}, {self.param(self.literal(field, const))})"
