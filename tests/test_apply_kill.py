@@ -7,11 +7,8 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -23,7 +20,7 @@ from witsync.model import REL_CHILD, REL_PARENT, REL_RELATED
 
 pytestmark = pytest.mark.slow
 
-PROJECT = "Proj"
+PROJECT = "Fabrikam"  # a project of the shared emulator_server fixture
 SCOPE = "kill"
 EPICS, FEATURES, STORIES = 2, 3, 4  # 2 + 6 + 24 = 32 items
 
@@ -59,35 +56,6 @@ def expected_keys(version: int) -> set[str]:
     }
     keys |= {f"e{e}f{f}s{s}" for e in range(EPICS) for f in range(FEATURES) for s in range(last)}
     return keys
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    command = [sys.executable, "-m", "witsync", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--db", str(tmp_path / "board.sqlite"), "--project", PROJECT,
-               "--latency-ms", "15"]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, "witsync serve exited"
-                assert time.monotonic() < deadline, "witsync serve did not start"
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/killorg"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def witsync(repo: Path, *args: str) -> subprocess.Popen[bytes]:
@@ -164,9 +132,11 @@ def check_board(url: str, version: int) -> None:
             assert targets <= set(ids.values()), f"{key}: link to an item outside the set"
 
 
+@pytest.mark.parametrize("emulator_server", [["--latency-ms", "15"]], indirect=True)
 def test_killing_apply_at_random_moments_converges_without_duplicates(
-    tmp_path: Path, server: str
+    tmp_path: Path, emulator_server: str
 ) -> None:
+    server = f"{emulator_server}/killorg"
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "witsync.yaml").write_text(
