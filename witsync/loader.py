@@ -109,6 +109,9 @@ def load_report(paths: Sequence[Path], settings: Settings) -> LoadReport:
                 )
             )
             continue
+        for prop, found in (("scope", scopes), ("project", projects)):
+            if isinstance(root, YamlMap) and isinstance(root.get(prop), str):
+                found.append((root[prop], _loc(name, root.value_marks[prop])))
         schema_problems = check(root, SCHEMA, name)
         if schema_problems:
             problems.extend(schema_problems)
@@ -117,12 +120,9 @@ def load_report(paths: Sequence[Path], settings: Settings) -> LoadReport:
         reader = _FileReader(name, root, settings.ownership)
         items.extend(reader.items())
         problems.extend(reader.problems)
-        for prop, found in (("scope", scopes), ("project", projects)):
-            if prop in root:
-                found.append((root[prop], _loc(name, root.value_marks[prop])))
     scope = _agree("scope", scopes, settings.scope, problems)
     project = _agree("project", projects, settings.project, problems)
-    if scope is None and files:
+    if scope is None and files and not problems:  # a file that failed may have named it
         problems.append(
             Diagnostic(
                 "error",
