@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
@@ -249,20 +249,14 @@ class _ToQuery(Transformer[Token, Query]):
     def macro_call(self, tok: Token, arg: Token) -> Const:
         return Const("macro", tok[1:].lower(), f"{tok}({arg})", arg=_unquote(arg))
 
-    def start(self, parts: list[object]) -> Query:
-        columns = parts[0]
-        links = str(parts[1]).lower() == "workitemlinks"
-        where: Expr | None = None
-        order: tuple[tuple[FieldRef, bool], ...] = ()
-        modes: tuple[str, ...] = ()
-        for part in parts[2:]:
-            if isinstance(part, tuple) and part and part[0] == "where":
-                where = part[1]
-            elif isinstance(part, tuple) and part and part[0] == "order":
-                order = part[1]
-            elif isinstance(part, tuple) and part and part[0] == "mode":
-                modes = part[1]
-        return Query(columns, links, where, order, modes)  # type: ignore[arg-type]
+    def start(self, parts: list[Any]) -> Query:
+        columns, source, *clauses = parts
+        # Each optional clause arrives as a (name, value) pair.
+        found = dict(clauses)
+        links = source.lower() == "workitemlinks"
+        return Query(
+            columns, links, found.get("where"), found.get("order", ()), found.get("mode", ())
+        )
 
     @v_args(inline=True)
     def source(self, tok: Token) -> str:
@@ -307,10 +301,8 @@ def _syntax_error(error: UnexpectedInput) -> WiqlError:
         return _caused("Unexpected character.", error.char)
     assert isinstance(error, UnexpectedToken)
     token = error.token
-    try:
-        expected = set(error.interactive_parser.accepts())  # type: ignore[no-untyped-call]
-    except Exception:  # lark's own, coarser expectation will do
-        expected = set(error.expected)
+    # What the parser would accept here, after the reductions lark's own `expected` skips.
+    expected = set(error.interactive_parser.accepts())  # type: ignore[no-untyped-call]
     if token.type == "$END":
         return _caused("Unexpected end of string.", "")
     if expected & {"STRING", "NUMBER", "MACRO"} and not expected & {"NAME", "BRACKETED"}:
@@ -499,7 +491,6 @@ _UNKNOWN_FIELD = "TF51005: The query references a field that does not exist."
 class _Field:
     ref: str
     kind: str  # string | number | date | bool | identity | path | tags | link
-    text: str
 
 
 class _Compiler:
@@ -517,7 +508,7 @@ class _Compiler:
 
     def resolve(self, ref: FieldRef) -> _Field:
         if ref.name.lower() == LINK_TYPE_FIELD.lower() and ref.prefix is None and self.links:
-            return _Field(LINK_TYPE_FIELD, "link", ref.text)
+            return _Field(LINK_TYPE_FIELD, "link")
         if ref.prefix == "target" and not self.links:
             raise _caused("Expecting field name.", "[Target]")
         found = self.ctx.resolve_field(ref.name)
@@ -525,8 +516,8 @@ class _Compiler:
             raise _caused(_UNKNOWN_FIELD, ref.text)
         refname, _, wire_type = found
         if refname == "System.Tags":
-            return _Field(refname, "tags", ref.text)
-        return _Field(refname, _KIND_BY_WIRE_TYPE.get(wire_type.lower(), "string"), ref.text)
+            return _Field(refname, "tags")
+        return _Field(refname, _KIND_BY_WIRE_TYPE.get(wire_type.lower(), "string"))
 
     def value(self, ref: FieldRef) -> tuple[_Field, str]:
         """The field and the SQL expression of its stored value."""
