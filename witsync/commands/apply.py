@@ -1,0 +1,195 @@
+"""`witsync apply`: make the board match the manifests (or a saved plan) with guarded writes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+
+from witsync.apply import apply_plan
+from witsync.applyview import ApplyProgress, result_document, summary
+from witsync.client import Client
+from witsync.commands.plan import plan_against
+from witsync.config import Settings, add_target_arguments, settings_from_args
+from witsync.connect import LOCAL_ORG_URL, describe_target, open_client
+from witsync.console import stderr_console, write_data
+from witsync.errors import ConfigError, PlanFileError
+from witsync.loader import load
+from witsync.model import Desired, Plan, Result, Target
+from witsync.planfile import ensure_target, load_plan
+from witsync.render.text import render_text
+
+DESCRIPTION = """\
+Make the board match the manifests: plan (or read a saved plan), show the plan, then send one
+guarded JSON patch per work item, parents before children, independent items concurrently.
+
+Every update is guarded by the rev it was planned against: an item somebody changed after the
+plan is not written (a conflict); the rest goes on and the run exits 1, naming the items to
+plan again. Exit 0 only when everything planned was applied. On a terminal apply asks before
+writing; elsewhere (CI) it needs --yes.
+"""
+
+EXAMPLES = """\
+examples:
+  witsync apply samples/agile                 plan, show, confirm, apply
+  witsync apply --yes --prune                 in a pipeline; also remove what left the manifests
+  witsync plan --out plan.json && witsync apply --plan plan.json --yes
+  witsync apply --yes --format json > result.json
+"""
+
+DEFAULT_PARALLELISM = 8
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="manifest files or folders (default: the current folder)",
+    )
+    add_target_arguments(parser)
+    parser.add_argument(
+        "--plan",
+        type=Path,
+        metavar="FILE",
+        help="apply this saved plan (witsync plan --out) exactly, without reading manifests",
+    )
+    parser.add_argument(
+        "--yes", "-y", action="store_true", help="apply without asking (required off a terminal)"
+    )
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="also remove managed items that left the manifests (policy: witsync.yaml `removal`)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="json: a result document on stdout (per item: action, key, id, outcome, message)",
+    )
+    parser.add_argument(
+        "--parallelism",
+        type=_positive,
+        default=DEFAULT_PARALLELISM,
+        metavar="N",
+        help=f"independent writes in flight at once (default {DEFAULT_PARALLELISM})",
+    )
+    parser.add_argument(
+        "--suppress-notifications",
+        action="store_true",
+        help="send suppressNotifications=true so a bulk apply does not flood inboxes",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args, os.environ, Path.cwd())
+    saved: Plan | None = None
+    desired: Desired | None = None
+    if args.plan is not None:
+        if args.paths or args.prune:
+            raise ConfigError(
+                "a saved plan is applied exactly as it was reviewed: give --plan FILE alone, "
+                "not with manifest paths or --prune (they are for planning; not both)",
+                hint="plan again with the paths or --prune you want, then apply that plan",
+            )
+        saved = _read_plan(args.plan)
+        settings = _filled(settings, saved.target.project, saved.target.scope)
+        # refused before anything is opened, so a wrong target is not even touched
+        org = settings.org_url or LOCAL_ORG_URL
+        ensure_target(saved, Target(org, str(settings.project), str(settings.scope)))
+    else:
+        desired = load(list(args.paths) or [Path(".")], settings)
+        settings = _filled(settings, desired.project, desired.scope)
+    return asyncio.run(_run(args, settings, saved, desired, stderr_console()))
+
+
+async def _run(
+    args: argparse.Namespace,
+    settings: Settings,
+    saved: Plan | None,
+    desired: Desired | None,
+    err: Console,
+) -> int:
+    async with open_client(settings, os.environ) as client:
+        err.print(f"target: {describe_target(settings)}", markup=False, highlight=False)
+        if desired is not None:
+            plan = await plan_against(client, settings, desired)
+        else:
+            assert saved is not None
+            plan = saved
+        err.print(render_text(plan), highlight=False, end="")
+        if not plan.actions:
+            err.print("No changes: nothing to apply.", markup=False)
+            if args.format == "json":
+                write_data(result_document(plan, Result(())))
+            return 0
+        if not args.yes and not _confirm(err, sys.stdin):
+            err.print("Apply cancelled: nothing was written.", markup=False)
+            return 1
+        return await _apply(client, plan, args, err)
+
+
+async def _apply(client: Client, plan: Plan, args: argparse.Namespace, err: Console) -> int:
+    with ApplyProgress(err, len(plan.actions)) as progress:
+        result = await apply_plan(
+            client,
+            plan,
+            parallelism=args.parallelism,
+            suppress_notifications=args.suppress_notifications,
+            on_event=progress.report,
+        )
+    err.print(summary(result), markup=False, highlight=False)
+    if args.format == "json":
+        write_data(result_document(plan, result))
+    return 0 if result.ok else 1
+
+
+def _read_plan(path: Path) -> Plan:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PlanFileError(
+            f"cannot read the plan file {path}: {error.strerror}",
+            hint="make one with witsync plan --out FILE",
+        ) from None
+    return load_plan(text)
+
+
+def _confirm(err: Console, stdin: TextIO) -> bool:
+    if not (stdin.isatty() and err.is_terminal):
+        raise ConfigError(
+            "refusing to apply without confirmation: this is not a terminal",
+            hint="pass --yes to apply unattended (as in a pipeline)",
+        )
+    err.print("Apply these changes? Only 'yes' is accepted: ", end="", markup=False)
+    try:
+        answer = stdin.readline()
+    except KeyboardInterrupt:
+        return False
+    return answer.strip().lower() == "yes"
+
+
+def _filled(settings: Settings, project: str | None, scope: str | None) -> Settings:
+    """The project and scope of the manifests (or of a saved plan) fill in what flags and
+    witsync.yaml left open, as `witsync plan` does."""
+    return dataclasses.replace(
+        settings, project=settings.project or project, scope=settings.scope or scope
+    )
