@@ -1,4 +1,4 @@
-"""`$batch` in the emulator: temporary ids, per-item save errors, all-or-nothing preparation errors."""
+"""`$batch` in the emulator: temporary ids, per-item save errors, all-or-nothing prepare errors."""
 
 from __future__ import annotations
 
