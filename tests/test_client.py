@@ -569,3 +569,29 @@ async def test_the_client_slows_down_before_the_limit() -> None:
         await client.get_items([1])
     assert client.transport.pacer.spacing > 0.0, "close to the limit: spaced out"
     assert all(answer.status_code == 200 for answer in board.answers)
+
+
+# -- over a socket (`witsync serve`) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "emulator_server", [["--drop-rate", "0.25", "--fail-rate", "0.1", "--seed", "5"]], indirect=True
+)
+async def test_over_a_socket_with_faults(emulator_server: str) -> None:
+    async with httpx.AsyncClient(timeout=10.0) as http:
+        retry = RetryPolicy(max_attempts=10, base_delay=0.01, max_delay=0.05, max_retry_after=0.05)
+        client = Client(http, f"{emulator_server}/acme", "Fabrikam", retry=retry)
+        created: list[int] = []
+        unknown = 0
+        for i in range(20):
+            try:
+                created.append((await client.create_item("Task", [*title(f"t{i}"), *TAGGED])).id)
+            except OutcomeUnknownError:
+                unknown += 1
+        assert unknown > 0, "some connections dropped"
+        assert created, "some writes answered"
+        # Reads never fail: dropped connections and 503s are retried.
+        assert await client.query_ids(TAGGED_QUERY) == sorted(created)
+        assert [item.id for item in await client.get_items(created)] == created
+        process = await client.get_process()
+    assert "Task" in process.types

@@ -108,3 +108,21 @@ async def test_transport_failures_do_not_carry_the_token(
         await client.get_item(1)
     assert_clean("".join(traceback.format_exception(caught.value)) + repr(vars(caught.value)))
     assert_clean(debug_logs.text)
+
+
+@pytest.mark.parametrize("emulator_server", [["--pat", SECRET]], indirect=True)
+async def test_over_a_socket_with_httpcore_debug_logs(
+    emulator_server: str, debug_logs: pytest.LogCaptureFixture
+) -> None:
+    async with httpx.AsyncClient() as http:
+        good = Client(http, f"{emulator_server}/acme", "Fabrikam", token=Token(SECRET, "basic"))
+        await good.create_item(
+            "Task", [{"op": "add", "path": "/fields/System.Title", "value": "x"}]
+        )
+        await good.get_process()
+        wrong = Client(http, f"{emulator_server}/acme", "Fabrikam", token=Token(WRONG, "bearer"))
+        with pytest.raises(AuthError) as caught:
+            await wrong.get_items([1])
+    assert any(record.name.startswith("httpcore") for record in debug_logs.records)
+    assert_clean(debug_logs.text)
+    assert_clean("".join(traceback.format_exception(caught.value)))
