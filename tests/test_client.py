@@ -595,3 +595,12 @@ async def test_over_a_socket_with_faults(emulator_server: str) -> None:
         assert [item.id for item in await client.get_items(created)] == created
         process = await client.get_process()
     assert "Task" in process.types
+
+
+async def test_a_long_history_is_read_whole_and_once(board: Board) -> None:
+    client = board.client()
+    item = await client.create_item("Task", title("v0"))
+    for n in range(1, 205):
+        await client.update_item(item.id, title(f"v{n}"))
+    history = await client.get_updates(item.id)
+    assert [update["rev"] for update in history] == list(range(1, 206))

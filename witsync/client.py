@@ -239,6 +239,7 @@ class Client:
     async def get_updates(self, id: int) -> list[JSON]:
         """The item's revision history (GET .../updates), oldest first, every page of it."""
         updates: list[JSON] = []
+        seen: set[object] = set()
         while True:
             body = await self._call(
                 "GET",
@@ -247,8 +248,12 @@ class Client:
                 work_item=id,
             )
             page = decode.values(body, "work item updates")
-            updates += page
-            if len(page) < UPDATES_PAGE:
+            # A server that ignores $top/$skip sends everything each time: keep what is new, and
+            # stop as soon as a page is short, oversized, or brings nothing new.
+            new = [u for u in page if not isinstance(u, dict) or u.get("id") not in seen]
+            seen.update(u.get("id") for u in new if isinstance(u, dict) and u.get("id") is not None)
+            updates += new
+            if len(page) != UPDATES_PAGE or len(new) < len(page):
                 return updates
 
     # -- writes ---------------------------------------------------------------------------------
