@@ -136,6 +136,14 @@ def main() -> int:
         )
         measure(
             conn,
+            "managed set, page after id 80,000 ($top 5,000)",
+            "SELECT [System.Id] FROM WorkItems WHERE ([System.TeamProject] = @project AND "
+            "[System.Tags] CONTAINS 'witsync:team-a') AND [System.Id] > 80000 "
+            "ORDER BY [System.Id]",
+            top=5000,
+        )
+        measure(
+            conn,
             "all 100,000 (VS402337 expected: -1)",
             "SELECT [System.Id] FROM WorkItems",
         )

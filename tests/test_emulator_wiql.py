@@ -284,6 +284,10 @@ def test_in_and_not_in(board: Board) -> None:
     assert board.ids("[State] IN ('new', 'CLOSED')") == [1, 3]
     assert board.ids("[State] NOT IN ('new', 'CLOSED')") == [2, 4]
     assert board.ids("[System.Id] IN (4, 2, 99)") == [2, 4]
+    assert board.ids("[System.Id] NOT IN (4, 2, 99)") == [1, 3]
+    assert board.ids("[System.Id] <> 2 AND NOT [System.Id] IN (1)") == [3, 4]
+    assert board.ids("[System.Id] = '3' OR [System.Rev] > 1") == [3]
+    assert board.ids("[State] IN ('new', '') OR [State] IN ('REMOVED')") == [1, 4]
 
 
 def test_numbers_compare_numerically_and_missing_numbers_only_match_negations(board: Board) -> None:

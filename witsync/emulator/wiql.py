@@ -610,12 +610,31 @@ class _Compiler:
             return "(" + f" {expr.op} ".join(self.expr(item) for item in expr.items) + ")"
         if isinstance(expr, Negation):
             return f"(NOT {self.expr(expr.item)})"
+        plain = self.column_condition(expr)
+        if plain is not None:
+            return plain
         positive = _NEGATED.get(expr.op, expr.op)
         # Each leaf is 0 or 1, never NULL, so NOT and <> include empty fields as the service does.
         # CASE WHEN (not coalesce) keeps SQLite's short-circuit AND, so the cheap raw-text filter
         # spares most rows the JSON parse and the Python functions.
         sql = f"(CASE WHEN {self.condition(expr, positive)} THEN 1 ELSE 0 END)"
         return f"(NOT {sql})" if positive != expr.op else sql
+
+    def column_condition(self, cond: Cond) -> str | None:
+        """A number comparison on a NOT NULL column, left bare so SQLite can use the (org, id)
+        key: paging by `[System.Id] > n` then reads one page, not the whole table."""
+        if cond.op not in ("=", "<>", "<", ">", "<=", ">=", "IN", "NOT IN"):
+            return None
+        operands = cond.operand if isinstance(cond.operand, tuple) else (cond.operand,)
+        if not all(isinstance(c, Const) and c.kind == "number" for c in operands):
+            return None
+        field, value = self.value(cond.field)
+        if field.ref not in ("System.Id", "System.Rev"):
+            return None
+        items = ", ".join(self.param(self.literal(field, c)) for c in operands)  # type: ignore[arg-type]
+        if cond.op in ("IN", "NOT IN"):
+            return f"{value} {cond.op} ({items})"
+        return f"{value} {cond.op} {items}"
 
     def condition(self, cond: Cond, op: str) -> str:
         field, value = self.value(cond.field)
@@ -636,7 +655,10 @@ class _Compiler:
             literals = [self.literal(field, c) for c in operand]
             ascii_only = all(str(v).isascii() for v in literals)
             items = ", ".join(self.param(v) for v in literals)
-            return f"{self.key(field, value, ascii_only)} IN ({items})"
+            check = f"{self.key(field, value, ascii_only)} IN ({items})"
+            if field.kind in _TEXT_KINDS:
+                return self.raw_filter(cond.field, field, *map(str, literals)) + check
+            return check
         assert isinstance(operand, Const)
         if op in ("=", "EVER") and field.kind == "identity":
             wanted = str(self.literal(field, operand))
@@ -677,18 +699,23 @@ class _Compiler:
             raise self.bad_operator(op, field, cond)
         return self.raw_filter(cond.field, field, literal) + check
 
-    def raw_filter(self, ref: FieldRef, field: _Field, needle: str) -> str:
+    def raw_filter(self, ref: FieldRef, field: _Field, *needles: str) -> str:
         """A cheap test on the raw JSON text that every match passes, followed by AND.
 
         Most rows then fail without their JSON being parsed. A lower-cased ASCII needle appears,
         JSON-escaped, in the text of any item whose field matches it ignoring ASCII case, which is
         what LIKE does (SQLite's default; case_sensitive_like must stay off).
         """
-        if field.kind == "link" or field.ref in _COLUMNS or not needle or not needle.isascii():
+        if field.kind == "link" or field.ref in _COLUMNS:
+            return ""
+        if not needles or not all(needle and needle.isascii() for needle in needles):
             return ""
         alias = "t" if ref.prefix == "target" else "s"
-        pattern = "%" + _like_escape(json.dumps(needle)[1:-1]) + "%"
-        return f"{alias}.fields LIKE {self.param(pattern)} ESCAPE '\\' AND "
+        tests = []
+        for needle in needles:
+            pattern = self.param("%" + _like_escape(json.dumps(needle)[1:-1]) + "%")
+            tests.append(f"{alias}.fields LIKE {pattern} ESCAPE '\\'")
+        return "(" + " OR ".join(tests) + ") AND "
 
     def bad_operator(self, op: str, field: _Field, cond: Cond) -> WiqlError:
         message = f"The operator {op} cannot be used with the field '{field.ref}'."
