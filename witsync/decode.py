@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-
-import httpx
+from urllib.parse import urlsplit
 
 from witsync.errors import ServerError
 from witsync.model import (
@@ -62,10 +61,7 @@ def live_relation(entry: Mapping[str, Any]) -> LiveRelation:
 def work_item_id_from_url(url: str) -> int | None:
     """The id a work-item link points to: the last path segment of its URL."""
     try:
-        segment = httpx.URL(url).path.rstrip("/").rsplit("/", 1)[-1]
-    except httpx.InvalidURL:
-        return None
-    try:
+        segment = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
         return int(segment)
     except ValueError:
         return None
