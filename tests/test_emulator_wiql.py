@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from witsync.emulator.wiql import (
     WiqlContext,
@@ -771,3 +773,101 @@ def test_the_reference_examples_run_unchanged(tree: Board) -> None:
         (None, None, 5),
         (None, None, 6), (FORWARD, 6, 7),
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------- against a reference evaluator
+
+STATES = ["New", "new", "Active", "ÉTÉ", "été", "O'Brien", "50% done", "a_b", ""]
+TAGS = ["x", "X; y", "witsync:a; z", "é; Ü", None]
+
+
+def oracle(leaf: tuple[str, str, Any], item: dict[str, Any]) -> bool:
+    field, op, value = leaf
+    if field == "State":
+        text = (item.get("State") or "").lower()
+        if op == "IN":
+            return text in [v.lower() for v in value]
+        if op == "CONTAINS":
+            return value.lower() in text
+        return (text == value.lower()) == (op == "=")
+    if field == "Tags":
+        tags = [t.strip().lower() for t in (item.get("Tags") or "").split(";")]
+        return item.get("Tags") is not None and value.lower() in tags
+    number = item.get("Priority")
+    if op == "<>":
+        return number != value
+    if number is None:
+        return False
+    return {"=": number == value, "<": number < value, ">": number > value}[op]
+
+
+def quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def leaf_text(leaf: tuple[str, str, Any]) -> str:
+    field, op, value = leaf
+    if op == "IN":
+        return f"[{field}] IN ({', '.join(quote(v) for v in value)})"
+    if isinstance(value, int):
+        return f"[{field}] {op} {value}"
+    return f"[{field}] {op} {quote(value)}"
+
+
+leaves = st.one_of(
+    st.tuples(st.just("State"), st.sampled_from(["=", "<>", "CONTAINS"]), st.sampled_from(STATES)),
+    st.tuples(st.just("State"), st.just("IN"), st.lists(st.sampled_from(STATES), min_size=1)),
+    st.tuples(st.just("Tags"), st.just("CONTAINS"), st.sampled_from(["x", "Y", "witsync:a", "É"])),
+    st.tuples(st.just("Priority"), st.sampled_from(["=", "<>", "<", ">"]), st.integers(1, 4)),
+)
+expressions = st.recursive(
+    leaves.map(lambda leaf: ("leaf", leaf)),
+    lambda inner: st.one_of(
+        st.tuples(st.sampled_from(["AND", "OR"]), inner, inner),
+        st.tuples(st.just("NOT"), inner),
+    ),
+    max_leaves=6,
+)
+
+
+def render(expr: Any) -> str:
+    if expr[0] == "leaf":
+        return leaf_text(expr[1])
+    if expr[0] == "NOT":
+        return f"NOT ({render(expr[1])})"
+    return f"({render(expr[1])} {expr[0]} {render(expr[2])})"
+
+
+def evaluate(expr: Any, item: dict[str, Any]) -> bool:
+    if expr[0] == "leaf":
+        return oracle(expr[1], item)
+    if expr[0] == "NOT":
+        return not evaluate(expr[1], item)
+    left, right = evaluate(expr[1], item), evaluate(expr[2], item)
+    return (left and right) if expr[0] == "AND" else (left or right)
+
+
+items_strategy = st.lists(
+    st.fixed_dictionaries(
+        {
+            "State": st.sampled_from([*STATES, None]),
+            "Tags": st.sampled_from(TAGS),
+            "Priority": st.sampled_from([1, 2, 3, 4, None]),
+        }
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(items=items_strategy, expr=expressions)
+def test_matches_a_reference_evaluator(items: list[dict[str, Any]], expr: Any) -> None:
+    board = Board()
+    try:
+        for i, fields in enumerate(items, start=1):
+            board.add(i, **fields)
+        expected = [i for i, item in enumerate(items, start=1) if evaluate(expr, item)]
+        assert board.ids(render(expr)) == expected
+    finally:
+        board.conn.close()
