@@ -107,6 +107,7 @@ async def test_transport_failures_do_not_carry_the_token(
     with pytest.raises(WitsyncError) as caught:
         await client.get_item(1)
     assert_clean("".join(traceback.format_exception(caught.value)) + repr(vars(caught.value)))
+    assert "ConnectError, retry 1" in debug_logs.text, "retries are logged"
     assert_clean(debug_logs.text)
 
 

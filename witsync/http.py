@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import email.utils
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -24,6 +25,8 @@ from witsync.responses import raise_for_response
 
 PAT_VARIABLE = "AZURE_DEVOPS_EXT_PAT"
 PIPELINE_TOKEN_VARIABLE = "SYSTEM_ACCESSTOKEN"  # noqa: S105 - a variable name, not a secret
+
+log = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({429, 503})
 """Answers that mean "not processed, come back later": safe to retry for reads and writes alike."""
@@ -207,24 +210,30 @@ class Transport:
                 # Nothing reached the server: always safe to try again.
                 if last_try:
                     raise _unreachable(request, error) from None
-                await self._sleep(self.retry.backoff(attempt, self._rng))
+                await self._wait(request, type(error).__name__, attempt, None)
                 continue
             except httpx.TransportError as error:
                 if write:
                     raise _outcome_unknown(request, error, work_item) from None
                 if last_try:
                     raise _unreachable(request, error) from None
-                await self._sleep(self.retry.backoff(attempt, self._rng))
+                await self._wait(request, type(error).__name__, attempt, None)
                 continue
             if response.status_code in retry_statuses and not last_try:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
-                wait = self.retry.backoff(attempt, self._rng)
-                if retry_after is not None:
-                    wait = max(wait, min(retry_after, self.retry.max_retry_after))
-                await self._sleep(wait)
+                await self._wait(request, f"HTTP {response.status_code}", attempt, retry_after)
                 continue
             raise_for_response(response, work_item=work_item, has_token=self._token is not None)
             return response
+
+    async def _wait(
+        self, request: httpx.Request, why: str, attempt: int, retry_after: float | None
+    ) -> None:
+        wait = self.retry.backoff(attempt, self._rng)
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, self.retry.max_retry_after))
+        log.info("%s: %s, retry %d in %.2f s", _describe(request), why, attempt, wait)
+        await self._sleep(wait)
 
     async def _send_once(self, request: httpx.Request) -> httpx.Response:
         wait = self.pacer.delay()
