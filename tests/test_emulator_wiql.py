@@ -376,6 +376,20 @@ def test_is_empty_and_is_not_empty(board: Board) -> None:
     assert board.ids("[Title] IS NOT EMPTY") == [2]
 
 
+def test_equal_to_empty_tests_emptiness_for_any_type(board: Board) -> None:
+    board.add(1, Priority=2, ChangedDate="2026-11-21T08:00:00Z", Done=True)
+    board.add(2)
+    for field in ("Priority", "Changed Date", "Board Column Done"):
+        assert board.ids(f"[{field}] = ''") == [2]
+        assert board.ids(f"[{field}] <> ''") == [1]
+
+
+def test_identity_stored_as_a_bare_email(board: Board) -> None:
+    board.add(1, AssignedTo="ada@example.com")
+    assert board.ids("[Assigned To] = @me") == [1]
+    assert board.ids("[Assigned To] = 'ADA@example.com'") == [1]
+
+
 def test_in_group_means_a_work_item_type_category(board: Board) -> None:
     for i, kind in enumerate(["User Story", "Product Backlog Item", "Task", "Bug", "Epic"], 1):
         board.add(i, WorkItemType=kind)

@@ -429,6 +429,8 @@ def _identity_match(stored: object, wanted: str) -> int:
     if text == wanted:
         return 1
     name, email = _identity_parts(text)
+    if not email and "@" in name:
+        email = name  # stored as a bare e-mail
     wanted_name, wanted_email = _identity_parts(wanted)
     if wanted_email:
         return int(bool(email) and email == wanted_email)
@@ -660,6 +662,9 @@ class _Compiler:
                 return self.raw_filter(cond.field, field, *map(str, literals)) + check
             return check
         assert isinstance(operand, Const)
+        if op in ("=", "EVER") and operand.kind == "string" and operand.value == "":
+            # `= ''` is how queries ask for an empty field, whatever its type.
+            return f"coalesce({value}, '') = ''"
         if op in ("=", "EVER") and field.kind == "identity":
             wanted = str(self.literal(field, operand))
             needle = _identity_parts(wanted)[1] or wanted
