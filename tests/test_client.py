@@ -26,7 +26,14 @@ from witsync.errors import (
     ServerError,
     TransientError,
 )
-from witsync.http import Pacer, RetryPolicy, Token, parse_retry_after, token_from_env
+from witsync.http import (
+    Pacer,
+    RetryPolicy,
+    Token,
+    gather_all,
+    parse_retry_after,
+    token_from_env,
+)
 from witsync.model import REL_PARENT
 from witsync.wiql import literal
 
@@ -604,3 +611,24 @@ async def test_a_long_history_is_read_whole_and_once(board: Board) -> None:
         await client.update_item(item.id, title(f"v{n}"))
     history = await client.get_updates(item.id)
     assert [update["rev"] for update in history] == list(range(1, 206))
+
+
+async def test_gather_all_cancels_the_rest_and_raises_the_first_failure() -> None:
+    cancelled: list[bool] = []
+
+    async def slow() -> int:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+        return 1
+
+    async def fail() -> int:
+        await asyncio.sleep(0)
+        raise NotFoundError("gone")
+
+    with pytest.raises(NotFoundError, match="gone"):
+        await gather_all(slow(), fail())
+    assert cancelled == [True]
+    assert await gather_all(asyncio.sleep(0, result=1), asyncio.sleep(0, result=2)) == [1, 2]

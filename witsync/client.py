@@ -18,7 +18,7 @@ import httpx
 
 from witsync import decode
 from witsync.errors import ConfigError, NotFoundError
-from witsync.http import RetryPolicy, Sleep, Token, Transport, token_from_env
+from witsync.http import RetryPolicy, Sleep, Token, Transport, gather_all, token_from_env
 from witsync.model import JSON, LiveItem, Process
 from witsync.wiql import FlatQuery, parse_flat
 
@@ -149,7 +149,7 @@ class Client:
 
     async def get_process(self) -> Process:
         """Work item types (states, initial state, fields), field definitions and tree paths."""
-        types_body, fields_body, nodes_body = await asyncio.gather(
+        types_body, fields_body, nodes_body = await gather_all(
             self._call("GET", self.url("workitemtypes", project=True)),
             self._call("GET", self.url("fields", project=True)),
             self._call(
@@ -163,7 +163,7 @@ class Client:
         if not missing:
             return process
         # Older servers leave states out of the type list: read them per type.
-        states = await asyncio.gather(
+        states = await gather_all(
             *(
                 self._call("GET", self.url("workitemtypes", _segment(name), "states", project=True))
                 for name in missing
@@ -211,7 +211,7 @@ class Client:
         ids that do not exist (or are not readable) are left out."""
         unique = list(dict.fromkeys(ids))
         chunks = [unique[i : i + BATCH_SIZE] for i in range(0, len(unique), BATCH_SIZE)]
-        bodies = await asyncio.gather(*(self._read_batch(chunk) for chunk in chunks))
+        bodies = await gather_all(*(self._read_batch(chunk) for chunk in chunks))
         return [
             decode.live_item(entry)
             for body in bodies

@@ -6,11 +6,11 @@ target outside that set, are then read 200 at a time, concurrently. Nothing here
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Collection, Mapping
 
 from witsync import decode, wiql
 from witsync.client import Client
+from witsync.http import gather_all
 from witsync.identity import scope_tag
 from witsync.model import Desired, FieldEdit, Live
 
@@ -44,7 +44,7 @@ async def fetch_edits(
     the histories are read concurrently, within the client's limits.
     """
     ids = [id for id, fields in wanted.items() if fields]
-    histories = await asyncio.gather(*(client.get_updates(id) for id in ids))
+    histories = await gather_all(*(client.get_updates(id) for id in ids))
     return {
         id: decode.last_edits(history, wanted[id])
         for id, history in zip(ids, histories, strict=True)
