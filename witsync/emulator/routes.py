@@ -50,6 +50,7 @@ class Ctx:
             if self.project is None:
                 raise errors.project_not_found(name)
         self.query = request.query_params
+        self._projects: dict[str, Project | None] = {}
 
     def board(self, temp_ids: Mapping[int, int] | None = None) -> Board:
         return Board(
@@ -66,7 +67,9 @@ class Ctx:
         return (self.param(name) or "").lower() == "true"
 
     def project_of(self, item: Item) -> Project | None:
-        return self.store.project(self.org, item.project)
+        if item.project not in self._projects:
+            self._projects[item.project] = self.store.project(self.org, item.project)
+        return self._projects[item.project]
 
     def render(self, item: Item, **kwargs: Any) -> dict[str, Any]:
         return wire.work_item(item, self.urls, self.project_of(item), **kwargs)
@@ -388,8 +391,10 @@ def _wiql_body(ctx: Ctx, result: WiqlResult) -> dict[str, Any]:
             "url": ctx.urls.field(ref),
         }
 
+    prefix = ctx.urls.api("wit/workItems/")
+
     def ref(id: int) -> dict[str, Any]:
-        return {"id": id, "url": ctx.urls.api(f"wit/workItems/{id}")}
+        return {"id": id, "url": f"{prefix}{id}"}
 
     body: dict[str, Any] = {
         "queryType": result.query_type,
@@ -402,7 +407,7 @@ def _wiql_body(ctx: Ctx, result: WiqlResult) -> dict[str, Any]:
             {"field": column(c), "descending": d} for c, d in result.sort_columns
         ]
     if result.query_type == "flat":
-        body["workItems"] = [ref(i) for i in result.work_item_ids]
+        body["workItems"] = [{"id": i, "url": f"{prefix}{i}"} for i in result.work_item_ids]
     else:
         body["workItemRelations"] = [
             {

@@ -89,6 +89,9 @@ class Store:
         if not in_memory:
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
+            # Flat queries scan every row of an organization: keep the table in memory.
+            self.conn.execute("PRAGMA mmap_size = 1073741824")
+        self.conn.execute("PRAGMA cache_size = -131072")
         self.conn.executescript(SCHEMA)
         self._depth = 0
 
@@ -245,7 +248,7 @@ class Store:
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 f"SELECT id, project, rev, fields, relations FROM work_items "  # noqa: S608
-                f"WHERE org = ? AND deleted = 0 AND id IN ({marks})",
+                f"WHERE org = ? AND id IN ({marks}) AND +deleted = 0",  # by primary key, not (org, deleted)
                 (org, *chunk),
             ).fetchall()
             for r in rows:

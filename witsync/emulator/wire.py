@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from witsync.emulator.errors import ServiceError
@@ -49,6 +50,12 @@ class Urls:
 
 
 def identity_ref(stored: str, urls: Urls) -> dict[str, Any]:
+    return dict(_identity_ref(stored, urls))
+
+
+@lru_cache(maxsize=4096)
+def _identity_ref(stored: str, urls: Urls) -> dict[str, Any]:
+    """Cached: a page of 200 items names the same few people hundreds of times."""
     display, email = identity_parts(stored)
     ident = str(uuid.uuid5(uuid.NAMESPACE_URL, f"witsync-identity/{email.lower()}"))
     descriptor = "aad." + base64.urlsafe_b64encode(ident.encode()).decode().rstrip("=")
