@@ -1,4 +1,4 @@
-"""Benchmark of the emulator (run on demand): 100,000 work items; read 200 by id; flat WIQL, 20,000 hits.
+"""Emulator benchmark (on demand): 100,000 work items; read 200 by id; flat WIQL with 20,000 hits.
 
     .venv/bin/python tests/bench_emulator.py [--items 100000]
 
@@ -138,9 +138,8 @@ async def main(count: int) -> None:
                     content=json.dumps(ops),
                     headers={"Content-Type": "application/json-patch+json"},
                 )
-            print(
-                f"PATCH with test /rev (mean of 100)        {(time.perf_counter() - started) * 10:7.1f} ms"
-            )
+            mean = (time.perf_counter() - started) * 10
+            print(f"PATCH with test /rev (mean of 100)        {mean:7.1f} ms")
 
 
 if __name__ == "__main__":

@@ -246,9 +246,10 @@ class Store:
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
             marks = ",".join("?" * len(chunk))
+            # `+deleted`: look rows up by primary key, never through the (org, deleted) index.
             rows = self.conn.execute(
                 f"SELECT id, project, rev, fields, relations FROM work_items "  # noqa: S608
-                f"WHERE org = ? AND id IN ({marks}) AND +deleted = 0",  # by primary key, not (org, deleted)
+                f"WHERE org = ? AND id IN ({marks}) AND +deleted = 0",
                 (org, *chunk),
             ).fetchall()
             for r in rows:
