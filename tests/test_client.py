@@ -632,3 +632,18 @@ async def test_gather_all_cancels_the_rest_and_raises_the_first_failure() -> Non
         await gather_all(slow(), fail())
     assert cancelled == [True]
     assert await gather_all(asyncio.sleep(0, result=1), asyncio.sleep(0, result=2)) == [1, 2]
+
+
+async def test_redirects_are_not_followed() -> None:
+    to_sign_in = httpx.Response(
+        302, headers={"Location": "https://login.microsoftonline.com/x?client=secret-ish"}
+    )
+    async with mocked(lambda _: to_sign_in, Token("p", "basic")) as client:
+        with pytest.raises(AuthError, match="token was refused"):
+            await client.get_items([1])
+    moved = httpx.Response(301, headers={"Location": "https://dev.azure.com/renamed/_apis?x=1"})
+    async with mocked(lambda _: moved) as client:
+        with pytest.raises(
+            ServerError, match=r"redirected the request to https://dev.azure.com/renamed/_apis$"
+        ):
+            await client.get_items([1])

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 import httpx
 
+from witsync import __version__
 from witsync.client import Client, parse_org_url
 from witsync.config import Settings
 from witsync.errors import ConfigError
@@ -41,7 +42,7 @@ def open_client(settings: Settings, environ: Mapping[str, str]) -> Client:
         limits=httpx.Limits(
             max_connections=MAX_CONCURRENCY, max_keepalive_connections=MAX_CONCURRENCY
         ),
-        headers={"User-Agent": "witsync"},
+        headers={"User-Agent": f"witsync/{__version__}"},
     )
     return Client(
         http,

@@ -39,6 +39,8 @@ def raise_for_response(
         raise _auth_error(status, has_token)
     if 200 <= status < 300:
         return
+    if 300 <= status < 400:
+        raise _redirect_error(response, has_token)
     message, type_key, field = _server_text(response)
     where = _where(work_item, field)
     common: dict[str, Any] = {
@@ -89,6 +91,18 @@ def _auth_error(status: int, has_token: bool) -> AuthError:
         "the token was refused (expired or wrong?)",
         hint="create a new token and " + AUTH_HINT,
         status=status,
+    )
+
+
+def _redirect_error(response: httpx.Response, has_token: bool) -> ServerError:
+    location = response.headers.get("Location", "")
+    target = httpx.URL(location) if location else None
+    if target is not None and ("signin" in target.path.lower() or "login" in (target.host or "")):
+        return _auth_error(response.status_code, has_token)
+    return ServerError(
+        f"the server redirected the request to {target.copy_with(query=None) if target else '?'}",
+        hint="check the organization URL: use the https URL of the organization or collection",
+        status=response.status_code,
     )
 
 
