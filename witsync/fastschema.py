@@ -62,6 +62,10 @@ _OBJECT_KEYWORDS = frozenset(
 )
 
 
+def _both(first: Predicate, second: Predicate) -> Predicate:
+    return lambda value: first(value) and second(value)
+
+
 def _always(_value: Any) -> bool:
     return True
 
@@ -71,7 +75,12 @@ def _never(_value: Any) -> bool:
 
 
 def _type(argument: Any) -> Predicate:
-    names = argument if isinstance(argument, list) else [argument]
+    names = set(argument if isinstance(argument, list) else [argument])
+    unknown = names - {"string", "object", "array", "null", "boolean", "integer", "number"}
+    if unknown:
+        raise ValueError(f"unknown JSON Schema type {sorted(unknown)[0]!r}")
+    if names == {"string"}:  # the most common case, checked once per text value
+        return lambda value: isinstance(value, str)
     return lambda value: any(_is_type(value, name) for name in names)
 
 
@@ -146,13 +155,12 @@ class _Compiler:
             checks.append(self._keyword(keyword, argument, schema))
         if (_OBJECT_KEYWORDS & schema.keys()) and "properties" not in schema:
             checks.append(self._object(schema))
-        if len(checks) == 1:
-            return checks[0]
-
-        def every(value: Any) -> bool:
-            return all(check(value) for check in checks)
-
-        return every
+        if not checks:
+            return _always
+        combined = checks[0]
+        for check in checks[1:]:
+            combined = _both(combined, check)
+        return combined
 
     def _keyword(self, keyword: str, argument: Any, schema: Mapping[str, Any]) -> Predicate:
         """One keyword as a predicate; a keyword for another type accepts the value."""
@@ -173,13 +181,11 @@ class _Compiler:
         if keyword in {"anyOf", "oneOf", "allOf"}:
             parts = [self.compile(part) for part in argument]
 
-            def combined(value: Any) -> bool:
-                passed = sum(1 for part in parts if part(value))
-                if keyword == "anyOf":
-                    return passed >= 1
-                return passed == 1 if keyword == "oneOf" else passed == len(parts)
-
-            return combined
+            if keyword == "anyOf":
+                return lambda value: any(part(value) for part in parts)
+            if keyword == "allOf":
+                return lambda value: all(part(value) for part in parts)
+            return lambda value: sum(1 for part in parts if part(value)) == 1
         raise ValueError(f"fastschema does not support the keyword {keyword!r}")
 
     def _object(self, schema: Mapping[str, Any]) -> Predicate:

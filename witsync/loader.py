@@ -350,9 +350,10 @@ class _FileReader:
     def _fields(self, mapping: YamlMap) -> _Written:
         """Friendly names and `fields:` of one mapping, by reference name."""
         written = _Written()
-        for name, ref in FRIENDLY_FIELDS.items():
-            if name in mapping:
-                written.values[ref] = _value(ref, mapping[name])
+        for name, value in mapping.items():
+            ref = FRIENDLY_FIELDS.get(name)
+            if ref is not None:
+                written.values[ref] = _value(ref, value)
                 written.locations[ref] = _loc(self.file, mapping.key_marks[name])
         extra = mapping.get("fields")
         if isinstance(extra, YamlMap):

@@ -1,0 +1,111 @@
+"""Benchmark: load and validate 10,000 items (about 2 MB of YAML in 4 files). Run on demand:
+
+    .venv/bin/python tests/bench_loader.py [--items N] [--files N] [--rounds N]
+
+Prints the size, the best and median wall time of `load()` (read, parse, schema, items, graph)
+and of the phases, and fails (exit 1) when the best time is over the 3-second budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from witsync.config import Settings
+from witsync.loader import load
+from witsync.schemacheck import check
+from witsync.yamlsource import parse_yaml
+
+BUDGET_S = 3.0
+
+
+def item_yaml(i: int, total: int) -> str:
+    """A realistic item: nested child every 5th, links, tags, a two-line description."""
+    lines = [
+        f"  - key: story-{i}",
+        "    type: User Story",
+        f"    title: Story {i} lets a customer do one more useful thing",
+        f"    storyPoints: {i % 8 + 1}",
+        f"    priority: {i % 4 + 1}",
+        f"    tags: [web, t{i % 10}]",
+    ]
+    if i % 3 == 0:
+        lines += ["    description: |", f"      Why story {i} matters.", "      What done means."]
+    if i % 7 == 0 and i + 1 < total:
+        lines.append(f"    related: [story-{i + 1}]")
+    return "\n".join(lines)
+
+
+def write_set(folder: Path, items: int, files: int) -> int:
+    per_file = items // files
+    size = 0
+    for f in range(files):
+        body = [
+            "apiVersion: witsync/v1",
+            "scope: bench",
+            "defaults:",
+            "  area: Bench\\Web",
+            "  iteration: Bench\\Sprint 1",
+            "items:",
+        ]
+        start = f * per_file
+        body += [item_yaml(i, items) for i in range(start, start + per_file)]
+        text = "\n".join(body) + "\n"
+        (folder / f"part{f}.yaml").write_text(text, encoding="utf-8")
+        size += len(text.encode())
+    return size
+
+
+def timed(action: object, rounds: int) -> list[float]:
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        action()  # type: ignore[operator]
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--files", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        size = write_set(folder, args.items, args.files)
+        files = sorted(folder.glob("*.yaml"))
+        texts = [(path.read_text(), str(path)) for path in files]
+        settings = Settings(scope="bench")
+        desired = load([folder], settings)
+        assert len(desired.items) == args.items, len(desired.items)
+
+        def parse_all() -> None:
+            for text, name in texts:
+                parse_yaml(text, name)
+
+        parsed = [parse_yaml(text, name) for text, name in texts]
+
+        def schema_all() -> None:
+            for document in parsed:
+                check(document.root, "manifest.schema.json", document.file)
+
+        phases = {
+            "parse (libyaml events -> values with marks)": timed(parse_all, args.rounds),
+            "schema (compiled fast path)": timed(schema_all, args.rounds),
+            "load() end to end": timed(lambda: load([folder], settings), args.rounds),
+        }
+    print(f"{args.items:,} items, {args.files} files, {size / 1024 / 1024:.2f} MB")
+    for name, times in phases.items():
+        print(f"  {name:<45} best {min(times):.3f} s   median {statistics.median(times):.3f} s")
+    best = min(phases["load() end to end"])
+    print(f"budget {BUDGET_S:.1f} s: {'ok' if best <= BUDGET_S else 'OVER'}")
+    return 0 if best <= BUDGET_S else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
