@@ -295,3 +295,33 @@ def test_samples_validate_clean() -> None:
         if (samples / folder).is_dir():
             desired = load([samples / folder], Settings(scope=scope))
             assert desired.items
+
+
+def test_known_reference_names_get_their_usual_spelling(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "a.yaml",
+        """\
+        items:
+          - key: t
+            type: Task
+            title: T
+            fields: {system.state: New, system.tags: "a; b", Custom.x: 1}
+        """,
+    )
+    item = load([tmp_path], SCOPED).items[0]
+    assert item.fields == {
+        "System.Title": "T",
+        "System.State": "New",
+        "System.Tags": ("a", "b"),
+        "Custom.x": 1,
+    }
+    assert item.ownership["System.State"] == "create-only"
+
+
+def test_digest_follows_paths_and_bytes(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.yaml", "items: [{key: a, type: Task, title: A}]\n")
+    first = load([tmp_path], SCOPED).digest
+    assert load([tmp_path], SCOPED).digest == first
+    path.write_text("items: [{key: a, type: Task, title: B}]\n")
+    assert load([tmp_path], SCOPED).digest != first

@@ -65,6 +65,15 @@ DEFAULT_OWNERSHIP: Mapping[str, Ownership] = MappingProxyType(
 )
 
 
+_KNOWN_BY_LOWER = {ref.lower(): ref for ref in FRIENDLY_FIELDS.values()}
+
+
+def canonical_reference_name(ref: str) -> str:
+    """A known reference name in its usual spelling (`system.title` -> `System.Title`): the
+    server ignores case, but ownership and plans compare names exactly."""
+    return _KNOWN_BY_LOWER.get(ref.lower(), ref)
+
+
 def is_reference_name(name: str) -> bool:
     """A reference name has a namespace (`System.Title`); a friendly name has none."""
     return "." in name
@@ -73,7 +82,7 @@ def is_reference_name(name: str) -> bool:
 def resolve_field_name(name: str) -> str | None:
     """The reference name for a friendly or reference name; None for an unknown friendly name."""
     if is_reference_name(name):
-        return name
+        return canonical_reference_name(name)
     return FRIENDLY_FIELDS.get(name)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from witsync.config import CONFIG_NAMES, Settings
 from witsync.errors import Diagnostic, ManifestError
-from witsync.fieldnames import FRIENDLY_FIELDS
+from witsync.fieldnames import FRIENDLY_FIELDS, canonical_reference_name
 from witsync.graph import check_graph
 from witsync.identity import TAG_PREFIX
 from witsync.model import (
@@ -358,14 +358,17 @@ class _FileReader:
         extra = mapping.get("fields")
         if isinstance(extra, YamlMap):
             by_lower = {ref.lower(): ref for ref in written.values}
-            for ref, value in extra.items():
-                where = _loc(self.file, extra.key_marks[ref])
+            for written_ref, value in extra.items():
+                where = _loc(self.file, extra.key_marks[written_ref])
+                ref = canonical_reference_name(written_ref)
                 if ref.lower() in RESERVED_FIELDS:
-                    self._error(f"{ref} cannot be written", where, RESERVED_FIELDS[ref.lower()])
+                    self._error(
+                        f"{written_ref} cannot be written", where, RESERVED_FIELDS[ref.lower()]
+                    )
                 elif ref.lower() in by_lower:
                     same = by_lower[ref.lower()]
                     self._error(
-                        f"{ref} is written twice: here and as '{_friendly(same)}' at "
+                        f"{written_ref} is written twice: here and as '{_friendly(same)}' at "
                         f"{written.locations[same]}",
                         where,
                         "write each field once",
