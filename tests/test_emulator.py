@@ -410,3 +410,107 @@ async def test_organizations_are_separate(emulator_http: httpx.AsyncClient) -> N
     assert other.status_code == 404
     projects = (await emulator_http.get(f"/other-org/_apis/projects?{V}")).json()
     assert sorted(p["name"] for p in projects["value"]) == ["Fabrikam", "Scrummy"]
+
+
+async def test_validate_only_checks_rules_and_saves_nothing(
+    emulator_http: httpx.AsyncClient,
+) -> None:
+    await create(emulator_http)
+    checked = await patch(
+        emulator_http,
+        1,
+        {"op": "replace", "path": "/fields/System.Title", "value": "maybe"},
+        query="&validateOnly=true",
+    )
+    assert checked.status_code == 200
+    assert checked.json()["rev"] == 1
+    refused = await patch(
+        emulator_http,
+        1,
+        {"op": "replace", "path": "/fields/System.State", "value": "Nope"},
+        query="&validateOnly=true",
+    )
+    assert refused.status_code == 400
+    item = (await emulator_http.get(f"{ORG}/_apis/wit/workitems/1?{V}")).json()
+    assert item["fields"]["System.Title"] == "A task"
+
+
+async def test_bypass_rules_allows_any_state_and_unknown_identities(
+    emulator_http: httpx.AsyncClient,
+) -> None:
+    body = (
+        await create(
+            emulator_http,
+            "Task",
+            "migrated",
+            {"op": "add", "path": "/fields/System.State", "value": "Closed"},
+            {"op": "add", "path": "/fields/System.AssignedTo", "value": "Old Account"},
+            {"op": "add", "path": "/fields/System.CreatedDate", "value": "2020-01-02T03:04:05Z"},
+            query="&bypassRules=true",
+        )
+    ).json()
+    assert body["fields"]["System.State"] == "Closed"
+    assert body["fields"]["System.AssignedTo"]["displayName"] == "Old Account"
+    assert body["fields"]["System.CreatedDate"] == "2020-01-02T03:04:05Z"
+
+
+async def test_copy_and_move_between_fields(emulator_http: httpx.AsyncClient) -> None:
+    await create(
+        emulator_http, "Bug", "b", {"op": "add", "path": "/fields/System.Description", "value": "d"}
+    )
+    moved = await patch(
+        emulator_http,
+        1,
+        {
+            "op": "move",
+            "from": "/fields/System.Description",
+            "path": "/fields/Microsoft.VSTS.TCM.ReproSteps",
+        },
+    )
+    fields = moved.json()["fields"]
+    assert fields["Microsoft.VSTS.TCM.ReproSteps"] == "d"
+    assert "System.Description" not in fields
+    relation_copy = await patch(
+        emulator_http, 1, {"op": "copy", "from": "/relations/0", "path": "/relations/-"}
+    )
+    assert relation_copy.status_code == 400
+    assert relation_copy.json()["message"].startswith("VS403356")
+
+
+async def test_tags_reuse_the_spelling_already_known(emulator_http: httpx.AsyncClient) -> None:
+    await create(
+        emulator_http, "Task", "a", {"op": "add", "path": "/fields/System.Tags", "value": "WebUI"}
+    )
+    second = await create(
+        emulator_http,
+        "Task",
+        "b",
+        {"op": "add", "path": "/fields/System.Tags", "value": "webui; new"},
+    )
+    assert second.json()["fields"]["System.Tags"] == "new; WebUI"
+
+
+async def test_parent_shows_as_system_parent(emulator_http: httpx.AsyncClient) -> None:
+    await create(emulator_http, "Feature", "p")
+    await create(emulator_http, "User Story", "c", link("System.LinkTypes.Hierarchy-Reverse", 1))
+    child = (await emulator_http.get(f"{ORG}/_apis/wit/workitems/2?{V}")).json()
+    assert child["fields"]["System.Parent"] == 1
+
+
+async def test_identity_objects_are_accepted_and_titles_have_a_length_limit(
+    emulator_http: httpx.AsyncClient,
+) -> None:
+    person = {"displayName": "Cy Twombly", "uniqueName": "cy@example.com"}
+    body = (
+        await create(
+            emulator_http,
+            "Task",
+            "t",
+            {"op": "add", "path": "/fields/System.AssignedTo", "value": person},
+        )
+    ).json()
+    assert body["fields"]["System.AssignedTo"]["uniqueName"] == "cy@example.com"
+    assert body["fields"]["System.AssignedTo"]["displayName"] == "Cy Twombly"
+    too_long = await create(emulator_http, "Task", "x" * 256)
+    assert too_long.status_code == 400
+    assert "Title" in too_long.json()["message"]

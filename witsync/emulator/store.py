@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS updates (
   fields TEXT NOT NULL, relations TEXT NOT NULL, PRIMARY KEY (org, id, seq));
 CREATE TABLE IF NOT EXISTS counters (
   org TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (org, name));
+CREATE TABLE IF NOT EXISTS tags (
+  org TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (org, key));
 CREATE TABLE IF NOT EXISTS identities (
   org TEXT NOT NULL, key TEXT NOT NULL, display TEXT NOT NULL, email TEXT NOT NULL,
   PRIMARY KEY (org, key));
@@ -214,6 +216,19 @@ class Store:
         self.conn.execute(
             "INSERT OR REPLACE INTO identities (org, key, display, email) VALUES (?, ?, ?, ?)",
             (org, email.lower(), display, email),
+        )
+
+    def tag_spelling(self, org: str, tag: str) -> str:
+        """The spelling a tag was first saved with in this organization, else `tag` itself."""
+        row = self.conn.execute(
+            "SELECT name FROM tags WHERE org = ? AND key = ?", (org, tag.lower())
+        ).fetchone()
+        return str(row[0]) if row else tag
+
+    def remember_tags(self, org: str, tags: Sequence[str]) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO tags (org, key, name) VALUES (?, ?, ?)",
+            [(org, tag.lower(), tag) for tag in tags],
         )
 
     def identities_named(self, org: str, display: str) -> list[tuple[str, str]]:
