@@ -250,10 +250,12 @@ class Transport:
         await self._sleep(wait)
 
     async def _send_once(self, request: httpx.Request) -> httpx.Response:
-        wait = self.pacer.delay()
-        if wait > 0:
-            await self._sleep(wait)
         async with self._semaphore:
+            # Paced inside the semaphore, so a request that queued for a slot still honours a
+            # Retry-After that another request received meanwhile.
+            wait = self.pacer.delay()
+            if wait > 0:
+                await self._sleep(wait)
             self.request_count += 1
             response = await self.http.send(request)
             try:
