@@ -793,6 +793,7 @@ def test_the_reference_examples_run_unchanged(tree: Board) -> None:
 
 STATES = ["New", "new", "Active", "ÉTÉ", "été", "O'Brien", "50% done", "a_b", ""]
 TAGS = ["x", "X; y", "witsync:a; z", "é; Ü", None]
+PATHS = ["Alpha", "Alpha\\Team A", "alpha\\team a\\Sub", "Alpha\\Team AB", "Alpha\\ÉTÉ\\x"]
 
 
 def oracle(leaf: tuple[str, str, Any], item: dict[str, Any]) -> bool:
@@ -804,6 +805,11 @@ def oracle(leaf: tuple[str, str, Any], item: dict[str, Any]) -> bool:
         if op == "CONTAINS":
             return value.lower() in text
         return (text == value.lower()) == (op == "=")
+    if field == "AreaPath":
+        path, wanted = item["AreaPath"].lower(), value.lower()
+        node = wanted.rstrip("\\")  # UNDER 'A\\B\\' means the node A\\B
+        under = path == node or path.startswith(node + "\\")
+        return under == (op == "UNDER") if op != "=" else path == wanted
     if field == "Tags":
         tags = [t.strip().lower() for t in (item.get("Tags") or "").split(";")]
         return item.get("Tags") is not None and value.lower() in tags
@@ -821,6 +827,7 @@ def quote(text: str) -> str:
 
 def leaf_text(leaf: tuple[str, str, Any]) -> str:
     field, op, value = leaf
+    field = {"AreaPath": "Area Path"}.get(field, field)
     if op == "IN":
         return f"[{field}] IN ({', '.join(quote(v) for v in value)})"
     if isinstance(value, int):
@@ -833,6 +840,11 @@ leaves = st.one_of(
     st.tuples(st.just("State"), st.just("IN"), st.lists(st.sampled_from(STATES), min_size=1)),
     st.tuples(st.just("Tags"), st.just("CONTAINS"), st.sampled_from(["x", "Y", "witsync:a", "É"])),
     st.tuples(st.just("Priority"), st.sampled_from(["=", "<>", "<", ">"]), st.integers(1, 4)),
+    st.tuples(
+        st.just("AreaPath"),
+        st.sampled_from(["UNDER", "NOT UNDER", "="]),
+        st.sampled_from([*PATHS, "alpha\\été", "ALPHA\\TEAM A\\"]),
+    ),
 )
 expressions = st.recursive(
     leaves.map(lambda leaf: ("leaf", leaf)),
@@ -867,6 +879,7 @@ items_strategy = st.lists(
             "State": st.sampled_from([*STATES, None]),
             "Tags": st.sampled_from(TAGS),
             "Priority": st.sampled_from([1, 2, 3, 4, None]),
+            "AreaPath": st.sampled_from(PATHS),
         }
     ),
     min_size=1,
