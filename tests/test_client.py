@@ -647,3 +647,13 @@ async def test_redirects_are_not_followed() -> None:
             ServerError, match=r"redirected the request to https://dev.azure.com/renamed/_apis$"
         ):
             await client.get_items([1])
+
+
+async def test_concurrent_reads_share_a_retry_after() -> None:
+    board = Board(EmulatorOptions(rate_limit=4, rate_window_s=1.0))
+    client = board.client(retry=RetryPolicy(max_attempts=4, base_delay=0.01), max_concurrency=2)
+    assert await client.get_items(range(1, 2001)) == []
+    statuses = [answer.status_code for answer in board.answers]
+    assert statuses.count(200) == 10
+    # Once one request is told to wait, the queued ones wait too instead of collecting 429s.
+    assert statuses.count(429) == 2, "one per window of 4 requests"
