@@ -6,6 +6,10 @@ updates under `test /rev`, runs WIQL, batch-reads, reads history and deletes.
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -113,3 +117,48 @@ def test_official_client_is_refused_with_a_wrong_token(emulator_server: str) -> 
     )
     with pytest.raises(AzureDevOpsServiceError, match="TF400813"):
         connection.clients_v7_1.get_core_client().get_projects()
+
+
+NODE_SCRIPT = Path(__file__).parent / "node" / "emulator_conformance.js"
+
+
+def _node_client_env() -> dict[str, str] | None:
+    """Node and azure-devops-node-api, when this machine has them (never installed by the tests):
+    NODE_PATH may point at a node_modules folder holding the package."""
+    if shutil.which("node") is None:
+        return None
+    env = dict(os.environ)
+    probe = subprocess.run(
+        ["node", "-e", "require.resolve('azure-devops-node-api')"],
+        env=env,
+        capture_output=True,
+        check=False,
+        cwd=NODE_SCRIPT.parent,
+    )
+    return env if probe.returncode == 0 else None
+
+
+NODE_ENV = _node_client_env()
+
+
+@pytest.mark.skipif(
+    NODE_ENV is None, reason="node or azure-devops-node-api not installed (NODE_PATH)"
+)
+def test_official_node_client_round_trip(emulator_server: str) -> None:
+    run = subprocess.run(
+        ["node", str(NODE_SCRIPT), f"{emulator_server}/node-org", TOKEN, "Fabrikam"],
+        env=NODE_ENV,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    found = json.loads(run.stdout)
+    assert found["created"] == [1, 1]
+    assert found["updatedRev"] == 2
+    assert found["conflict"]["status"] == 412
+    assert found["parentRelations"] == ["System.LinkTypes.Hierarchy-Forward"]
+    assert found["queried"] == [1, 2]
+    assert found["batchTitles"] == ["Node parent", "Node child, renamed"]
+    assert found["deletedReadsAs"] is None

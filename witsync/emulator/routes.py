@@ -112,8 +112,15 @@ async def read_json(ctx: Ctx, content_type: str) -> Any:
         raise errors.bad_request("The request body is not valid JSON.") from None
 
 
+EXPANDS = ("none", "relations", "fields", "links", "all")
+ERROR_POLICIES = {"1": "fail", "2": "omit"}
+
+
 def expand_of(ctx: Ctx, default: str) -> str:
+    """`$expand` by name or, as the Node client sends enums, by number (Relations = 1)."""
     value = (ctx.param("$expand") or default).lower()
+    if value.isdigit() and int(value) < len(EXPANDS):
+        value = EXPANDS[int(value)]
     if value not in {"none", "relations", "fields", "links", "all"}:
         raise errors.bad_request(f"The expand value '{value}' is not valid.")
     return value
@@ -148,7 +155,7 @@ async def get_work_items(ctx: Ctx) -> Response:
         ids,
         _field_list(ctx.param("fields")),
         expand_of(ctx, "none"),
-        (ctx.param("errorPolicy") or "fail").lower(),
+        _policy(ctx.param("errorPolicy")),
     )
 
 
@@ -162,8 +169,8 @@ async def get_work_items_batch(ctx: Ctx) -> Response:
     except (TypeError, ValueError):
         raise errors.bad_request("The ids of the work items must be integers.") from None
     fields = body.get("fields") or None
-    expand = str(body.get("$expand") or "none").lower()
-    return _many(ctx, ids, fields, expand, str(body.get("errorPolicy") or "fail").lower())
+    expand = _expand_value(body.get("$expand"))
+    return _many(ctx, ids, fields, expand, _policy(body.get("errorPolicy")))
 
 
 def _many(ctx: Ctx, ids: list[int], fields: list[str] | None, expand: str, policy: str) -> Response:
@@ -181,6 +188,16 @@ def _many(ctx: Ctx, ids: list[int], fields: list[str] | None, expand: str, polic
             continue
         values.append(ctx.render(item, expand=expand, fields=fields))
     return JSONResponse(wire.collection(values))
+
+
+def _policy(raw: object) -> str:
+    value = str(raw or "fail").lower()
+    return ERROR_POLICIES.get(value, value)
+
+
+def _expand_value(raw: object) -> str:
+    value = str(raw if raw is not None else "none").lower()
+    return EXPANDS[int(value)] if value.isdigit() and int(value) < len(EXPANDS) else value
 
 
 def _field_list(raw: str | None) -> list[str] | None:
