@@ -155,3 +155,16 @@ def test_empty_is_empty_whatever_its_form():
 def test_text_line_endings():
     assert same("text", "a\r\nb", "a\nb")
     assert not same("text", "a", "A")
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("<b>x</b> <i>y</i>", "<strong>x</strong> <em>y</em>"),
+        ('<p style="color: red">x</p>', "<p>x</p>"),
+        ("<p>x<form><input></form></p>", "<p>x</p>"),
+        ('<a href="vbscript:x">l</a>', "<a>l</a>"),
+    ],
+)
+def test_html_sanitiser_spellings(sent, stored):
+    assert canonical_html(sent) == canonical_html(stored)

@@ -34,8 +34,14 @@ _SPACE = re.compile(r"[\s\u00a0\u200b]+")
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 )
-_DROPPED_ELEMENTS = frozenset({"script", "style", "iframe", "object", "noscript"})
+_DROPPED_ELEMENTS = frozenset(
+    {"script", "style", "iframe", "object", "embed", "form", "frame", "noscript"}
+)
 """Elements a sanitiser removes with their content: what is left is what the board shows."""
+_SAME_ELEMENT = {"b": "strong", "i": "em", "strike": "del", "s": "del"}
+"""Spellings a sanitiser may swap for one another: they look the same on the board."""
+_DROPPED_ATTRIBUTES = frozenset({"style", "srcdoc"})
+_SCRIPT_URL = ("javascript:", "vbscript:")
 
 
 def field_kind(ref: str, info: FieldInfo | None) -> str:
@@ -204,13 +210,14 @@ class _Canonicaliser(HTMLParser):
                 (name, _SPACE.sub(" ", value or "").strip())
                 for name, value in attrs
                 if not name.startswith("on")
-                and not (value or "").strip().lower().startswith("javascript:")
+                and name not in _DROPPED_ATTRIBUTES
+                and not (value or "").strip().lower().startswith(_SCRIPT_URL)
             )
         )
         children: list[object] = []
-        self.stack[-1][1].append((tag, kept, children))
+        self.stack[-1][1].append((_SAME_ELEMENT.get(tag, tag), kept, children))
         if tag not in _VOID:
-            self.stack.append((tag, children))
+            self.stack.append((_SAME_ELEMENT.get(tag, tag), children))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -226,7 +233,7 @@ class _Canonicaliser(HTMLParser):
         # Close up to the matching open element; an end tag that matches nothing is dropped,
         # as browsers and sanitisers do.
         for depth in range(len(self.stack) - 1, 0, -1):
-            if self.stack[depth][0] == tag:
+            if self.stack[depth][0] == _SAME_ELEMENT.get(tag, tag):
                 del self.stack[depth:]
                 return
 
@@ -255,8 +262,9 @@ def _freeze_tree(nodes: list[object]) -> tuple[Hashable, ...]:
 
 @lru_cache(maxsize=16384)
 def canonical_html(html: str) -> tuple[Hashable, ...]:
-    """Elements (lower-case names, sorted attributes, scripts and handlers dropped) and text with
-    whitespace collapsed; unclosed elements closed. Robust to a sanitiser's re-serialisation."""
+    """Elements (lower-case names, `b` as `strong`..., sorted attributes; scripts, styles and
+    handlers dropped) and text with whitespace collapsed; unclosed elements closed. Robust to a
+    sanitiser's re-serialisation: what compares equal looks the same on the board."""
     parser = _Canonicaliser()
     parser.feed(html)
     parser.close()
