@@ -13,7 +13,7 @@ import pytest
 
 from witsync.client import Client
 from witsync.emulator import EmulatorOptions, asgi_transport, create_app
-from witsync.errors import AuthError, WitsyncError
+from witsync.errors import AuthError, ConfigError, WitsyncError
 from witsync.http import RetryPolicy, Token, token_from_env
 
 SECRET = "pat-5ecret-zq81x"
@@ -127,3 +127,14 @@ async def test_over_a_socket_with_httpcore_debug_logs(
     assert any(record.name.startswith("httpcore") for record in debug_logs.records)
     assert_clean(debug_logs.text)
     assert_clean("".join(traceback.format_exception(caught.value)))
+
+
+@pytest.mark.parametrize(
+    "org_url",
+    [f"https://me:{SECRET}@dev.azure.com/fabrikam", f"https://{SECRET}@dev.azure.com/fabrikam"],
+)
+def test_a_token_pasted_into_the_org_url_is_refused_and_not_repeated(org_url: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Client(httpx.AsyncClient(), org_url, "Proj")
+    assert "must not hold a user name or token" in caught.value.message
+    assert_clean(caught.value.message + str(caught.value.hint))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from urllib.parse import quote
@@ -38,17 +39,27 @@ def _segment(value: str | int) -> str:
     return quote(str(value), safe="")
 
 
+_USERINFO = re.compile(r"(?<=//)[^/?#]*@")
+ORG_URL_HINT = (
+    "use e.g. https://dev.azure.com/fabrikam or https://tfs.example.com/tfs/DefaultCollection"
+)
+
+
 def parse_org_url(org_url: str) -> httpx.URL:
     """The organization (or collection) URL, checked, without query or fragment."""
+    # Someone may paste a URL with a token in it: never repeat that part back.
+    shown = _USERINFO.sub("***@", org_url.strip())
     try:
         url = httpx.URL(org_url.strip())
-    except httpx.InvalidURL as error:
-        raise ConfigError(f"not a valid organization URL: {org_url!r} ({error})") from None
-    if url.scheme not in ("http", "https") or not url.host:
+    except httpx.InvalidURL:
+        raise ConfigError(f"not a valid organization URL: {shown!r}", hint=ORG_URL_HINT) from None
+    if url.userinfo:
         raise ConfigError(
-            f"not a valid organization URL: {org_url!r}",
-            hint="use e.g. https://dev.azure.com/fabrikam or https://tfs.example.com/tfs/DefaultCollection",
+            f"the organization URL must not hold a user name or token: {shown!r}",
+            hint="put the token in AZURE_DEVOPS_EXT_PAT (or SYSTEM_ACCESSTOKEN) instead",
         )
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigError(f"not a valid organization URL: {shown!r}", hint=ORG_URL_HINT)
     return url.copy_with(query=None, fragment=None)
 
 
