@@ -14,11 +14,12 @@ from starlette.routing import BaseRoute, Route
 
 from witsync.emulator import errors, wire
 from witsync.emulator.errors import ServiceError
+from witsync.emulator.links import OPEN_ENDED
 from witsync.emulator.processes import lookup_field, process_named
 from witsync.emulator.store import Item, Project, Store
 from witsync.emulator.values import now_stamp, parse_date, wire_date
 from witsync.emulator.wiql import WiqlContext, WiqlError, WiqlResult, run_wiql
-from witsync.emulator.workitems import OPEN_ENDED, Board
+from witsync.emulator.workitems import Board
 
 JSON_TYPE = "application/json; charset=utf-8"
 PATCH_TYPE = "application/json-patch+json"

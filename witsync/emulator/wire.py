@@ -9,11 +9,11 @@ from functools import lru_cache
 from typing import Any
 
 from witsync.emulator.errors import ServiceError
+from witsync.emulator.links import OPEN_ENDED, link_target
 from witsync.emulator.linktypes import LINK_TYPES, PARENT
 from witsync.emulator.processes import FIELDS, FieldDef, TypeDef, lookup_field, type_fields
 from witsync.emulator.store import Item, Project
 from witsync.emulator.values import identity_parts, wire_date
-from witsync.emulator.workitems import OPEN_ENDED, link_target
 
 HIDDEN_BY_DEFAULT = frozenset(
     {

@@ -1,0 +1,235 @@
+"""Work-item links: one parent, no cycles, reciprocal ends, link-only revisions, history entries."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from witsync.emulator import errors
+from witsync.emulator.linktypes import PARENT, LinkType, link_type
+from witsync.emulator.store import Item, Store
+from witsync.emulator.values import now_stamp
+
+if TYPE_CHECKING:
+    from witsync.emulator.patch import Patch
+
+OPEN_ENDED = "9999-01-01T00:00:00Z"
+
+
+def work_item_path(org: str, project_id: str, id: int) -> str:
+    """A work-item link url as stored: the absolute URL without its scheme and host."""
+    return f"/{org}/{project_id}/_apis/wit/workItems/{id}"
+
+
+def link_target(relation: Mapping[str, Any]) -> int | None:
+    """The target id of a stored work-item link (None for resource links)."""
+    kind = link_type(str(relation.get("rel", "")))
+    if kind is None or not kind.is_work_item_link:
+        return None
+    return int(str(relation["url"]).rstrip("/").rsplit("/", 1)[-1])
+
+
+def _relation_key(relation: Mapping[str, Any]) -> tuple[str, str]:
+    target = link_target(relation)
+    return (str(relation["rel"]), str(target) if target is not None else str(relation["url"]))
+
+
+def stamp_revision(fields: dict[str, Any], rev: int, now: str, me: str, kept: set[str]) -> None:
+    """A new revision's system fields; `kept` are fields a bypassRules patch set itself."""
+    fields["System.Rev"] = rev
+    fields["System.AuthorizedDate"] = now
+    if "System.ChangedDate" not in kept:
+        fields["System.ChangedDate"] = now
+    if "System.ChangedBy" not in kept:
+        fields["System.ChangedBy"] = me
+
+
+class LinkKeeper:
+    """The link half of a `Board`: needs its store, organization, caller and revision mode."""
+
+    store: Store
+    org: str
+    me: str
+    link_bumps_rev: bool
+
+    def _final_relations(self, item: Item, patch: Patch) -> list[dict[str, Any]]:
+        kept = [r for i, r in enumerate(patch.relations) if i not in patch.removed]
+        for new in patch.added:
+            match = next((r for r in kept if _relation_key(r) == _relation_key(new)), None)
+            if match is not None:
+                match["attributes"] = {**match.get("attributes", {}), **new.get("attributes", {})}
+            else:
+                kept.append(new)
+        return self._ordered(kept)
+
+    def _ordered(self, relations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        links = [r for r in relations if link_target(r) is not None]
+        return links + [r for r in relations if link_target(r) is None]
+
+    def _check_links(
+        self, item: Item, patch: Patch, final: list[dict[str, Any]] | None = None
+    ) -> None:
+        relations = final if final is not None else patch.added
+        existing = {_relation_key(r) for r in item.relations}
+        parents = [r for r in relations if r["rel"] == PARENT]
+        for relation in relations:
+            if _relation_key(relation) in existing:
+                continue
+            target = link_target(relation)
+            if target is None:
+                if relation["rel"] == "Hyperlink":
+                    attrs = relation.setdefault("attributes", {})
+                    if "id" not in attrs:
+                        now = now_stamp()
+                        attrs.update(
+                            {
+                                "authorizedDate": now,
+                                "id": self.store.next_value(self.org, "resource", start=100),
+                                "resourceCreatedDate": now,
+                                "resourceModifiedDate": now,
+                                "revisedDate": OPEN_ENDED,
+                            }
+                        )
+                continue
+            kind = link_type(relation["rel"])
+            assert kind is not None
+            if target == item.id:
+                raise errors.link_error(
+                    400,
+                    "WorkItemLinkInvalidException",
+                    f"TF201033: Work item {item.id} cannot be linked to itself.",
+                )
+            if kind.ref == "System.LinkTypes.Hierarchy-Forward":
+                other = [t for r, t in self.store.links_from(self.org, target) if r == PARENT]
+                if other and other[0] != item.id:
+                    raise self._extra_parent(item.id, target)
+            if kind.acyclic and item.id > 0:
+                parent, child = (item.id, target) if kind.is_forward else (target, item.id)
+                if self.store.reaches(self.org, child, parent, kind.forward_ref):
+                    raise errors.link_error(
+                        500,
+                        "WorkItemLinkCircularException",
+                        f"TF201035: Adding a {kind.name} link between work items {item.id} and "
+                        f"{target} would result in a circular relationship. Update the link and "
+                        "try "
+                        "again.",
+                        600270,
+                    )
+        if len(parents) > 1:
+            raise self._extra_parent(link_target(parents[0]) or 0, item.id)
+
+    def _extra_parent(self, parent: int, child: int) -> errors.ServiceError:
+        return errors.link_error(
+            400,
+            "WorkItemLinkAddExtraParentException",
+            f"TF201036: You cannot add a Child link between work items {parent} and {child} "
+            "because "
+            "a work item can have only one Parent link.",
+            600271,
+        )
+
+    # -- saving ---------------------------------------------------------------------------------
+
+    def _relation_changes(
+        self, before: list[dict[str, Any]], after: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+        old = {_relation_key(r): r for r in before}
+        new = {_relation_key(r): r for r in after}
+        added = [r for k, r in new.items() if k not in old]
+        removed = [r for k, r in old.items() if k not in new]
+        updated = [r for k, r in new.items() if k in old and old[k] != r]
+        return added, removed, updated
+
+    def _relation_delta(
+        self,
+        added: list[dict[str, Any]],
+        removed: list[dict[str, Any]],
+        updated: list[dict[str, Any]],
+    ) -> dict[str, Any]:
+        delta: dict[str, Any] = {}
+        for name, group in (("added", added), ("removed", removed), ("updated", updated)):
+            if group:
+                delta[name] = copy.deepcopy(group)
+        return delta
+
+    def _save_links(
+        self,
+        item: Item,
+        removed: Sequence[dict[str, Any]],
+        added: Sequence[dict[str, Any]],
+        updated: Sequence[dict[str, Any]],
+        now: str,
+    ) -> None:
+        project = self.store.project(self.org, item.project)
+        here = work_item_path(self.org, project.id if project else item.project, item.id)
+        for change, group in (("removed", removed), ("added", added), ("updated", updated)):
+            for relation in group:
+                target = link_target(relation)
+                kind = link_type(relation["rel"])
+                if target is None or kind is None or kind.opposite is None:
+                    continue
+                if change == "removed":
+                    self.store.remove_link(self.org, item.id, kind.ref, target)
+                    self.store.remove_link(self.org, target, kind.opposite, item.id)
+                else:
+                    self.store.add_link(self.org, item.id, kind.ref, target)
+                    self.store.add_link(self.org, target, kind.opposite, item.id)
+                self._reciprocal(target, kind, here, relation, change, now)
+
+    def _reciprocal(
+        self,
+        target: int,
+        kind: LinkType,
+        here: str,
+        relation: dict[str, Any],
+        change: str,
+        now: str,
+    ) -> None:
+        other = self.store.get(self.org, target)
+        if other is None or kind.opposite is None:
+            return
+        opposite = link_type(kind.opposite)
+        assert opposite is not None
+        mirror = {
+            "rel": opposite.ref,
+            "url": here,
+            "attributes": {**relation.get("attributes", {}), "name": opposite.name},
+        }
+        key = _relation_key(mirror)
+        rest = [r for r in other.relations if _relation_key(r) != key]
+        other.relations = rest if change == "removed" else self._ordered([*rest, mirror])
+        fields_delta: dict[str, Any] = {}
+        if self.link_bumps_rev:
+            before = dict(other.fields)
+            stamp_revision(other.fields, other.rev + 1, now, self.me, set())
+            other.rev += 1
+            fields_delta = {
+                k: {"oldValue": before.get(k), "newValue": other.fields.get(k)}
+                for k in (
+                    "System.Rev",
+                    "System.ChangedDate",
+                    "System.ChangedBy",
+                    "System.AuthorizedDate",
+                )
+                if before.get(k) != other.fields.get(k)
+            }
+        self.store.put(other)
+        if self.link_bumps_rev:
+            self.store.add_revision(other, other.fields)
+        self.store.add_update(
+            self.org, target, other.rev, self.me, now, fields_delta, {change: [mirror]}
+        )
+
+    def _drop_reciprocals(self, item: Item) -> None:
+        for relation in item.relations:
+            target = link_target(relation)
+            kind = link_type(relation["rel"])
+            if target is None or kind is None or kind.opposite is None:
+                continue
+            self.store.remove_link(self.org, item.id, kind.ref, target)
+            self.store.remove_link(self.org, target, kind.opposite, item.id)
+            other = self.store.get(self.org, target)
+            if other is not None:
+                other.relations = [r for r in other.relations if link_target(r) != item.id]
+                self.store.put(other)
