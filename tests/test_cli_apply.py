@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from witsync.cli import main
+from witsync.commands import apply as apply_command
 from witsync.config import Settings
 from witsync.connect import open_client
 
@@ -160,3 +164,34 @@ def test_prune_removes_what_left_the_manifests_only_when_asked(
     assert main(["apply", "--yes", "--prune"]) == 0
     assert "On its own" not in board_items(repo)  # removal: delete (recycle bin)
     assert {"The epic", "A story"} <= set(board_items(repo))
+
+
+class FakeTerminal(io.StringIO):
+    """stdin of a person at a terminal who types `answer`."""
+
+    def __init__(self, answer: str) -> None:
+        super().__init__(answer + "\n")
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("answer", "code", "written"), [("no", 1, False), ("yes", 0, True)])
+def test_on_a_terminal_apply_asks_first_and_shows_a_progress_bar(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, answer: str, code: int, written: bool
+) -> None:
+    screen = io.StringIO()
+    monkeypatch.setattr(sys, "stdin", FakeTerminal(answer))
+    monkeypatch.setattr(
+        apply_command,
+        "stderr_console",
+        lambda: Console(file=screen, force_terminal=True, width=120, highlight=False),
+    )
+    assert main(["apply"]) == code
+    text = screen.getvalue()
+    assert "Only 'yes' is accepted" in text
+    assert bool(board_items(repo)) == written
+    if written:
+        assert "Apply complete: 3 applied" in text
+    else:
+        assert "Apply cancelled: nothing was written." in text
