@@ -75,3 +75,8 @@ def test_describe_target(tmp_path: Path) -> None:
     assert describe_target(local) == f"local board {local.board_path} (project {LOCAL_PROJECT})"
     remote = settings(tmp_path, "https://dev.azure.com/fabrikam", "Proj")
     assert describe_target(remote) == "https://dev.azure.com/fabrikam (project Proj)"
+
+
+def test_describe_target_masks_a_token_in_the_url(tmp_path: Path) -> None:
+    pasted = settings(tmp_path, "https://me:pat-x1@dev.azure.com/fabrikam", "Proj")
+    assert describe_target(pasted) == "https://***@dev.azure.com/fabrikam (project Proj)"

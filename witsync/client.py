@@ -45,10 +45,14 @@ ORG_URL_HINT = (
 )
 
 
+def display_url(org_url: str) -> str:
+    """`org_url` fit to show: any user name or token pasted into it is masked."""
+    return _USERINFO.sub("***@", org_url.strip())
+
+
 def parse_org_url(org_url: str) -> httpx.URL:
     """The organization (or collection) URL, checked, without query or fragment."""
-    # Someone may paste a URL with a token in it: never repeat that part back.
-    shown = _USERINFO.sub("***@", org_url.strip())
+    shown = display_url(org_url)
     try:
         url = httpx.URL(org_url.strip())
     except httpx.InvalidURL:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import httpx
 
 from witsync import __version__
-from witsync.client import Client, parse_org_url
+from witsync.client import Client, display_url, parse_org_url
 from witsync.config import Settings
 from witsync.errors import ConfigError
 from witsync.http import token_from_env
@@ -68,4 +68,4 @@ def describe_target(settings: Settings) -> str:
     """Where a command works, for stderr: `local board .witsync/board.sqlite (project Local)`."""
     if settings.org_url is None:
         return f"local board {settings.board_path} (project {settings.project or LOCAL_PROJECT})"
-    return f"{settings.org_url} (project {settings.project or '?'})"
+    return f"{display_url(settings.org_url)} (project {settings.project or '?'})"
