@@ -40,7 +40,12 @@ PROCESS = Process(
         ),
     },
     fields={
-        ref: FieldInfo(ref, ref.rsplit(".", 1)[-1], "string", read_only=ref == "System.CreatedDate")
+        ref: FieldInfo(
+            ref,
+            ref.rsplit(".", 1)[-1],
+            "treePath" if ref.endswith("Path") else "string",
+            read_only=ref in {"System.CreatedDate", "System.AreaPath", "System.IterationPath"},
+        )
         for ref in COMMON
         | {"Microsoft.VSTS.Scheduling.StoryPoints", "Microsoft.VSTS.Scheduling.RemainingWork"}
     },

@@ -13,6 +13,8 @@ PATH_FIELDS = {"System.AreaPath": "area", "System.IterationPath": "iteration"}
 def check_against_process(desired: Desired, process: Process) -> list[Diagnostic]:
     """Every item's type, fields, state and paths that the process does not have, with its place.
 
+    A field the process lists as read-only is an error, except tree paths (area, iteration),
+    which the service lists as read-only and accepts all the same.
     Names compare case-insensitively, as Azure DevOps does; a type spelled in another case is
     still reported, with the right spelling, so that plans compare types exactly. Paths are
     checked only when the process lists some (an empty set means "not fetched").
@@ -75,7 +77,9 @@ def _check_fields(
                     "remove it from this item, or add the field to the type in the process",
                 )
             )
-        elif field_info.read_only:
+        elif field_info.read_only and field_info.type != "treePath":
+            # Azure DevOps lists AreaPath and IterationPath as `readOnly` although every client
+            # writes them; the flag means "computed" only for the other fields.
             problems.append(Diagnostic("error", f"{name} ({ref}) is read-only", where))
         elif ref == "System.State" and isinstance(value, str):
             states = [state.name for state in info.states]
