@@ -50,6 +50,9 @@ _KIND_BY_WIRE_TYPE = {
     "boolean": "bool",
     "identity": "identity",
     "treepath": "path",
+    "html": "longtext",
+    "plaintext": "longtext",
+    "history": "longtext",
 }
 
 
@@ -138,16 +141,23 @@ class Negation:
 
 
 Expr = Cond | Junction | Negation
-_SortKey = tuple[FieldRef, bool]
+
+
+@dataclass(frozen=True)
+class SortKey:
+    field: FieldRef
+    descending: bool = False
+    nulls_first: bool | None = None  # None: the default, empty values first when ascending
 
 
 @dataclass(frozen=True)
 class Query:
-    columns: tuple[FieldRef, ...]
+    columns: tuple[FieldRef, ...]  # empty for SELECT *
     links: bool
     where: Expr | None
-    order: tuple[tuple[FieldRef, bool], ...]
+    order: tuple[SortKey, ...]
     modes: tuple[str, ...]
+    mode_text: str  # the MODE keyword as written, for error messages
 
 
 def _unquote(text: str) -> str:
@@ -155,18 +165,42 @@ def _unquote(text: str) -> str:
     return text[1:-1].replace(quote * 2, quote)
 
 
+def _display_name(name: str) -> str:
+    """A name as the service prints it in errors: bracketed unless it is letters and digits."""
+    plain = name[:1].isalpha() and all(c.isalnum() for c in name)
+    return name if plain else f"[{name}]"
+
+
+def _display_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _display(token: Token) -> str:
+    """A token as the service's parser prints it in «...»."""
+    if token.type == "STRING":
+        return _display_string(_unquote(token))
+    if token.type == "BRACKETED":
+        return _display_name(token[1:-1])
+    if token.type == "NAME":
+        return _display_name(str(token))
+    return str(token)
+
+
 def _field_ref(parts: list[Token]) -> FieldRef:
     names = [p[1:-1] if p.startswith("[") else str(p) for p in parts]
+    for part, name in zip(parts, names, strict=True):
+        if not name:
+            raise _caused("Empty identifier is not allowed.", str(part))
     if len(parts) == 1:
-        # A bare `Source.System.Id` lexes as one dotted name.
-        head, _, rest = names[0].partition(".")
-        if not parts[0].startswith("[") and head.lower() in ("source", "target") and rest:
-            return FieldRef(head.lower(), rest, rest)  # type: ignore[arg-type]
-        return FieldRef(None, names[0], str(parts[0]))
+        return FieldRef(None, names[0], _display_name(names[0]))
     prefix = names[0].lower()
     if prefix not in ("source", "target"):
-        raise _caused("Expecting field name.", str(parts[0]))
-    return FieldRef(prefix, names[1], str(parts[1]))  # type: ignore[arg-type]
+        raise _caused(
+            'TF400578: You must specify either "Source" or "Target" as the prefix of a field that '
+            "references a linked work item. For example: Source.[System.TeamProject].",
+            _display_name(names[0]),
+        )
+    return FieldRef(prefix, names[1], _display_name(names[1]))  # type: ignore[arg-type]
 
 
 def _cond(op: str) -> Callable[[object, list[object]], Cond]:
@@ -174,12 +208,22 @@ def _cond(op: str) -> Callable[[object, list[object]], Cond]:
         field, *rest = children
         assert isinstance(field, FieldRef)
         if op == "compare":
-            return Cond(field, str(rest[0]), rest[1])  # type: ignore[arg-type]
+            # == and != are the service's aliases of = and <>.
+            symbol = {"==": "=", "!=": "<>"}.get(str(rest[0]), str(rest[0]))
+            return Cond(field, symbol, rest[1])  # type: ignore[arg-type]
         if op in ("IN", "NOT IN"):
             return Cond(field, op, tuple(rest))  # type: ignore[arg-type]
         return Cond(field, op, rest[-1] if rest else None)  # type: ignore[arg-type]
 
     return build
+
+
+_DUPLICATE = {
+    "where": "A duplicate  WHERE part of SELECT query has been found.",  # two spaces, as served
+    "order": "A duplicate ORDER BY part of SELECT query has been found.",
+    "asof": "TF51002: The query statement contains a duplicate ASOF element.",
+    "mode": "A duplicate MODE part of SELECT query has been found.",
+}
 
 
 class _ToQuery(Transformer[Token, Query]):
@@ -200,6 +244,10 @@ class _ToQuery(Transformer[Token, Query]):
     is_empty = _cond("IS EMPTY")
     is_not_empty = _cond("IS NOT EMPTY")
 
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
     def field(self, parts: list[Token]) -> FieldRef:
         return _field_ref(parts)
 
@@ -208,6 +256,9 @@ class _ToQuery(Transformer[Token, Query]):
 
     def columns(self, fields: list[FieldRef]) -> tuple[FieldRef, ...]:
         return tuple(fields)
+
+    def all_columns(self, _: list[object]) -> tuple[FieldRef, ...]:
+        return ()
 
     def and_(self, items: list[Expr]) -> Junction:
         return _junction("AND", items)
@@ -218,9 +269,15 @@ class _ToQuery(Transformer[Token, Query]):
     def not_(self, items: list[Expr]) -> Negation:
         return Negation(items[0])
 
+    def never(self, items: list[Expr]) -> Negation:
+        return Negation(_ever(items[0]))
+
+    def ever_prefix(self, items: list[Any]) -> Expr:
+        return _ever(items[1])
+
     @v_args(inline=True)
     def string(self, tok: Token) -> Const:
-        return Const("string", _unquote(tok), str(tok))
+        return Const("string", _unquote(tok), _display(tok))
 
     @v_args(inline=True)
     def number(self, tok: Token) -> Const:
@@ -241,46 +298,70 @@ class _ToQuery(Transformer[Token, Query]):
     @v_args(inline=True)
     def macro_offset(self, tok: Token, sign: Token, number: Token) -> Const:
         if not re.fullmatch(r"\d+", number):
-            raise _caused("Expecting integer value.", str(number))
+            raise WiqlError("TF51016: The value for an add or subtract operator must be a number.")
         offset = int(number) * (-1 if sign == "-" else 1)
         return Const("macro", tok[1:].lower(), f"{tok} {sign} {number}", offset=offset)
 
     @v_args(inline=True)
     def macro_call(self, tok: Token, arg: Token) -> Const:
-        return Const("macro", tok[1:].lower(), f"{tok}({arg})", arg=_unquote(arg))
+        return Const("macro", tok[1:].lower(), f"{tok}({_display(arg)})", arg=_unquote(arg))
 
     def start(self, parts: list[Any]) -> Query:
         columns, source, *clauses = parts
-        # Each optional clause arrives as a (name, value) pair.
-        found = dict(clauses)
+        found: dict[str, Any] = {}
+        mode_text = "MODE"
+        for name, value, keyword in clauses:
+            if name in found:
+                raise _caused(_DUPLICATE[name], keyword)
+            found[name] = value
+            if name == "mode":
+                mode_text = keyword
         links = source.lower() == "workitemlinks"
         return Query(
-            columns, links, found.get("where"), found.get("order", ()), found.get("mode", ())
-        )
+            columns, links, found.get("where"), found.get("order", ()), found.get("mode", ()),
+            mode_text,
+        )  # fmt: skip
 
     @v_args(inline=True)
     def source(self, tok: Token) -> str:
         return str(tok)
 
-    @v_args(inline=True)
-    def where(self, expr: Expr) -> tuple[str, Expr]:
-        return ("where", expr)
+    def keyword(self, meta: Any, length: int) -> str:
+        return self.text[meta.start_pos : meta.start_pos + length]
 
-    def order(self, keys: list[_SortKey]) -> tuple[str, tuple[_SortKey, ...]]:
-        return ("order", tuple(keys))
+    @v_args(meta=True)
+    def where(self, meta: Any, children: list[Expr]) -> tuple[str, Expr, str]:
+        return ("where", children[0], self.keyword(meta, 5))
 
-    def sort_key(self, parts: list[object]) -> tuple[FieldRef, bool]:
-        descending = len(parts) > 1 and str(parts[1]).lower() == "desc"
-        return (parts[0], descending)  # type: ignore[return-value]
+    @v_args(meta=True)
+    def order(self, meta: Any, keys: list[SortKey]) -> tuple[str, tuple[SortKey, ...], str]:
+        return ("order", tuple(keys), self.keyword(meta, 5))
 
-    @v_args(inline=True)
-    def asof(self, tok: Token) -> tuple[str, str]:
+    def sort_key(self, parts: list[Any]) -> SortKey:
+        words = [str(p).lower() for p in parts[1:]]
+        nulls_first = None if "nulls" not in words else "first" in words
+        return SortKey(parts[0], "desc" in words, nulls_first)
+
+    @v_args(meta=True)
+    def asof(self, meta: Any, children: list[Token]) -> tuple[str, str, str]:
         # No history is kept: ASOF is checked for a valid date and answered with current values.
-        _parse_date(Const("string", _unquote(tok), str(tok)), time_allowed=True)
-        return ("asof", str(tok))
+        tok = children[0]
+        _parse_date(Const("string", _unquote(tok), _display(tok)), time_allowed=True)
+        return ("asof", str(tok), self.keyword(meta, 4))
 
-    def mode(self, names: list[Token]) -> tuple[str, tuple[str, ...]]:
-        return ("mode", tuple(str(n).lower() for n in names))
+    @v_args(meta=True)
+    def mode(self, meta: Any, names: list[Token]) -> tuple[str, tuple[str, ...], str]:
+        return ("mode", tuple(str(n) for n in names), self.keyword(meta, 4))
+
+
+def _ever(expr: Expr) -> Expr:
+    """EVER is answered with current values, but only where the service allows it."""
+    if isinstance(expr, Cond) and expr.op in ("=", "EVER", "CONTAINS"):
+        return expr
+    raise WiqlError(
+        'TF51003: The EVER operator can only be used in conjunction with the "=" or "contains" '
+        "operators."
+    )
 
 
 def _junction(op: Literal["AND", "OR"], items: list[Expr]) -> Junction:
@@ -293,30 +374,93 @@ def _junction(op: Literal["AND", "OR"], items: list[Expr]) -> Junction:
 @cache
 def _parser() -> Lark:
     grammar = Path(__file__).with_name("wiql.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", maybe_placeholders=False)
+    return Lark(grammar, parser="lalr", maybe_placeholders=False, propagate_positions=True)
 
 
-def _syntax_error(error: UnexpectedInput) -> WiqlError:
+_CONSTANTS = {"STRING", "NUMBER", "MACRO", "TRUE", "FALSE"}
+
+
+def _expectation(expected: set[str], previous: str | None) -> str:
+    """The service's message for what its parser expected where ours stopped.
+
+    Our LALR states map onto the hand-written scanner's checkpoints; the wording (and the
+    "left bracket" for a missing ")") is the service's.
+    """
+    if "FROM" in expected:
+        return "TF51006: The query statement is missing a FROM clause."
+    if "WORKITEMS" in expected:
+        return "Expecting table name."
+    if expected == {"BY"}:
+        return "Expecting BY."
+    if "COMPARE" in expected:
+        return "Expecting comparison operator."
+    if expected == {"NAME"}:
+        return "Expecting MODE."
+    if "BRACKETED" in expected and expected & _CONSTANTS:
+        return "Expecting field name or expression."
+    if expected & {"NAME", "BRACKETED"}:
+        return "Expecting field name."
+    if expected & _CONSTANTS:
+        if previous == "UNDER":
+            return "Expecting expression."
+        if previous in ("CONTAINS", "WORDS"):
+            return "Expecting field name or expression."
+        return "Expecting constant value."
+    if "LPAR" in expected:
+        return "Expecting left bracket."
+    if "RPAR" in expected:
+        # A missing ")" after a group is reported as a left bracket by the service too.
+        return "Expecting right bracket." if "COMMA" in expected else "Expecting left bracket."
+    return "Expecting end of string."
+
+
+def _check_closed(text: str) -> None:
+    """Finds an unclosed quote or bracket the way the service's lexer does, before parsing."""
+    at = 0
+    while at < len(text):
+        char = text[at]
+        if char in "'\"":
+            end = at + 1
+            while True:
+                end = text.find(char, end)
+                if end < 0:
+                    rest = text[at + 1 :].replace(char * 2, char)
+                    raise _caused("Expecting closing quote.", _display_string(rest))
+                if text[end + 1 : end + 2] != char:
+                    break
+                end += 2  # a doubled quote inside the string
+            at = end + 1
+        elif char == "[":
+            end = text.find("]", at)
+            if end < 0:
+                raise _caused("Expecting closing square bracket.", f"[{text[at + 1 :]}]")
+            at = end + 1
+        else:
+            at += 1
+
+
+def _syntax_error(error: UnexpectedInput, text: str) -> WiqlError:
     if isinstance(error, UnexpectedCharacters):
-        return _caused("Unexpected character.", error.char)
+        return _caused(_expectation(set(error.allowed), None), error.char)
     assert isinstance(error, UnexpectedToken)
     token = error.token
-    # What the parser would accept here, after the reductions lark's own `expected` skips.
     expected = set(error.interactive_parser.accepts())  # type: ignore[no-untyped-call]
+    history = error.token_history or []
+    previous = history[-1].type if history else None
+    if expected == {"EMPTY", "NOT"}:
+        return WiqlError("Expecting either 'empty' or 'not empty' after 'is'")
+    if expected == {"EMPTY"}:
+        return WiqlError("Expecting 'empty' after 'is not'")
+    before = re.search(r"(@\w+)\s*([+-])\s*$", text[: token.start_pos or 0])
+    if expected == {"NUMBER"} and before is not None:
+        return WiqlError(f"Expecting a number after '{before[1]} {before[2]}'")
+    if "WORKITEMS" in expected and token.type == "NAME":
+        return _caused("TF51009: The query specifies an unknown table.", _display(token))
+    message = _expectation(expected - {"$END"} if token.type != "$END" else expected, previous)
     if token.type == "$END":
-        return _caused("Unexpected end of string.", "")
-    if expected & {"STRING", "NUMBER", "MACRO"} and not expected & {"NAME", "BRACKETED"}:
-        message = "Expecting constant value."
-    elif expected & {"NAME", "BRACKETED"}:
-        message = "Expecting field name."
-    elif "COMPARE" in expected:
-        message = "Expecting operator."
-    elif "$END" in expected:
-        message = "Expecting end of string."
-    else:
-        wanted = sorted(e for e in expected if e.isalpha())
-        message = f"Expecting {wanted[0]}." if wanted else "Unexpected token."
-    return _caused(message, str(token))
+        # At the end of the text the service has no token to name.
+        return WiqlError(message)
+    return _caused(message, _display(token))
 
 
 def parse(text: str) -> Query:
@@ -329,11 +473,12 @@ def parse(text: str) -> Query:
         )
     if not re.match(r"\s*select\b", text, re.IGNORECASE):
         raise WiqlError("The query object must provide valid WIQL.")
+    _check_closed(text)
     try:
         tree = _parser().parse(text)
-        query: Query = _ToQuery().transform(tree)
+        query: Query = _ToQuery(text).transform(tree)
     except UnexpectedInput as error:
-        raise _syntax_error(error) from None
+        raise _syntax_error(error, text) from None
     except VisitError as error:
         if isinstance(error.orig_exc, WiqlError):
             raise error.orig_exc from None
@@ -374,7 +519,7 @@ def _parse_date(const: Const, *, time_allowed: bool) -> dt.datetime:
             has_time = fmt in _DATETIME_FORMATS
             break
     if value is None:
-        raise _caused("The string is not recognized as a valid DateTime value.", const.text)
+        raise _caused("TF51000: An unsupported date format.", const.text)
     if has_time and not time_allowed:
         raise _caused(
             "You cannot supply a time with the date when running a query using date precision.",
@@ -476,7 +621,9 @@ def _register(conn: sqlite3.Connection) -> None:
 
 # ------------------------------------------------------------------ compiler
 
-_TEXT_KINDS = ("string", "identity", "path", "tags", "link")
+_TEXT_KINDS = ("string", "longtext", "identity", "path", "tags", "link")
+_ORDERING = ("<", ">", "<=", ">=")
+_TREE_OPERATOR = "The specified operator cannot be used with area path fields."
 _NEGATED = {
     "<>": "=",
     "NOT IN": "IN",
@@ -487,12 +634,16 @@ _NEGATED = {
     "NOT IN GROUP": "IN GROUP",
 }
 _UNKNOWN_FIELD = "TF51005: The query references a field that does not exist."
+_INCOMPATIBLE = (
+    "TF212023: You cannot compare fields with different data types in the WHERE clause of a work "
+    "item query."
+)
 
 
 @dataclass(frozen=True)
 class _Field:
     ref: str
-    kind: str  # string | number | date | bool | identity | path | tags | link
+    kind: str  # string | longtext | number | date | bool | identity | path | tags | link
 
 
 class _Compiler:
@@ -585,10 +736,7 @@ class _Compiler:
         return moment.date().isoformat()
 
     def bad_value(self, field: _Field, const: Const) -> WiqlError:
-        return _caused(
-            f"The value is not valid for the field '{field.ref}', which has type {field.kind}.",
-            const.text,
-        )
+        return _caused(_INCOMPATIBLE, const.text)
 
     def macro(self, const: Const) -> str | dt.date:
         name = str(const.value)
@@ -603,7 +751,8 @@ class _Compiler:
             return self.ctx.project
         if name in ("today", "startofday", "startofweek", "startofmonth", "startofyear"):
             return _macro_date(const, self.ctx.today)
-        raise _caused("The macro is not supported by this server.", const.text)
+        # Team macros (@CurrentIteration, @TeamAreas) need a team context, which is not modelled.
+        raise WiqlError(f"The macro '{const.text.split()[0].split('(')[0]}' is not defined.")
 
     # -- conditions
 
@@ -641,14 +790,33 @@ class _Compiler:
     def condition(self, cond: Cond, op: str) -> str:
         field, value = self.value(cond.field)
         operand = cond.operand
+        if not isinstance(operand, FieldRef):
+            self.check_operator(op, field, cond)
         if op == "IS EMPTY":
             return f"coalesce({value}, '') = ''"
         if op == "IN GROUP":
             return self.in_category(cond, field, value)
         if isinstance(operand, FieldRef):
             other, other_value = self.value(operand)
+            if "longtext" in (field.kind, other.kind):
+                raise _caused(
+                    "TF212025: You cannot compare long text, HTML, or history fields to other "
+                    "fields in the WHERE clause of a work item query.",
+                    operand.text,
+                )
             if other.kind != field.kind:
-                raise _caused("The fields compared do not have the same type.", operand.text)
+                raise _caused(_INCOMPATIBLE, operand.text)
+            if (
+                "target" in (cond.field.prefix, operand.prefix)
+                and cond.field.prefix != operand.prefix
+            ):
+                raise _caused(
+                    "TF212024: To find work items by comparing fields of linked work items, you "
+                    "can only specify fields that belong to the same endpoint of the work item "
+                    "link. You cannot compare fields that belong to different endpoints of a "
+                    "linked work item.",
+                    operand.text,
+                )
             return f"{self.key(field, value)} {_sql_op(op)} {self.key(other, other_value)}"
         if op == "IN":
             assert isinstance(operand, tuple)
@@ -685,8 +853,6 @@ class _Compiler:
             if self.ctx.time_precision:
                 rhs = f"julianday({rhs})"
             return f"{self.key(field, value)} {_sql_op(op)} {rhs}"
-        if field.kind not in _TEXT_KINDS or field.kind == "link":
-            raise self.bad_operator(op, field, cond)
         literal = str(self.literal(field, operand))
         if op == "CONTAINS" and field.kind == "tags":
             literal = literal.strip()
@@ -697,11 +863,9 @@ class _Compiler:
         elif op == "CONTAINS WORDS":
             check = f"wiql_words({value}, {self.param(literal)})"
             literal = max(literal.split(), key=len, default="")
-        elif field.kind == "path":
+        else:  # UNDER, on a tree path (checked above)
             literal = literal.rstrip("\\")
             check = f"wiql_under({value}, {self.param(literal)})"
-        else:
-            raise self.bad_operator(op, field, cond)
         return self.raw_filter(cond.field, field, literal) + check
 
     def raw_filter(self, ref: FieldRef, field: _Field, *needles: str) -> str:
@@ -722,9 +886,22 @@ class _Compiler:
             tests.append(f"{alias}.fields LIKE {pattern} ESCAPE '\\'")
         return "(" + " OR ".join(tests) + ") AND "
 
-    def bad_operator(self, op: str, field: _Field, cond: Cond) -> WiqlError:
-        message = f"The operator {op} cannot be used with the field '{field.ref}'."
-        return _caused(message, cond.field.text)
+    def check_operator(self, op: str, field: _Field, cond: Cond) -> None:
+        """Refuses an operator the service does not allow on the field's type, in its words."""
+        kind = field.kind
+        message = None
+        if op == "UNDER" and kind != "path":
+            message = "TF51012: The UNDER operator can only be used with classification fields."
+        elif kind == "path" and op in (*_ORDERING, "CONTAINS", "CONTAINS WORDS"):
+            message = _TREE_OPERATOR
+        elif op in ("CONTAINS", "CONTAINS WORDS") and kind not in _TEXT_KINDS:
+            message = "Operator CONTAINS can be used with string type fields only."
+        elif kind == "longtext" and op not in ("CONTAINS", "CONTAINS WORDS", "IS EMPTY"):
+            message = "The specified operator cannot be used with long-text fields."
+        elif kind == "link" and op not in ("=", "IN"):
+            message = "The operator can not be used with Link Type field."
+        if message is not None:
+            raise _caused(message, cond.field.text)
 
     def in_category(self, cond: Cond, field: _Field, value: str) -> str:
         """IN GROUP over work item type categories; security groups are not modelled."""
@@ -742,10 +919,11 @@ class _Compiler:
     def identity(self, value: str, field: _Field, const: Const) -> str:
         return f"wiql_identity({value}, {self.param(self.literal(field, const))})"
 
-    def order_by(self, order: tuple[tuple[FieldRef, bool], ...], side: Prefix) -> list[str]:
+    def order_by(self, order: tuple[SortKey, ...], side: Prefix) -> list[str]:
         """ORDER BY terms for one side of a link query (or the flat query when side is None)."""
         terms = []
-        for ref, descending in order:
+        for sort in order:
+            ref = sort.field
             wanted = ref.prefix or "source"
             # Unprefixed sort fields order the sources and, within each source, the targets.
             shared = side == "target" and ref.prefix is None
@@ -755,9 +933,14 @@ class _Compiler:
                 ref = FieldRef("target", ref.name, ref.text)
             field, value = self.value(ref)
             if field.kind == "link":
-                continue
+                raise _caused(
+                    "The work item link field can not be used inside work item query.", ref.text
+                )
+            if sort.nulls_first is not None:
+                empties = f"coalesce({value}, '') = ''"
+                terms.append(empties + (" DESC" if sort.nulls_first else ""))
             key = f"julianday({value})" if field.kind == "date" else self.key(field, value)
-            terms.append(key + (" DESC" if descending else ""))
+            terms.append(key + (" DESC" if sort.descending else ""))
         return terms
 
 
@@ -775,7 +958,7 @@ _LIMIT_MESSAGE = (
     "VS402337: The number of work items returned exceeds the size limit of {limit}. "
     "Change the query to return fewer items."
 )
-_MODES = {"mustcontain", "maycontain", "doesnotcontain", "recursive"}
+_MODES = {"mustcontain", "maycontain", "doesnotcontain", "recursive", "returnmatchingchildren"}
 _JOIN = (
     "JOIN links AS l ON l.org = s.org AND l.source = s.id "
     "JOIN work_items AS t ON t.org = l.org AND t.id = l.target AND t.deleted = 0"
@@ -788,15 +971,19 @@ def run_wiql(conn: sqlite3.Connection, text: str, ctx: WiqlContext) -> WiqlResul
     _register(conn)
     sql = _Compiler(ctx, query.links)
     columns = tuple(sql.resolve(ref).ref for ref in query.columns)
-    sort_columns = tuple((sql.resolve(ref).ref, desc) for ref, desc in query.order)
+    sort_columns = tuple((sql.resolve(key.field).ref, key.descending) for key in query.order)
     if not query.links:
         if query.modes:
-            raise _caused("Expecting end of string.", "MODE")
+            message = "The MODE keyword can not be used inside work item query."
+            raise _caused(message, query.mode_text)
         ids = _flat(conn, sql, query)
         return WiqlResult("flat", columns, sort_columns, ids, ())
-    modes = set(query.modes) - {"returnmatchingchildren"}
-    if not modes <= _MODES or len(modes) > 1:
-        raise _caused("Expecting link query mode.", ", ".join(query.modes))
+    for name in query.modes:
+        if name.lower() not in _MODES:
+            raise _caused("Unknown MODE parameter.", _display_name(name))
+    modes = {name.lower() for name in query.modes} - {"returnmatchingchildren"}
+    if len(modes) > 1:
+        raise _caused("Unknown MODE parameter.", _display_name(query.modes[-1]))
     mode = modes.pop() if modes else "mustcontain"
     source, linked = _split(query.where)
     if mode == "recursive":
