@@ -657,3 +657,21 @@ async def test_concurrent_reads_share_a_retry_after() -> None:
     assert statuses.count(200) == 10
     # Once one request is told to wait, the queued ones wait too instead of collecting 429s.
     assert 1 <= statuses.count(429) <= 2, "at most one per window of 4 requests"
+
+
+@pytest.mark.parametrize("emulator_server", [["--latency-ms", "400"]], indirect=True)
+async def test_a_timeout_after_sending_a_write_is_an_unknown_outcome(emulator_server: str) -> None:
+    org = f"{emulator_server}/acme"
+    retry = RetryPolicy(max_attempts=2, base_delay=0.01)
+    async with httpx.AsyncClient(timeout=0.15) as impatient:
+        client = Client(impatient, org, "Fabrikam", retry=retry)
+        with pytest.raises(OutcomeUnknownError, match="no answer came back"):
+            await client.create_item("Task", [*title("slow"), *TAGGED])
+        assert client.request_count == 1
+        with pytest.raises(TransientError, match=r"no answer from the server .* ReadTimeout"):
+            await client.get_items([1])
+        assert client.request_count == 3, "the read was tried twice"
+    await asyncio.sleep(0.5)
+    async with httpx.AsyncClient(timeout=10.0) as patient:
+        # Saved or not, it was sent once: never twice.
+        assert len(await Client(patient, org, "Fabrikam").query_ids(TAGGED_QUERY)) <= 1

@@ -273,7 +273,7 @@ def _describe(request: httpx.Request) -> str:
 
 def _unreachable(request: httpx.Request, error: httpx.TransportError) -> TransientError:
     return TransientError(
-        f"could not reach the server for {_describe(request)}: {type(error).__name__}",
+        f"no answer from the server for {_describe(request)}: {type(error).__name__}",
         hint="check the organization URL and the network, then run the command again",
     )
 
