@@ -14,8 +14,10 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from witsync.emulator.context import error_handlers
 from witsync.emulator.faults import EmulatorOptions, FaultMiddleware, FaultState
 from witsync.emulator.processes import process_named
+from witsync.emulator.routes import ROUTES
 from witsync.emulator.store import Store
 from witsync.emulator.values import parse_identity
 
@@ -213,8 +215,6 @@ def create_app(
 ) -> Starlette:
     """The emulator app. `projects`: "Name" or "Name:Process", created in every org on first use;
     `app.state.emulator.options` may be replaced at run time."""
-    from witsync.emulator.routes import ROUTES, error_handlers
-
     emulator = Emulator(db, projects, options or EmulatorOptions())
     app = Starlette(
         routes=ROUTES,

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from witsync.emulator import errors, wire
+from witsync.emulator.context import Ctx, JSONResponse, read_json
 from witsync.emulator.errors import ServiceError
 
 ALLOWED_PARAMS = frozenset({"api-version", "bypassrules", "suppressnotifications"})
@@ -36,8 +37,6 @@ def _unsupported() -> dict[str, Any]:
 
 
 async def batch(request: Request) -> Response:
-    from witsync.emulator.routes import Ctx, JSONResponse, read_json
-
     try:
         ctx = Ctx(request)
         body = await read_json(ctx, "application/json")

@@ -8,6 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from witsync.emulator.context import JSONResponse
+from witsync.emulator.wire import collection
+
 WIT_AREA = "5264459e-e5e0-4bd8-b118-0985e68a4ec5"
 CORE_AREA = "79134c72-4a58-4b42-976c-04e7115f32bf"
 LOCATION_AREA = "00d9565f-ed9c-4a06-9a50-00e7896ccab4"
@@ -125,17 +128,11 @@ def locations() -> list[dict[str, Any]]:
 
 
 async def options(request: Request) -> Response:
-    from witsync.emulator.routes import JSONResponse
-    from witsync.emulator.wire import collection
-
     del request
     return JSONResponse(collection(locations()))
 
 
 async def resource_areas(request: Request) -> Response:
-    from witsync.emulator.routes import JSONResponse
-    from witsync.emulator.wire import collection
-
     org = request.scope["state"]["org"]
     url = f"{request.url.scheme}://{request.url.netloc}/{org}/"
     areas = [

@@ -9,8 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from witsync.emulator import errors
+from witsync.emulator.context import Ctx, JSONResponse, read_json
 from witsync.emulator.errors import ServiceError
 from witsync.emulator.store import Project
+from witsync.emulator.wire import collection, error_body
 
 GROUPS = {
     "areas": ("area", "Area", "Areas"),
@@ -59,9 +61,6 @@ def _render(
 
 
 async def classification_nodes(request: Request) -> Response:
-    from witsync.emulator.routes import Ctx, JSONResponse, read_json
-    from witsync.emulator.wire import collection, error_body
-
     try:
         ctx = Ctx(request)
         project = ctx.need_project()

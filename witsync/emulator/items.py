@@ -1,0 +1,256 @@
+"""Work item handlers: read one or many, create, update, delete, history, recycle bin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from witsync.emulator import errors, wire
+from witsync.emulator.context import (
+    ERROR_POLICIES,
+    EXPANDS,
+    PATCH_TYPE,
+    Ctx,
+    JSONResponse,
+    endpoint,
+    expand_of,
+    read_json,
+)
+from witsync.emulator.links import OPEN_ENDED
+from witsync.emulator.processes import lookup_field
+from witsync.emulator.store import Item
+from witsync.emulator.values import now_stamp, parse_date, wire_date
+
+
+@endpoint
+async def get_work_item(ctx: Ctx) -> Response:
+    item = ctx.board().get(int(ctx.request.path_params["id"]))
+    fields = _field_list(ctx.param("fields"))
+    expand = expand_of(ctx, "none")
+    _check_fields_expand(fields, expand)
+    stored = _as_of(ctx, item)
+    return JSONResponse(
+        ctx.render(item, expand=expand, fields=fields, links=True, stored_fields=stored)
+    )
+
+
+@endpoint
+async def get_work_items(ctx: Ctx) -> Response:
+    raw = ctx.param("ids")
+    if not raw:
+        raise errors.bad_request("The ids parameter is required.")
+    try:
+        ids = list(dict.fromkeys(int(x) for x in raw.split(",") if x.strip()))
+    except ValueError:
+        raise errors.bad_request(f"The ids parameter '{raw}' is not valid.") from None
+    return _many(
+        ctx,
+        ids,
+        _field_list(ctx.param("fields")),
+        expand_of(ctx, "none"),
+        _policy(ctx.param("errorPolicy")),
+    )
+
+
+@endpoint
+async def get_work_items_batch(ctx: Ctx) -> Response:
+    body = await read_json(ctx, "application/json")
+    if not isinstance(body, dict) or not isinstance(body.get("ids"), list):
+        raise errors.bad_request("The request body must contain the ids of the work items.")
+    try:
+        ids = list(dict.fromkeys(int(x) for x in body["ids"]))
+    except (TypeError, ValueError):
+        raise errors.bad_request("The ids of the work items must be integers.") from None
+    fields = body.get("fields") or None
+    expand = _expand_value(body.get("$expand"))
+    return _many(ctx, ids, fields, expand, _policy(body.get("errorPolicy")))
+
+
+def _many(ctx: Ctx, ids: list[int], fields: list[str] | None, expand: str, policy: str) -> Response:
+    if len(ids) > 200:
+        raise errors.too_many_ids(len(ids))
+    _check_fields_expand(fields, expand)
+    found = ctx.store.get_many(ctx.org, ids)
+    values: list[Any] = []
+    for id in ids:
+        item = found.get(id)
+        if item is None:
+            if policy != "omit":
+                raise errors.not_found(id)
+            values.append(None)
+            continue
+        values.append(ctx.render(item, expand=expand, fields=fields))
+    return JSONResponse(wire.collection(values))
+
+
+def _policy(raw: object) -> str:
+    value = str(raw or "fail").lower()
+    return ERROR_POLICIES.get(value, value)
+
+
+def _expand_value(raw: object) -> str:
+    value = str(raw if raw is not None else "none").lower()
+    return EXPANDS[int(value)] if value.isdigit() and int(value) < len(EXPANDS) else value
+
+
+def _field_list(raw: str | None) -> list[str] | None:
+    if not raw:
+        return None
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    for name in names:
+        if lookup_field(name) is None:
+            raise errors.field_not_found(name)
+    return names
+
+
+def _check_fields_expand(fields: list[str] | None, expand: str) -> None:
+    if fields and expand not in {"none", "links"}:
+        raise errors.bad_request("The expand parameter can not be used with the fields parameter.")
+
+
+def _as_of(ctx: Ctx, item: Item) -> dict[str, Any] | None:
+    raw = ctx.param("asOf")
+    if not raw:
+        return None
+    moment = parse_date(raw)
+    if moment is None:
+        raise errors.bad_request(f"The asOf value '{raw}' is not a valid date.")
+    chosen = None
+    for _rev, fields, _relations in ctx.store.revisions(ctx.org, item.id):
+        if str(fields.get("System.ChangedDate", "")) <= moment:
+            chosen = fields
+    if chosen is None:
+        raise errors.not_found(item.id)
+    return {k: v for k, v in chosen.items() if k != "System.History"}
+
+
+@endpoint
+async def create_work_item(ctx: Ctx) -> Response:
+    project = ctx.need_project()
+    type_name = ctx.request.path_params["type"]
+    if not type_name.startswith("$"):
+        raise HTTPException(404)
+    ops = await read_json(ctx, PATCH_TYPE)
+    saved = ctx.board().create(
+        project,
+        type_name[1:],
+        ops,
+        validate_only=ctx.flag("validateOnly"),
+        bypass_rules=ctx.flag("bypassRules"),
+    )
+    return JSONResponse(
+        ctx.render(
+            saved.item, expand=expand_of(ctx, "relations"), history=saved.history, links=True
+        )
+    )
+
+
+@endpoint
+async def update_work_item(ctx: Ctx) -> Response:
+    ops = await read_json(ctx, PATCH_TYPE)
+    saved = ctx.board().update(
+        int(ctx.request.path_params["id"]),
+        ops,
+        validate_only=ctx.flag("validateOnly"),
+        bypass_rules=ctx.flag("bypassRules"),
+    )
+    return JSONResponse(
+        ctx.render(
+            saved.item, expand=expand_of(ctx, "relations"), history=saved.history, links=True
+        )
+    )
+
+
+@endpoint
+async def delete_work_item(ctx: Ctx) -> Response:
+    destroy = ctx.flag("destroy")
+    item = ctx.board().delete(int(ctx.request.path_params["id"]), destroy=destroy)
+    if destroy:
+        return Response(status_code=204)
+    return JSONResponse(_deleted(ctx, item))
+
+
+def _deleted(ctx: Ctx, item: Item) -> dict[str, Any]:
+    project = ctx.project_of(item)
+    return {
+        "id": item.id,
+        "code": 200,
+        "type": item.fields.get("System.WorkItemType"),
+        "name": item.fields.get("System.Title"),
+        "project": item.project,
+        "deletedDate": wire_date(str(item.fields.get("System.ChangedDate", now_stamp()))),
+        "deletedBy": item.fields.get("System.ChangedBy"),
+        "url": ctx.urls.api(f"wit/recycleBin/{item.id}", project),
+        "resource": ctx.render(item, expand="relations"),
+    }
+
+
+@endpoint
+async def get_updates(ctx: Ctx) -> Response:
+    item = ctx.board().get(int(ctx.request.path_params["id"]))
+    rows = ctx.store.updates(ctx.org, item.id)
+    project = ctx.project_of(item)
+    values = []
+    for index, (seq, rev, by, at, fields, relations) in enumerate(rows):
+        later = [r for r in rows[index + 1 :] if r[1] != rev]
+        revised = later[0][3] if later else OPEN_ENDED
+        del at
+        values.append(
+            wire.update(seq, item.id, rev, by, revised, fields, relations, ctx.urls, project)
+        )
+    number = ctx.request.path_params.get("number")
+    if number is not None:
+        match = [v for v in values if v["id"] == int(number)]
+        if not match:
+            raise errors.not_found(item.id)
+        return JSONResponse(match[0])
+    return JSONResponse(wire.collection(values))
+
+
+@endpoint
+async def get_revisions(ctx: Ctx) -> Response:
+    item = ctx.board().get(int(ctx.request.path_params["id"]))
+    expand = expand_of(ctx, "none")
+    values = []
+    for rev, fields, relations in ctx.store.revisions(ctx.org, item.id):
+        snapshot = Item(ctx.org, item.id, item.project, rev, False, fields, relations)
+        values.append(ctx.render(snapshot, expand=expand))
+    number = ctx.request.path_params.get("number")
+    if number is not None:
+        match = [v for v in values if v["rev"] == int(number)]
+        if not match:
+            raise errors.not_found(item.id)
+        return JSONResponse(match[0])
+    return JSONResponse(wire.collection(values))
+
+
+# -- recycle bin ----------------------------------------------------------------------------------
+
+
+@endpoint
+async def recycle_bin(ctx: Ctx) -> Response:
+    items = ctx.store.deleted_items(ctx.org, ctx.project.name if ctx.project else None)
+    return JSONResponse(wire.collection([_deleted(ctx, i) for i in items]))
+
+
+@endpoint
+async def recycle_bin_item(ctx: Ctx) -> Response:
+    id = int(ctx.request.path_params["id"])
+    method = ctx.request.method
+    if method == "DELETE":
+        ctx.board().delete(id, destroy=True)
+        return Response(status_code=204)
+    if method == "PATCH":
+        body = await read_json(ctx, "application/json")
+        if not isinstance(body, dict) or body.get("isDeleted") is not False:
+            raise errors.bad_request('Only {"isDeleted": false} (restore) is supported.')
+        return JSONResponse(_deleted(ctx, ctx.board().restore(id)))
+    item = ctx.store.get(ctx.org, id, include_deleted=True)
+    if item is None or not item.deleted:
+        raise errors.not_found(id)
+    return JSONResponse(_deleted(ctx, item))
+
+
+# -- WIQL -----------------------------------------------------------------------------------------
