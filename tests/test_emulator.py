@@ -514,3 +514,20 @@ async def test_identity_objects_are_accepted_and_titles_have_a_length_limit(
     too_long = await create(emulator_http, "Task", "x" * 256)
     assert too_long.status_code == 400
     assert "Title" in too_long.json()["message"]
+
+
+async def test_history_pages_with_top_and_skip(emulator_http: httpx.AsyncClient) -> None:
+    await create(emulator_http)
+    for n in range(4):
+        await patch(
+            emulator_http, 1, {"op": "replace", "path": "/fields/System.Title", "value": f"t{n}"}
+        )
+    page = (
+        await emulator_http.get(f"{ORG}/_apis/wit/workitems/1/updates?$top=2&$skip=3&{V}")
+    ).json()
+    assert [u["rev"] for u in page["value"]] == [4, 5]
+    revisions = (
+        await emulator_http.get(f"{ORG}/_apis/wit/workitems/1/revisions?$skip=4&{V}")
+    ).json()
+    assert [r["rev"] for r in revisions["value"]] == [5]
+    assert revisions["value"][0]["fields"]["System.Title"] == "t3"

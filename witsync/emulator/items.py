@@ -193,10 +193,10 @@ async def get_updates(ctx: Ctx) -> Response:
     rows = ctx.store.updates(ctx.org, item.id)
     project = ctx.project_of(item)
     values = []
-    for index, (seq, rev, by, at, fields, relations) in enumerate(rows):
+    for index, (seq, rev, by, _at, fields, relations) in enumerate(rows):
+        # revisedDate is when this revision was superseded (the next revision's date).
         later = [r for r in rows[index + 1 :] if r[1] != rev]
         revised = later[0][3] if later else OPEN_ENDED
-        del at
         values.append(
             wire.update(seq, item.id, rev, by, revised, fields, relations, ctx.urls, project)
         )
@@ -206,7 +206,17 @@ async def get_updates(ctx: Ctx) -> Response:
         if not match:
             raise errors.not_found(item.id)
         return JSONResponse(match[0])
-    return JSONResponse(wire.collection(values))
+    return JSONResponse(wire.collection(_page(ctx, values)))
+
+
+def _page(ctx: Ctx, values: list[Any]) -> list[Any]:
+    """`$skip` and `$top` (at most 200 a page, as the service caps history pages)."""
+    try:
+        skip = int(ctx.param("$skip") or 0)
+        top = int(ctx.param("$top") or 200)
+    except ValueError:
+        raise errors.bad_request("$top and $skip must be numbers.") from None
+    return values[max(skip, 0) : max(skip, 0) + min(max(top, 0), 200)]
 
 
 @endpoint
@@ -223,7 +233,7 @@ async def get_revisions(ctx: Ctx) -> Response:
         if not match:
             raise errors.not_found(item.id)
         return JSONResponse(match[0])
-    return JSONResponse(wire.collection(values))
+    return JSONResponse(wire.collection(_page(ctx, values)))
 
 
 # -- recycle bin ----------------------------------------------------------------------------------
