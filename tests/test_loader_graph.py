@@ -209,3 +209,26 @@ def test_unknown_ownership_field(tmp_path: Path) -> None:
         "a.yaml:2:65: error: 'title' is listed in both manage and ignore",
     ]
     assert "did you mean 'state'?" in found[0]
+
+
+def test_dependency_cycle_is_named(tmp_path: Path) -> None:
+    (message,) = problems(
+        tmp_path,
+        a="""\
+        items:
+          - {key: a, type: Task, title: A, successors: [b]}
+          - {key: b, type: Task, title: B, successors: [c]}
+          - {key: c, type: Task, title: C, predecessors: [7], successors: [a]}
+        """,
+    )
+    assert message.startswith(
+        "a.yaml:4:68: error: dependency cycle: a -> b -> c -> a (each comes before the next)"
+    )
+
+
+def test_dependency_declared_from_both_ends_is_no_cycle(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(
+        "items:\n  - {key: a, type: Task, title: A, successors: [b]}\n"
+        "  - {key: b, type: Task, title: B, predecessors: [a]}\n"
+    )
+    assert len(load([tmp_path], SCOPED).items) == 2

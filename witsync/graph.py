@@ -37,7 +37,9 @@ def check_graph(items: Sequence[DesiredItem]) -> tuple[tuple[DesiredItem, ...], 
     for item in resolved:
         _check_parent(item, by_key, problems)
     _check_cycles(resolved, problems)
-    return tuple(_unique_links(resolved, by_key, problems)), problems
+    linked = _unique_links(resolved, by_key, problems)
+    _check_dependency_cycles(linked, problems)
+    return tuple(linked), problems
 
 
 def _unique_keys(items: Sequence[DesiredItem], problems: list[Diagnostic]) -> list[DesiredItem]:
@@ -145,6 +147,47 @@ def _check_cycles(items: Sequence[DesiredItem], problems: list[Diagnostic]) -> N
                 )
             )
         done.update(path)
+
+
+def _check_dependency_cycles(items: Sequence[DesiredItem], problems: list[Diagnostic]) -> None:
+    """Azure DevOps refuses a circular dependency (the link type is acyclic): find one per knot."""
+    successors: dict[str, list[tuple[str, DesiredLink]]] = {item.key: [] for item in items}
+    for item in items:
+        for link in item.links:
+            if link.rel == REL_RELATED or not isinstance(link.target, str):
+                continue
+            _, before, after = _identity(item, link)
+            assert isinstance(before, str)
+            assert isinstance(after, str)
+            successors[before].append((after, link))
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
+    for root in successors:
+        if root in state:
+            continue
+        path: list[str] = [root]
+        pending = [iter(successors[root])]
+        state[root] = 1
+        while pending:
+            step = next(pending[-1], None)
+            if step is None:
+                state[path.pop()] = 2
+                pending.pop()
+                continue
+            node, link = step
+            if state.get(node) == 1:
+                cycle = [*path[path.index(node) :], node]
+                problems.append(
+                    Diagnostic(
+                        "error",
+                        "dependency cycle: " + " -> ".join(cycle) + " (each comes before the next)",
+                        link.location,
+                        "Azure DevOps refuses circular predecessor/successor links: remove one",
+                    )
+                )
+            elif node not in state:
+                state[node] = 1
+                path.append(node)
+                pending.append(iter(successors[node]))
 
 
 def _identity(item: DesiredItem, link: DesiredLink) -> LinkIdentity:
