@@ -156,7 +156,7 @@ def test_link_declared_on_both_ends_is_kept_once(tmp_path: Path) -> None:
     assert [(link.rel, link.target) for link in b.links] == [(REL_SUCCESSOR, 77)]
 
 
-def test_opposite_dependencies_are_two_links(tmp_path: Path) -> None:
+def test_opposite_dependencies_are_two_links_and_a_cycle(tmp_path: Path) -> None:
     write(
         tmp_path,
         "a.yaml",
@@ -166,7 +166,8 @@ def test_opposite_dependencies_are_two_links(tmp_path: Path) -> None:
           - {key: b, type: Task, title: B}
         """,
     )
-    assert len(load([tmp_path], SCOPED).items[0].links) == 2
+    (message,) = errors_of([tmp_path])
+    assert "dependency cycle: b -> a -> b" in message
 
 
 def test_defaults_apply_where_the_item_does_not_say(tmp_path: Path) -> None:
