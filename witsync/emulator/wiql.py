@@ -1052,10 +1052,7 @@ def _split(where: Expr | None) -> tuple[Expr | None, Expr | None]:
         elif "source" not in sides:
             linked.append(item)
         else:
-            raise WiqlError(
-                "A link query cannot combine conditions on the source work item with conditions "
-                "on the link or the target work item in one clause."
-            )
+            raise WiqlError("The link query can not mix expression with different prefixes.")
 
     def join(parts: list[Expr]) -> Expr | None:
         return None if not parts else parts[0] if len(parts) == 1 else Junction("AND", tuple(parts))
@@ -1119,18 +1116,25 @@ def _one_hop(
     return rows
 
 
-def _is_tree_link(expr: Expr | None, sql: _Compiler) -> bool:
+def _check_tree_link(expr: Expr | None, sql: _Compiler) -> None:
+    """MODE (Recursive) needs exactly one link type, and a tree one (the forward hierarchy)."""
     items = expr.items if isinstance(expr, Junction) and expr.op == "AND" else (expr,)
-    for item in items:
-        if (
-            isinstance(item, Cond)
-            and item.op == "="
-            and isinstance(item.operand, Const)
-            and sql.resolve(item.field).kind == "link"
-            and sql.literal(sql.resolve(item.field), item.operand) == _HIERARCHY_FORWARD.lower()
-        ):
-            return True
-    return False
+    named = [
+        item
+        for item in items
+        if isinstance(item, Cond)
+        and item.op == "="
+        and isinstance(item.operand, Const)
+        and sql.resolve(item.field).kind == "link"
+    ]
+    if len(named) != 1:
+        raise WiqlError("Tree query must contain one and only one link type.")
+    link = named[0]
+    assert isinstance(link.operand, Const)
+    if sql.literal(sql.resolve(link.field), link.operand) != _HIERARCHY_FORWARD.lower():
+        raise _caused(
+            "The specified link type can not be used with recursive tree query.", link.operand.text
+        )
 
 
 def _tree(
@@ -1141,11 +1145,7 @@ def _tree(
     linked: Expr | None,
 ) -> list[_Row]:
     """MODE (Recursive): roots match the source conditions; children follow the tree link down."""
-    if not _is_tree_link(linked, sql):
-        raise WiqlError(
-            "A query with MODE (Recursive) must use a tree link type: "
-            f"[{LINK_TYPE_FIELD}] = '{_HIERARCHY_FORWARD}'."
-        )
+    _check_tree_link(linked, sql)
     sources = _sources(conn, sql, query, source)
     # Fetched level by level: only the links below the sources are read.
     children: dict[int, list[tuple[str, int]]] = {}
