@@ -167,7 +167,7 @@ def test_opposite_dependencies_are_two_links_and_a_cycle(tmp_path: Path) -> None
         """,
     )
     (message,) = errors_of([tmp_path])
-    assert "dependency cycle: b -> a -> b" in message
+    assert "a.yaml:2:51: error: dependency cycle: a -> b -> a" in message
 
 
 def test_defaults_apply_where_the_item_does_not_say(tmp_path: Path) -> None:
