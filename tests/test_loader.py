@@ -273,7 +273,7 @@ def test_find_manifests_skips_config_hidden_and_other_files(tmp_path: Path) -> N
     write(tmp_path, "sub/a.yaml", "items: []\n")
     write(tmp_path, ".witsync/x.yaml", "items: []\n")
     write(tmp_path, "notes.txt", "x\n")
-    files, problems = find_manifests([tmp_path, tmp_path / "b.yml"])
+    files, problems = find_manifests([tmp_path, tmp_path / "b.yml", tmp_path / "witsync.yaml"])
     assert problems == []
     assert sorted(files) == [tmp_path / "b.yml", tmp_path / "sub" / "a.yaml"]
 

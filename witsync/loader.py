@@ -149,13 +149,14 @@ def load_report(paths: Sequence[Path], settings: Settings) -> LoadReport:
 
 
 def find_manifests(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
-    """Every `*.yaml`/`*.yml` named or below the named folders (hidden folders and witsync.yaml
-    skipped), each once; a problem for a path that does not exist or a set with no manifest."""
+    """Every file named and every `*.yaml`/`*.yml` below the named folders (hidden folders and
+    witsync.yaml skipped), each once; a problem for a path that does not exist or no manifest."""
     found: dict[Path, None] = {}
     problems: list[Diagnostic] = []
     for path in paths:
         if path.is_file():
-            found.setdefault(path, None)
+            if path.name not in CONFIG_NAMES:  # `witsync validate *.yaml` globs it too
+                found.setdefault(path, None)
         elif path.is_dir():
             for candidate in sorted(_walk(path), key=str):
                 found.setdefault(candidate, None)
