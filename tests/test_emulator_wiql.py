@@ -444,9 +444,15 @@ def test_in_group_means_a_work_item_type_category(board: Board) -> None:
 
 
 def test_ever_is_answered_with_the_current_value(board: Board) -> None:
-    board.add(1, State="Active")
+    board.add(1, State="Active", ChangedDate="2026-11-21T08:00:00Z")
     board.add(2)
     assert board.ids("[State] EVER 'active'") == [1]
+    assert board.ids("EVER [State] = 'active'") == [1]
+    assert board.ids("[Changed Date] EVER '2026-11-21T08:00:00Z'", time_precision=True) == [1]
+    error = error_of(board, "SELECT [System.Id] FROM WorkItems WHERE [Changed Date] EVER @today")
+    assert error.message.startswith("The EVER operator cannot be used to query a date type field")
+    error = error_of(board, "SELECT [System.Id] FROM WorkItemLinks WHERE [State] EVER 'x'")
+    assert error.message.startswith("The EVER operator can not be used inside link queries.")
 
 
 def test_field_compared_with_another_field(board: Board) -> None:

@@ -357,7 +357,7 @@ class _ToQuery(Transformer[Token, Query]):
 def _ever(expr: Expr) -> Expr:
     """EVER is answered with current values, but only where the service allows it."""
     if isinstance(expr, Cond) and expr.op in ("=", "EVER", "CONTAINS"):
-        return expr
+        return Cond(expr.field, "EVER", expr.operand) if expr.op == "=" else expr
     raise WiqlError(
         'TF51003: The EVER operator can only be used in conjunction with the "=" or "contains" '
         "operators."
@@ -890,7 +890,13 @@ class _Compiler:
         """Refuses an operator the service does not allow on the field's type, in its words."""
         kind = field.kind
         message = None
-        if op == "UNDER" and kind != "path":
+        if op == "EVER" and self.links:
+            message = "The EVER operator can not be used inside link queries."
+        elif op == "EVER" and kind == "date" and not self.ctx.time_precision:
+            message = (
+                "The EVER operator cannot be used to query a date type field using date precision."
+            )
+        elif op == "UNDER" and kind != "path":
             message = "TF51012: The UNDER operator can only be used with classification fields."
         elif kind == "path" and op in (*_ORDERING, "CONTAINS", "CONTAINS WORDS"):
             message = _TREE_OPERATOR
