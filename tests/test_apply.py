@@ -337,3 +337,30 @@ async def test_property_apply_converges_and_leaves_unmanaged_things_alone(
         if ids[want.key] in edits:  # an item that existed before: the person's edits survive
             assert got.fields.get("System.Description") == "<p>by a person</p>"
             assert edits[ids[want.key]][1] in {r.url for r in got.relations}
+
+
+async def test_an_item_deleted_after_the_plan_is_a_conflict() -> None:
+    board = open_board()
+    await plan_and_apply(board, desired(item("gone"), item("stays")))
+    plan = await plan_for(board, desired(item("gone", "new title"), item("stays", "also new")))
+    await board.client.delete_item((await live(board, "gone")).id)
+    result = await apply_plan(board.client, plan)
+    by_key = {r.key: r for r in result.items}
+    assert by_key["gone"].outcome == "conflict"
+    assert "deleted after the plan" in str(by_key["gone"].message)
+    assert by_key["stays"].outcome == "applied"
+
+
+async def test_a_link_removal_someone_already_made_is_not_sent() -> None:
+    board = open_board()
+    await plan_and_apply(board, desired(item("p"), item("a", parent="p")))
+    want = desired(item("p"), item("a"))  # a no longer has a parent
+    plan = await plan_for(board, want)
+    a = await live(board, "a")
+    index = next(i for i, r in enumerate(a.relations) if r.rel == REL_PARENT)
+    await board.client.update_item(a.id, [{"op": "remove", "path": f"/relations/{index}"}])
+    before = len(board.requests)
+    result = await apply_plan(board.client, plan)
+    assert result.ok, result
+    assert not [r for r in board.requests[before:] if r.method == "PATCH"]
+    assert (await plan_for(board, want)).actions == ()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from apply_support import Board, desired, item, items_by_key, open_board, plan_and_apply, plan_for
 
+from witsync.apply import apply_plan
 from witsync.emulator import EmulatorOptions
 from witsync.model import REL_RELATED, REL_SUCCESSOR, Desired, Result
 
@@ -118,3 +119,31 @@ async def test_throttling_is_waited_out() -> None:
     assert throttled, "the rate limit was never hit: the test proves nothing"
     board.set_options(EmulatorOptions())
     await assert_matches(board, FIRST)
+
+
+@pytest.mark.parametrize("link_bumps_rev", [False, True])
+async def test_a_lost_answer_to_a_link_only_update_is_settled_by_the_relation_list(
+    link_bumps_rev: bool,
+) -> None:
+    """A link-only patch may leave the rev alone, so whether it landed is read off the item's
+    relations, for an added link and for a removed one."""
+    board = open_board(EmulatorOptions(link_bumps_rev=link_bumps_rev))
+    await plan_and_apply(
+        board, desired(item("a"), item("b"), item("c", links=[(REL_RELATED, "a")]))
+    )
+    want = desired(item("a", links=[(REL_RELATED, "b")]), item("b"), item("c"))
+    plan = await plan_for(board, want)
+    assert all(
+        op.path.startswith("/relations/") or op.path == "/rev"
+        for action in plan.actions
+        for step in action.steps
+        for op in step.ops
+    ), "the plan should hold link changes only"
+    board.set_options(EmulatorOptions(commit_drop_rate=1.0, link_bumps_rev=link_bumps_rev))
+    before = len(board.requests)
+    result = await apply_plan(board.client, plan)
+    assert result.ok, result
+    writes = [r for r in board.requests[before:] if r.method == "PATCH"]
+    assert len(writes) == len(plan.actions), "a landed write was sent again"
+    board.set_options(EmulatorOptions(link_bumps_rev=link_bumps_rev))
+    await assert_matches(board, want)
