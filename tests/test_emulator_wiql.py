@@ -964,3 +964,40 @@ def test_matches_a_reference_evaluator(items: list[dict[str, Any]], expr: Any) -
         assert board.ids(render(expr)) == expected
     finally:
         board.conn.close()
+
+
+sort_keys = st.lists(
+    st.tuples(st.sampled_from(["State", "Priority", "Area Path"]), st.booleans()),
+    min_size=1,
+    max_size=3,
+    unique_by=lambda key: key[0],
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(items=items_strategy, keys=sort_keys)
+def test_order_by_matches_a_reference_sort(
+    items: list[dict[str, Any]], keys: list[tuple[str, bool]]
+) -> None:
+    board = Board()
+    try:
+        for i, fields in enumerate(items, start=1):
+            board.add(i, **fields)
+        order = ", ".join(f"[{name}] {'DESC' if desc else 'ASC'}" for name, desc in keys)
+        got = board.run(f"SELECT [System.Id] FROM WorkItems ORDER BY {order}").work_item_ids
+        expected = list(range(1, len(items) + 1))  # id is the last tie-breaker
+        for name, desc in reversed(keys):
+            if name == "Priority":  # empty sorts first ascending, as NULL does
+                expected.sort(
+                    key=lambda i: (
+                        items[i - 1]["Priority"] is not None,
+                        items[i - 1]["Priority"] or 0,
+                    ),
+                    reverse=desc,
+                )
+            else:
+                field = {"Area Path": "AreaPath"}.get(name, name)
+                expected.sort(key=lambda i: (items[i - 1][field] or "").lower(), reverse=desc)
+        assert list(got) == expected
+    finally:
+        board.conn.close()
