@@ -31,6 +31,7 @@ _NUMBER_TYPES = frozenset({"integer", "double", "picklistInteger", "picklistDoub
 _EMAIL_IN_ANGLES = re.compile(r"<\s*([^<>\s]+@[^<>\s]+)\s*>\s*$")
 _LOOKS_LIKE_HTML = re.compile(r"^\s*<(?:[a-zA-Z][a-zA-Z0-9]*|!--)[^>]*>", re.DOTALL)
 _SPACE = re.compile(r"[\s\u00a0\u200b]+")
+_BETWEEN_TAGS = re.compile(r">\s+<")
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 )
@@ -98,6 +99,17 @@ def canonical(kind: str, value: JSON) -> Hashable:
     if isinstance(value, str):
         return value.replace("\r\n", "\n")
     return _freeze(value)
+
+
+def quick_canonical(kind: str, value: JSON) -> Hashable:
+    """Like `canonical`, but HTML is only squeezed (whitespace between tags dropped), not parsed.
+
+    Equal quick forms imply equal canonical forms, so a planner compares these first and parses
+    HTML only where they differ: an unchanged board costs no HTML parsing.
+    """
+    if kind == "html" and not is_empty(value):
+        return ("html-text", _BETWEEN_TAGS.sub("><", to_html(value)).strip())
+    return canonical(kind, value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,9 +189,40 @@ def looks_like_html(text: str) -> bool:
     return bool(_LOOKS_LIKE_HTML.match(text))
 
 
+_NOT_PLAIN_CHARS = re.compile(r"[\\`*_\[\]!<>&~|\x00-\x08\x0b-\x1f\x7f]")
+_NOT_PLAIN_LINE = re.compile(r"^(?: {4}|\t| {0,3}(?:[#=+-]|\d{1,9}[.)]))|(?:  |\\)$")
+
+
+def _plain_paragraphs(text: str) -> str | None:
+    """CommonMark's rendering of text with no Markdown syntax in it (paragraphs only), or None.
+
+    markdown-it-py costs about a third of a millisecond per text; most descriptions are plain
+    prose, and this gives the same HTML for them without parsing (a test checks it against
+    markdown-it on generated text).
+    """
+    if _NOT_PLAIN_CHARS.search(text):
+        return None
+    paragraphs: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        if _NOT_PLAIN_LINE.search(line):
+            return None
+        stripped = line.strip(" ")
+        if not stripped:
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        if stripped != stripped.strip():
+            return None  # tabs, form feeds and other whitespace: leave them to the parser
+        paragraphs[-1].append(stripped)
+    return "".join(
+        "<p>" + "\n".join(lines).replace('"', "&quot;") + "</p>\n" for lines in paragraphs if lines
+    )
+
+
 @lru_cache(maxsize=4096)
 def _render_markdown(text: str) -> str:
-    return str(_MARKDOWN.render(text))
+    plain = _plain_paragraphs(text)
+    return plain if plain is not None else str(_MARKDOWN.render(text))
 
 
 def to_html(value: JSON) -> str:

@@ -84,6 +84,7 @@ from witsync.normalize import (
     identity_key,
     is_empty,
     join_tags,
+    quick_canonical,
     tag_list,
     wire_value,
 )
@@ -390,12 +391,15 @@ class _Planner:
         item, live, work = pair.item, pair.live, self.work[pair.item.key]
         assert live is not None
         refs = [ref for ref in item.fields if ref != TAGS_FIELD and item.owner(ref) == "managed"]
+        # Quick forms first (no HTML parsing); full canonical forms only where those differ.
         want: dict[str, Hashable] = {}
         have: dict[str, Hashable] = {}
         for ref in refs:
             kind = self._kind(ref)
-            want[ref] = canonical(kind, item.fields[ref])
-            have[ref] = canonical(kind, live.fields.get(ref))
+            wanted, current = item.fields[ref], live.fields.get(ref)
+            if quick_canonical(kind, wanted) != quick_canonical(kind, current):
+                want[ref] = canonical(kind, wanted)
+                have[ref] = canonical(kind, current)
         changed = changed_fields(have, want)
         edits = self.live.edits.get(live.id, {})
         for ref in refs:

@@ -1,0 +1,148 @@
+"""Benchmark: the planner's own work for 10,000 managed items with nothing to change (target < 2 s).
+
+Run: .venv/bin/python tests/bench_plan.py [COUNT]
+
+Desired and Live are synthetic but shaped as a real board returns them after an apply:
+identities as objects, tags re-sorted, HTML re-serialised, numbers as floats, a three-level
+tree with reciprocal parent/child links, related links, and the marker hyperlink.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from plan_support import TARGET, process  # noqa: E402
+
+from witsync.identity import marker_url, scope_tag  # noqa: E402
+from witsync.model import (  # noqa: E402
+    REL_CHILD,
+    REL_HYPERLINK,
+    REL_PARENT,
+    REL_RELATED,
+    Desired,
+    DesiredItem,
+    DesiredLink,
+    Live,
+    LiveItem,
+    LiveRelation,
+    Location,
+)
+from witsync.plan import make_plan  # noqa: E402
+from witsync.render.json import render_json  # noqa: E402
+from witsync.render.text import render_plain  # noqa: E402
+
+URL = "https://dev.azure.com/fabrikam/Fabrikam/_apis/wit/workItems/"
+
+
+DESCRIPTIONS = {
+    # what the manifest says -> what the board stores after the server's sanitiser
+    "plain": (
+        "Plain prose for item {n}.\nA second line.\n\nAnother paragraph.",
+        "<p>Plain prose for item {n}.\nA second line.</p><p>Another paragraph.</p>",
+    ),
+    "html": (
+        "<p>HTML for item {n}.</p>\n<ul><li>one</li><li>two</li></ul>",
+        "<p>HTML for item {n}.</p><ul><li>one</li><li>two</li></ul>",
+    ),
+    "markdown": (
+        "Some **markdown** for item {n}.\n\n- one\n- two",
+        "<p>Some <strong>markdown</strong> for item {n}.</p><ul><li>one</li><li>two</li></ul>",
+    ),
+}
+
+
+def synthetic(count: int, style: str = "plain") -> tuple[Desired, Live]:
+    written, stored = DESCRIPTIONS[style]
+    keys = [f"item-{n}" for n in range(count)]
+    epics = max(1, count // 100)
+    features = max(1, count // 10)
+
+    def parent_of(n: int) -> int | None:
+        if n < epics:
+            return None
+        if n < features:
+            return n % epics
+        return epics + n % (features - epics) if features > epics else 0
+
+    items = []
+    relations: dict[int, list[LiveRelation]] = {n: [] for n in range(count)}
+    where = Location("backlog.yaml", 1, 1)
+    for n, key in enumerate(keys):
+        type = "Epic" if n < epics else "Feature" if n < features else "Task"
+        parent = parent_of(n)
+        links = (DesiredLink(REL_RELATED, keys[n - 1], where),) if n % 10 == 5 else ()
+        items.append(
+            DesiredItem(
+                key=key,
+                type=type,
+                fields={
+                    "System.Title": f"Work item number {n}",
+                    "System.Description": written.format(n=n),
+                    "System.Tags": ("team-a", f"Q{n % 4 + 1}"),
+                    "System.AssignedTo": f"user{n % 50}@fabrikam.com",
+                    "Microsoft.VSTS.Common.Priority": n % 4 + 1,
+                    "System.AreaPath": "fabrikam\\web",
+                },
+                location=where,
+                parent=keys[parent] if parent is not None else None,
+                links=links,
+            )
+        )
+        if parent is not None:
+            relations[n].append(LiveRelation(REL_PARENT, URL + str(parent + 1), {}, parent + 1))
+            relations[parent].append(LiveRelation(REL_CHILD, URL + str(n + 1), {}, n + 1))
+        if links:
+            relations[n].append(LiveRelation(REL_RELATED, URL + str(n), {}, n))
+            relations[n - 1].append(LiveRelation(REL_RELATED, URL + str(n + 1), {}, n + 1))
+    live_items = {}
+    for n, key in enumerate(keys):
+        desired = items[n]
+        fields = {
+            "System.Id": n + 1,
+            "System.WorkItemType": desired.type,
+            "System.Title": f"Work item number {n}",
+            "System.Description": stored.format(n=n),
+            "System.Tags": f"{scope_tag('web')}; Q{n % 4 + 1}; team-a",
+            "System.AssignedTo": {
+                "displayName": f"User {n % 50}",
+                "uniqueName": f"USER{n % 50}@fabrikam.com",
+                "descriptor": f"aad.{n % 50}",
+            },
+            "Microsoft.VSTS.Common.Priority": float(n % 4 + 1),
+            "System.AreaPath": "Fabrikam\\Web",
+            "System.State": "New",
+        }
+        marker = LiveRelation(REL_HYPERLINK, marker_url("web", key), {})
+        live_items[n + 1] = LiveItem(n + 1, 3, fields, (*relations[n], marker))
+    desired_set = Desired("web", tuple(items), ("backlog.yaml",), "sha256:bench")
+    return desired_set, Live(live_items, frozenset(live_items))
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    proc = process()
+    for style in DESCRIPTIONS:
+        desired, live = synthetic(count, style)
+        timings = []
+        for _ in range(3):
+            started = time.perf_counter()
+            plan = make_plan(desired, live, proc, TARGET)
+            timings.append(time.perf_counter() - started)
+        assert plan.actions == (), plan.actions[:3]
+        assert plan.unchanged == count
+        started = time.perf_counter()
+        render_plain(plan)
+        render_json(plan)
+        rendering = time.perf_counter() - started
+        print(
+            f"make_plan, {count} unchanged items, {style} descriptions: best {min(timings):.3f} s, "
+            f"worst {max(timings):.3f} s (target < 2 s); rendering the empty plan {rendering:.3f} s"
+        )
+
+
+if __name__ == "__main__":
+    main()
