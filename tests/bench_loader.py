@@ -2,8 +2,8 @@
 
     .venv/bin/python tests/bench_loader.py [--items N] [--files N] [--rounds N]
 
-Prints the size, the best and median wall time of `load()` (read, parse, schema, items, graph)
-and of the phases, and fails (exit 1) when the best time is over the 3-second budget.
+Prints the size, the best and median wall time and the best CPU time of `load()` (read, parse,
+schema, items, graph) and of its main phases; exits 1 when the best wall time is over 3 s.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from witsync.config import Settings
@@ -60,13 +61,15 @@ def write_set(folder: Path, items: int, files: int) -> int:
     return size
 
 
-def timed(action: object, rounds: int) -> list[float]:
-    times = []
+def timed(action: Callable[[], object], rounds: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds per round (CPU time is the fair figure on a busy machine)."""
+    wall, cpu = [], []
     for _ in range(rounds):
-        started = time.perf_counter()
-        action()  # type: ignore[operator]
-        times.append(time.perf_counter() - started)
-    return times
+        started, started_cpu = time.perf_counter(), time.process_time()
+        action()
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return wall, cpu
 
 
 def main() -> int:
@@ -100,9 +103,12 @@ def main() -> int:
             "load() end to end": timed(lambda: load([folder], settings), args.rounds),
         }
     print(f"{args.items:,} items, {args.files} files, {size / 1024 / 1024:.2f} MB")
-    for name, times in phases.items():
-        print(f"  {name:<45} best {min(times):.3f} s   median {statistics.median(times):.3f} s")
-    best = min(phases["load() end to end"])
+    for name, (wall, cpu) in phases.items():
+        print(
+            f"  {name:<45} wall best {min(wall):.3f} s, median {statistics.median(wall):.3f} s; "
+            f"CPU best {min(cpu):.3f} s"
+        )
+    best = min(phases["load() end to end"][0])
     print(f"budget {BUDGET_S:.1f} s: {'ok' if best <= BUDGET_S else 'OVER'}")
     return 0 if best <= BUDGET_S else 1
 

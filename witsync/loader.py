@@ -33,7 +33,15 @@ from witsync.model import (
 from witsync.ownership import read_layer
 from witsync.processcheck import check_against_process
 from witsync.schemacheck import check
-from witsync.yamlsource import MAX_FILE_BYTES, Mark, YamlMap, YamlSeq, parse_yaml, read_text
+from witsync.yamlsource import (
+    MAX_FILE_BYTES,
+    Mark,
+    YamlMap,
+    YamlSeq,
+    no_cyclic_gc,
+    parse_yaml,
+    read_text,
+)
 
 __all__ = ["LoadReport", "check_against_process", "find_manifests", "load", "load_report"]
 
@@ -68,6 +76,11 @@ def load(paths: Sequence[Path], settings: Settings) -> Desired:
 
 def load_report(paths: Sequence[Path], settings: Settings) -> LoadReport:
     """As `load`, also returning warnings (which never fail a load)."""
+    with no_cyclic_gc():
+        return _load(paths, settings)
+
+
+def _load(paths: Sequence[Path], settings: Settings) -> LoadReport:
     files, problems = find_manifests(paths)
     digest = hashlib.sha256()
     items: list[DesiredItem] = []

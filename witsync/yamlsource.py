@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +66,20 @@ _SPECIAL_FLOAT = {
 _MAYBE_NOT_TEXT = frozenset("0123456789+-.~ntfNTF")
 _MAX_NUMBER_TEXT = 64
 """Longer digit strings stay text: Python refuses to parse huge ints, and no field wants one."""
+
+
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector. Loading makes hundreds of thousands of containers and
+    no reference cycles; the collector would rescan the growing heap over and over (a third of
+    the time of a 10,000-item load). Reference counting still frees everything as usual."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class YamlMap(dict[str, Any]):
@@ -223,15 +238,10 @@ class _Builder:
 
     def build(self, text: str) -> Any:
         parser = _Parser(text)
-        # Building creates hundreds of thousands of containers and no reference cycles; the
-        # cyclic collector would rescan the growing heap many times over (about 20% of load).
-        collecting = gc.isenabled()
-        gc.disable()
         try:
-            return self._run(parser.get_event)
+            with no_cyclic_gc():
+                return self._run(parser.get_event)
         finally:
-            if collecting:
-                gc.enable()
             parser.dispose()
 
     def _run(self, get_event: Callable[[], Any]) -> Any:
