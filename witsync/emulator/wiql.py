@@ -653,6 +653,8 @@ class _Compiler:
         self.ctx = ctx
         self.links = links
         self.params: dict[str, object] = {"org": ctx.org}
+        # While set, raw-text filters are collected here instead of inlined (see `where`).
+        self.hoisted: list[str] | None = None
 
     def param(self, value: object) -> str:
         name = f"p{len(self.params)}"
@@ -755,6 +757,22 @@ class _Compiler:
         raise WiqlError(f"The macro '{const.text.split()[0].split('(')[0]}' is not defined.")
 
     # -- conditions
+
+    def where(self, expr: Expr | None) -> str:
+        """The WHERE condition, with the raw-text filters of its top-level positive conditions
+        moved to the front: every row then meets the cheap LIKEs before any JSON is parsed."""
+        if expr is None:
+            return "1"
+        conjuncts = expr.items if isinstance(expr, Junction) and expr.op == "AND" else (expr,)
+        hoisted: list[str] = []
+        parts = []
+        for conjunct in conjuncts:
+            # A filter is only a necessary condition of a condition that is not negated.
+            positive = isinstance(conjunct, Cond) and conjunct.op not in _NEGATED
+            self.hoisted = hoisted if positive else None
+            parts.append(self.expr(conjunct))
+            self.hoisted = None
+        return "(" + " AND ".join([*hoisted, *parts]) + ")"
 
     def expr(self, expr: Expr) -> str:
         if isinstance(expr, Junction):
@@ -884,7 +902,11 @@ class _Compiler:
         for needle in needles:
             pattern = self.param("%" + _like_escape(json.dumps(needle)[1:-1]) + "%")
             tests.append(f"{alias}.fields LIKE {pattern} ESCAPE '\\'")
-        return "(" + " OR ".join(tests) + ") AND "
+        test = "(" + " OR ".join(tests) + ")"
+        if self.hoisted is not None:
+            self.hoisted.append(test)
+            return ""
+        return test + " AND "
 
     def check_operator(self, op: str, field: _Field, cond: Cond) -> None:
         """Refuses an operator the service does not allow on the field's type, in its words."""
@@ -1010,7 +1032,7 @@ def _limited(rows: list[_Row], ctx: WiqlContext) -> tuple[_Row, ...]:
 
 def _flat(conn: sqlite3.Connection, sql: _Compiler, query: Query) -> tuple[int, ...]:
     ctx = sql.ctx
-    where = sql.expr(query.where) if query.where is not None else "1"
+    where = sql.where(query.where)
     order = [*sql.order_by(query.order, None), "s.id"]
     truncate = ctx.top is not None and ctx.top < ctx.max_results
     limit = sql.param(ctx.top if truncate else ctx.max_results + 1)
@@ -1066,10 +1088,6 @@ def _split(where: Expr | None) -> tuple[Expr | None, Expr | None]:
     return join(source), join(linked)
 
 
-def _where(sql: _Compiler, expr: Expr | None) -> str:
-    return sql.expr(expr) if expr is not None else "1"
-
-
 def _sources(
     conn: sqlite3.Connection, sql: _Compiler, query: Query, source: Expr | None
 ) -> list[int]:
@@ -1077,7 +1095,7 @@ def _sources(
     # Compiler-built SQL only; every value from the query text is a parameter.
     statement = (
         "SELECT s.id FROM work_items AS s WHERE s.org = :org AND s.deleted = 0 "  # noqa: S608
-        f"AND {_where(sql, source)} ORDER BY {', '.join(order)}"
+        f"AND {sql.where(source)} ORDER BY {', '.join(order)}"
     )
     return [row[0] for row in conn.execute(statement, sql.params)]
 
@@ -1093,7 +1111,7 @@ def _links(
     # Compiler-built SQL only; every value from the query text is a parameter.
     statement = (
         f"SELECT l.source, l.rel, t.id FROM work_items AS s {_JOIN} WHERE s.org = :org "  # noqa: S608
-        f"AND s.deleted = 0 AND {sources} AND {_where(sql, linked)} ORDER BY {', '.join(order)}"
+        f"AND s.deleted = 0 AND {sources} AND {sql.where(linked)} ORDER BY {', '.join(order)}"
     )
     found: dict[int, list[tuple[str, int]]] = {}
     for source_id, rel, target_id in conn.execute(statement, sql.params):
@@ -1110,7 +1128,7 @@ def _one_hop(
     linked: Expr | None,
 ) -> list[_Row]:
     sources = _sources(conn, sql, query, source)
-    links = _links(conn, sql, query, linked, _where(sql, source))
+    links = _links(conn, sql, query, linked, sql.where(source))
     rows: list[_Row] = []
     for source_id in sources:
         found = links.get(source_id, [])
