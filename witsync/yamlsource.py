@@ -38,8 +38,10 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 100
 """Nesting of mappings and sequences; a backlog nested ten deep uses about 22."""
 MAX_ALIAS_EXPANSION = 100_000
-"""Nodes that aliases may add beyond the nodes actually written: merge keys and small anchors
-fit easily, a billion-laughs document does not."""
+ALIAS_FACTOR = 10
+"""Aliases may make a document as large as `MAX_ALIAS_EXPANSION` values plus `ALIAS_FACTOR`
+times the values written: merge keys and anchors in 10,000 items fit easily, a billion-laughs
+document (a hundred values that expand to a billion) does not. Work stays linear in the input."""
 
 STR_TAG = "tag:yaml.org,2002:str"
 _SAFE_TAGS = {
@@ -300,12 +302,14 @@ class _Builder:
                 frame = stack.pop()
                 if frame.merges:
                     self._merge(frame)
-                if frame.size > self.events + MAX_ALIAS_EXPANSION:
+                limit = MAX_ALIAS_EXPANSION + ALIAS_FACTOR * self.events
+                if frame.size > limit:
                     raise _Stop(
                         Diagnostic(
                             "error",
                             f"aliases expand this document to {frame.size:,} values or more "
-                            f"(the limit is {MAX_ALIAS_EXPANSION:,} beyond what is written)",
+                            f"(the limit here is {limit:,}: {MAX_ALIAS_EXPANSION:,} plus "
+                            f"{ALIAS_FACTOR} per value written)",
                             self.location(frame.container.mark),
                             "use fewer or smaller anchors and aliases",
                         )
