@@ -636,6 +636,21 @@ def test_order_by_several_keys_with_id_as_the_last_tie_breaker(board: Board) -> 
     )
 
 
+@pytest.mark.parametrize(
+    ("order", "message"),
+    [
+        ("[Description]",
+         "The specified field cannot be sorted by. The error is caused by «Description»."),
+        ("[Tags]", "The specified field cannot be sorted by. The error is caused by «Tags»."),
+        ("[State], [System.State] DESC",
+         "The ORDER BY list can not contain duplicate fields. "
+         "The error is caused by «[System.State]»."),
+    ],
+)  # fmt: skip
+def test_order_by_refusals(board: Board, order: str, message: str) -> None:
+    assert error_of(board, f"SELECT [System.Id] FROM WorkItems ORDER BY {order}").message == message
+
+
 def test_dates_sort_by_instant_not_text(board: Board) -> None:
     board.add(1, ChangedDate="2026-11-21T08:00:00.5Z")
     board.add(2, ChangedDate="2026-11-21T08:00:00Z")

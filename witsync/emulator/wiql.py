@@ -964,6 +964,8 @@ class _Compiler:
                 raise _caused(
                     "The work item link field can not be used inside work item query.", ref.text
                 )
+            if field.kind in ("longtext", "tags"):
+                raise _caused("The specified field cannot be sorted by.", ref.text)
             if sort.nulls_first is not None:
                 empties = f"coalesce({value}, '') = ''"
                 terms.append(empties + (" DESC" if sort.nulls_first else ""))
@@ -1000,6 +1002,10 @@ def run_wiql(conn: sqlite3.Connection, text: str, ctx: WiqlContext) -> WiqlResul
     sql = _Compiler(ctx, query.links)
     columns = tuple(sql.resolve(ref).ref for ref in query.columns)
     sort_columns = tuple((sql.resolve(key.field).ref, key.descending) for key in query.order)
+    for at, (ref, _) in enumerate(sort_columns):
+        if ref in (other for other, _ in sort_columns[:at]):
+            message = "The ORDER BY list can not contain duplicate fields."
+            raise _caused(message, query.order[at].field.text)
     if not query.links:
         if query.modes:
             message = "The MODE keyword can not be used inside work item query."
