@@ -232,3 +232,13 @@ def test_dependency_declared_from_both_ends_is_no_cycle(tmp_path: Path) -> None:
         "  - {key: b, type: Task, title: B, predecessors: [a]}\n"
     )
     assert len(load([tmp_path], SCOPED).items) == 2
+
+
+def test_keys_in_a_file_that_failed_are_not_called_unknown(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        a="items:\n  - {key: epic, type: Epic, title: E, priority: high}\n",
+        b="items:\n  - {key: x, type: Task, title: X, parent: epic, related: [epic]}\n",
+    )
+    assert len(found) == 1
+    assert found[0].startswith("a.yaml:2:49: error: priority must be a whole number")

@@ -26,18 +26,21 @@ LinkIdentity = tuple[str, str | int, str | int]
 """(kind, end, end): `related` ends sorted; `dependency` ends are (predecessor, successor)."""
 
 
-def check_graph(items: Sequence[DesiredItem]) -> tuple[tuple[DesiredItem, ...], list[Diagnostic]]:
+def check_graph(
+    items: Sequence[DesiredItem], *, complete: bool = True
+) -> tuple[tuple[DesiredItem, ...], list[Diagnostic]]:
     """The items with duplicates dropped, id targets of adopted items turned into keys and links
-    made unique; and every problem found."""
+    made unique; and every problem found. When the set is not `complete` (a file failed to
+    load), a key that is not found may be in that file, so unknown keys are not reported."""
     problems: list[Diagnostic] = []
     unique = _unique_keys(items, problems)
     by_key = {item.key: item for item in unique}
     key_of_id = _adopted_ids(unique, problems)
     resolved = [_resolve(item, key_of_id) for item in unique]
     for item in resolved:
-        _check_parent(item, by_key, problems)
+        _check_parent(item, by_key, problems, complete)
     _check_cycles(resolved, problems)
-    linked = _unique_links(resolved, by_key, problems)
+    linked = _unique_links(resolved, by_key, problems, complete)
     _check_dependency_cycles(linked, problems)
     return tuple(linked), problems
 
@@ -97,12 +100,12 @@ def _resolve(item: DesiredItem, key_of_id: dict[int, str]) -> DesiredItem:
 
 
 def _check_parent(
-    item: DesiredItem, by_key: dict[str, DesiredItem], problems: list[Diagnostic]
+    item: DesiredItem, by_key: dict[str, DesiredItem], problems: list[Diagnostic], complete: bool
 ) -> None:
     where = item.parent_location or item.location
     if item.parent == item.key:
         problems.append(Diagnostic("error", f"'{item.key}' is its own parent", where))
-    elif isinstance(item.parent, str) and item.parent not in by_key:
+    elif isinstance(item.parent, str) and item.parent not in by_key and complete:
         problems.append(
             Diagnostic(
                 "error",
@@ -201,7 +204,10 @@ def _identity(item: DesiredItem, link: DesiredLink) -> LinkIdentity:
 
 
 def _unique_links(
-    items: Sequence[DesiredItem], by_key: dict[str, DesiredItem], problems: list[Diagnostic]
+    items: Sequence[DesiredItem],
+    by_key: dict[str, DesiredItem],
+    problems: list[Diagnostic],
+    complete: bool,
 ) -> list[DesiredItem]:
     seen: set[LinkIdentity] = set()
     result = []
@@ -212,6 +218,8 @@ def _unique_links(
                 problems.append(Diagnostic("error", f"'{item.key}' links to itself", link.location))
                 continue
             if isinstance(link.target, str) and link.target not in by_key:
+                if not complete:
+                    continue
                 problems.append(
                     Diagnostic(
                         "error",

@@ -86,50 +86,23 @@ def _load(paths: Sequence[Path], settings: Settings) -> LoadReport:
     items: list[DesiredItem] = []
     scopes: list[tuple[str, Location]] = []
     projects: list[tuple[str, Location]] = []
+    complete = True
     for path in sorted(files, key=str):
         name = str(path)
         data = _read(path, name, problems)
-        if data is None:
+        if data is not None:
+            digest.update(name.encode() + b"\0" + data + b"\0")
+        loaded = _checked_root(data, name, problems) if data is not None else None
+        if loaded is None:
+            complete = False
             continue
-        digest.update(name.encode() + b"\0" + data + b"\0")
-        text, problem = read_text(data, name)
-        if problem is not None:
-            problems.append(problem)
-            continue
-        assert text is not None
-        parsed = parse_yaml(text, name)
-        problems.extend(parsed.diagnostics)
-        if not parsed.ok:
-            continue
-        root = parsed.root
-        if root is None:
-            problems.append(
-                Diagnostic(
-                    "error",
-                    "empty manifest",
-                    Location(name, 1, 1),
-                    "a manifest has `items:` (see schemas/manifest.schema.json)",
-                )
-            )
-            continue
-        if isinstance(root, YamlMap) and not {"items", "apiVersion"} & root.keys():
-            problems.append(
-                Diagnostic(
-                    "error",
-                    "not a witsync manifest: it has no `items:`",
-                    _loc(name, root.mark),
-                    "give witsync only folders and files of manifests",
-                )
-            )
-            continue
+        root, valid = loaded
         for prop, found in (("scope", scopes), ("project", projects)):
-            if isinstance(root, YamlMap) and isinstance(root.get(prop), str):
+            if isinstance(root.get(prop), str):
                 found.append((root[prop], _loc(name, root.value_marks[prop])))
-        schema_problems = check(root, SCHEMA, name)
-        if schema_problems:
-            problems.extend(schema_problems)
+        if not valid:
+            complete = False
             continue
-        assert isinstance(root, YamlMap)
         reader = _FileReader(name, root, settings.ownership)
         items.extend(reader.items())
         problems.extend(reader.problems)
@@ -144,7 +117,7 @@ def _load(paths: Sequence[Path], settings: Settings) -> LoadReport:
                 "add `scope: <name>` to the manifests or witsync.yaml, or pass --scope",
             )
         )
-    checked, graph_problems = check_graph(items)
+    checked, graph_problems = check_graph(items, complete=complete)
     problems.extend(graph_problems)
     errors = [p for p in problems if p.severity == "error"]
     warnings = tuple(p for p in problems if p.severity == "warning")
@@ -159,6 +132,48 @@ def _load(paths: Sequence[Path], settings: Settings) -> LoadReport:
         project=project,
     )
     return LoadReport(desired, warnings)
+
+
+def _checked_root(
+    data: bytes, name: str, problems: list[Diagnostic]
+) -> tuple[YamlMap, bool] | None:
+    """The file's top-level mapping and whether it passed the schema; None when it has none."""
+    text, problem = read_text(data, name)
+    if problem is not None:
+        problems.append(problem)
+        return None
+    assert text is not None
+    parsed = parse_yaml(text, name)
+    problems.extend(parsed.diagnostics)
+    root = parsed.root
+    if not parsed.ok:
+        return None
+    if root is None:
+        problems.append(
+            Diagnostic(
+                "error",
+                "empty manifest",
+                Location(name, 1, 1),
+                "a manifest has `items:` (see schemas/manifest.schema.json)",
+            )
+        )
+        return None
+    schema_problems = check(root, SCHEMA, name)
+    if not isinstance(root, YamlMap):
+        problems.extend(schema_problems)
+        return None
+    if not {"items", "apiVersion"} & root.keys():
+        problems.append(
+            Diagnostic(
+                "error",
+                "not a witsync manifest: it has no `items:`",
+                _loc(name, root.mark),
+                "give witsync only folders and files of manifests",
+            )
+        )
+        return None
+    problems.extend(schema_problems)
+    return root, not schema_problems
 
 
 def find_manifests(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
