@@ -20,6 +20,24 @@ def test_literal_refuses_booleans() -> None:
         literal(True)
 
 
+def test_number_literals_are_plain_digits() -> None:
+    assert literal(2.5) == "2.5"
+    assert literal(1e-07) == "0.0000001"
+    assert literal(1e20) == "100000000000000000000"
+    assert literal(-3) == "-3"
+    with pytest.raises(ValueError, match="no literal"):
+        literal(float("nan"))
+
+
+@given(st.text())
+def test_the_managed_set_query_reads_back_for_any_tag(tag: str) -> None:
+    query = managed_set(tag)
+    assert parse_flat(query.text()) == query
+    assert parse_flat(query.text(after_id=7)) == FlatQuery(
+        f"({query.condition}) AND [System.Id] > 7"
+    )
+
+
 @given(st.text())
 def test_literal_is_one_token_that_reads_back(value: str) -> None:
     quoted = literal(value)

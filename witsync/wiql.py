@@ -8,8 +8,10 @@ back short.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_. \-]*$")
 
@@ -18,8 +20,13 @@ def literal(value: str | int | float) -> str:
     """A WIQL constant: numbers as they are, strings in single quotes with quotes doubled."""
     if isinstance(value, bool):
         raise TypeError("WIQL has no boolean literal; compare with 'True' or 'False'")
-    if isinstance(value, int | float):
-        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"WIQL has no literal for {value}")
+        # Plain positional digits: WIQL does not read exponents such as 1e-07.
+        return format(Decimal(repr(value)), "f")
     return "'" + value.replace("'", "''") + "'"
 
 
