@@ -675,3 +675,12 @@ async def test_a_timeout_after_sending_a_write_is_an_unknown_outcome(emulator_se
     async with httpx.AsyncClient(timeout=10.0) as patient:
         # Saved or not, it was sent once: never twice.
         assert len(await Client(patient, org, "Fabrikam").query_ids(TAGGED_QUERY)) <= 1
+
+
+async def test_an_unknown_project_is_not_found(board: Board) -> None:
+    client = Client(board.http, ORG, "Nope")
+    with pytest.raises(NotFoundError) as caught:
+        await client.query_ids(TAGGED_QUERY)
+    assert "Nope" in caught.value.message
+    assert caught.value.hint is not None
+    assert "project name" in caught.value.hint
