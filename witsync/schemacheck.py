@@ -50,23 +50,59 @@ def fast_validator(name: str) -> Predicate:
     return compile_schema(load_schema(name))
 
 
+ITEMS = "items"
+ITEM_DEF = "item"
+"""A top-level `items` list checked one element at a time against `$defs/item`, when the
+schema has them: `jsonschema` then reads only the items with errors, not the whole file."""
+
+
+@cache
+def _item_validators(name: str) -> tuple[Predicate, Draft202012Validator] | None:
+    schema = load_schema(name)
+    defs = schema.get("$defs", {})
+    if ITEM_DEF not in defs:
+        return None
+    item_schema = {"$ref": f"#/$defs/{ITEM_DEF}", "$defs": defs}
+    return compile_schema(item_schema), Draft202012Validator(item_schema)
+
+
 def check(root: Any, schema_name: str, file: str) -> list[Diagnostic]:
     """Every schema violation in `root`, as diagnostics sorted by place.
 
-    The compiled predicate answers first; `jsonschema` runs only for a document with errors."""
+    The compiled predicate answers first; `jsonschema` runs only for a document with errors,
+    and, for a manifest, only on its top level and on the items with errors."""
     if fast_validator(schema_name)(root):
         return []
     found: dict[tuple[Location, str], Diagnostic] = {}
-    for error in validator(schema_name).iter_errors(root):
-        for diagnostic in _describe(error, root, file):
-            found.setdefault(
-                (diagnostic.location or Location(file, 1, 1), diagnostic.message), diagnostic
-            )
+
+    def report(errors: Iterable[ValidationError], prefix: tuple[Any, ...]) -> None:
+        for error in errors:
+            for diagnostic in _describe(error, root, file, prefix):
+                found.setdefault(
+                    (diagnostic.location or Location(file, 1, 1), diagnostic.message), diagnostic
+                )
+
+    items = root.get(ITEMS) if isinstance(root, YamlMap) else None
+    per_item = _item_validators(schema_name)
+    if per_item is not None and isinstance(items, YamlSeq):
+        item_ok, item_validator = per_item
+        top = YamlMap(root.mark)
+        top.update(root)
+        top[ITEMS] = YamlSeq(items.mark)
+        top.key_marks, top.value_marks = root.key_marks, root.value_marks
+        report(validator(schema_name).iter_errors(top), ())
+        for index, item in enumerate(items):
+            if not item_ok(item):
+                report(item_validator.iter_errors(item), (ITEMS, index))
+    else:
+        report(validator(schema_name).iter_errors(root), ())
     return [found[key] for key in sorted(found)]
 
 
-def _describe(error: ValidationError, root: Any, file: str) -> Iterable[Diagnostic]:
-    path = list(error.absolute_path)
+def _describe(
+    error: ValidationError, root: Any, file: str, prefix: tuple[Any, ...]
+) -> Iterable[Diagnostic]:
+    path = [*prefix, *error.absolute_path]
     where = _value_mark(root, path)
     name = _name(path)
     instance = error.instance
