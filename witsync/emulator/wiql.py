@@ -1,4 +1,15 @@
-"""WIQL engine of the emulator: parses a query with the lark grammar and runs it as SQL."""
+"""WIQL engine of the emulator: parses a query with the lark grammar and runs it as SQL.
+
+In order: the syntax tree and its parser (errors worded and tokens printed as the service's own
+WIQL scanner does); literals, macros and the few SQL functions for matches plain SQL cannot
+express (identities, tree paths, whole tags, words); the compiler to parameterised SQL over the
+shared `work_items`/`links` tables; and the runner for flat, one-hop and tree queries with the
+service's result limits.
+
+Answered differently from the service: ASOF and EVER see current values (no history is kept);
+IN GROUP knows work item type categories only; team macros such as @CurrentIteration are
+undefined (no team context).
+"""
 
 from __future__ import annotations
 
