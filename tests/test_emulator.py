@@ -531,3 +531,15 @@ async def test_history_pages_with_top_and_skip(emulator_http: httpx.AsyncClient)
     ).json()
     assert [r["rev"] for r in revisions["value"]] == [5]
     assert revisions["value"][0]["fields"]["System.Title"] == "t3"
+
+
+async def test_bulk_delete_is_all_or_nothing(emulator_http: httpx.AsyncClient) -> None:
+    await create(emulator_http)
+    await create(emulator_http)
+    url = f"{ORG}/_apis/wit/workitemsdelete?{V}"
+    missing = await emulator_http.post(url, json={"ids": [1, 99]})
+    assert missing.status_code == 404
+    assert (await emulator_http.get(f"{ORG}/_apis/wit/workitems/1?{V}")).status_code == 200
+    done = await emulator_http.post(url, json={"ids": [1, 2]})
+    assert [r["id"] for r in done.json()["results"]] == [1, 2]
+    assert (await emulator_http.get(f"{ORG}/_apis/wit/workitems/2?{V}")).status_code == 404

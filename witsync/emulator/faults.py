@@ -90,6 +90,7 @@ class FaultState:
 
 WRITE_METHODS = frozenset({"PATCH", "DELETE", "POST"})
 READ_POSTS = ("/wiql", "/workitemsbatch")
+"""POSTs that only read: commit-then-drop is for writes."""
 
 
 def _is_write(scope: Scope) -> bool:

@@ -172,6 +172,24 @@ async def delete_work_item(ctx: Ctx) -> Response:
     return JSONResponse(_deleted(ctx, item))
 
 
+@endpoint
+async def delete_work_items(ctx: Ctx) -> Response:
+    """Bulk delete: at most 200 ids, all or nothing."""
+    body = await read_json(ctx, "application/json")
+    ids = body.get("ids") if isinstance(body, dict) else None
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
+        raise errors.bad_request("The request body must contain the ids of the work items.")
+    if len(ids) > 200:
+        raise errors.too_many_ids(len(ids))
+    destroy = bool(body.get("destroy"))
+    board = ctx.board()
+    with ctx.store.write():
+        deleted = [board.delete(id, destroy=destroy) for id in dict.fromkeys(ids)]
+    if destroy:
+        return Response(status_code=204)
+    return JSONResponse({"results": [_deleted(ctx, item) for item in deleted]})
+
+
 def _deleted(ctx: Ctx, item: Item) -> dict[str, Any]:
     project = ctx.project_of(item)
     return {

@@ -13,6 +13,7 @@ from witsync.emulator.discovery import DISCOVERY_ROUTES
 from witsync.emulator.items import (
     create_work_item,
     delete_work_item,
+    delete_work_items,
     get_revisions,
     get_updates,
     get_work_item,
@@ -57,6 +58,7 @@ def _build() -> None:
     _add("wit/workitems/{id:int}/revisions/{number:int}", get_revisions, ["GET"])
     _add("wit/workitems/{type}", create_work_item, ["POST"], scoped="project")
     _add("wit/workitemsbatch", get_work_items_batch, ["POST"])
+    _add("wit/workitemsdelete", delete_work_items, ["POST"])
     _add("wit/recyclebin", recycle_bin, ["GET"])
     _add("wit/recyclebin/{id:int}", recycle_bin_item, ["GET", "PATCH", "DELETE"])
     _add("wit/wiql", wiql, ["POST"])
