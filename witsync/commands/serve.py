@@ -116,11 +116,11 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         app = create_app(str(args.db), projects=args.project, options=options)
+        app.state.emulator.add_areas(args.area)
     except ValueError as error:
         raise ConfigError(
-            str(error), hint="use --project NAME or NAME:Agile|Scrum|Basic|CMMI"
+            str(error), hint="use --project NAME[:Agile|Scrum|Basic|CMMI] and --area 'NAME\\Sub'"
         ) from None
-    app.state.emulator.add_areas(args.area)
     err = stderr_console()
     projects = ", ".join(args.project) or "none (pass --project NAME)"
     err.print(

@@ -57,7 +57,12 @@ class Emulator:
 
     def add_areas(self, paths: Sequence[str]) -> None:
         """Extra area paths (`Project\\A\\B`, parents included) made with every organization."""
-        self.areas.extend(p.strip("\\") for p in paths if p.strip("\\"))
+        names = {name.lower() for name, _ in self.projects}
+        for path in paths:
+            clean = path.strip("\\")
+            if clean.split("\\")[0].lower() not in names:
+                raise ValueError(f"area {path!r} is not under a project given with --project")
+            self.areas.append(clean)
         self._ready.clear()
 
     def open_org(self, org: str) -> None:
@@ -68,8 +73,8 @@ class Emulator:
             self.store.ensure_project(org, name, process)
         for path in self.areas:
             parts = path.split("\\")
-            if self.store.project(org, parts[0]) is None:
-                raise ValueError(f"area {path!r} is not under a project given with --project")
+            project = self.store.project(org, parts[0])
+            parts[0] = project.name if project else parts[0]
             with self.store.write():
                 for depth in range(2, len(parts) + 1):
                     self.store.add_node(org, "area", "\\".join(parts[:depth]))
