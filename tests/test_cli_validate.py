@@ -32,7 +32,8 @@ def test_errors_go_to_stderr_with_places_and_exit_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "a.yaml").write_text(
-        "scope: s\nitems:\n  - key: a\n    type: Task\n    titel: A\n    priority: high\n"
+        "apiVersion: witsync/v1\nscope: s\nitems:\n  - key: a\n    type: Task\n    titel: A\n"
+        "    priority: high\n"
     )
     assert main(["validate", str(tmp_path)]) == 1
     out, err = capsys.readouterr()
@@ -40,22 +41,27 @@ def test_errors_go_to_stderr_with_places_and_exit_1(
     lines = err.splitlines()
     assert (
         lines[0]
-        == f"{tmp_path / 'a.yaml'}:5:5: error: unknown property 'titel' in an entry of items"
+        == f"{tmp_path / 'a.yaml'}:6:5: error: unknown property 'titel' in an entry of items"
     )
     assert lines[1] == "  hint: did you mean 'title'?"
     assert lines[2].startswith(
-        f"{tmp_path / 'a.yaml'}:6:15: error: priority must be a whole number"
+        f"{tmp_path / 'a.yaml'}:7:15: error: priority must be a whole number"
     )
     assert lines[-1] == "witsync: 2 errors in the manifests"
     assert "Traceback" not in err
 
 
 def test_scope_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "a.yaml").write_text("items: [{key: a, type: Task, title: A}]\n")
+    (tmp_path / "a.yaml").write_text(
+        "apiVersion: witsync/v1\nitems: [{key: a, type: Task, title: A}]\n"
+    )
     assert main(["validate", str(tmp_path)]) == 1
     assert "no scope" in capsys.readouterr().err
+    (tmp_path / "a.yaml").write_text("items: [{key: a, type: Task, title: A}]\n")
     assert main(["validate", str(tmp_path), "--scope", "mine"]) == 0
-    assert capsys.readouterr().out == "valid: 1 item in 1 file, scope mine\n"
+    out, err = capsys.readouterr()
+    assert out == "valid: 1 item in 1 file, scope mine (1 warning)\n"
+    assert err.startswith(f"{tmp_path / 'a.yaml'}:1:1: warning: no apiVersion")
 
 
 def test_bad_config_is_one_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -26,7 +26,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 def errors_of(paths: list[Path], settings: Settings = SCOPED) -> list[str]:
     with pytest.raises(ManifestError) as caught:
         load(paths, settings)
-    return [str(d) for d in caught.value.diagnostics]
+    return [str(d) for d in caught.value.diagnostics if d.severity == "error"]
 
 
 def test_fixture_set_resolves_names_nesting_defaults_and_adoption() -> None:
@@ -285,9 +285,14 @@ def test_missing_path(tmp_path: Path) -> None:
 
 def test_warnings_do_not_fail_and_report_is_returned(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "items: [{key: a, type: Task, title: A}]\n")
+    write(tmp_path, "b.yaml", "apiVersion: witsync/v1\nitems: [{key: b, type: Task, title: B}]\n")
     report = load_report([tmp_path], SCOPED)
-    assert report.warnings == ()
-    assert report.desired.items[0].key == "a"
+    assert [str(w) for w in report.warnings] == [
+        f"{tmp_path / 'a.yaml'}:1:1: warning: no apiVersion: read as witsync/v1\n"
+        "  hint: add `apiVersion: witsync/v1` so that later versions of witsync read this file "
+        "the same way"
+    ]
+    assert [item.key for item in report.desired.items] == ["a", "b"]
 
 
 def test_samples_validate_clean() -> None:

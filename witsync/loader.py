@@ -46,6 +46,7 @@ from witsync.yamlsource import (
 __all__ = ["LoadReport", "check_against_process", "find_manifests", "load", "load_report"]
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
+API_VERSION = "witsync/v1"
 SCHEMA = "manifest.schema.json"
 LINK_PROPERTIES = {
     "related": REL_RELATED,
@@ -103,12 +104,22 @@ def _load(paths: Sequence[Path], settings: Settings) -> LoadReport:
         if not valid:
             complete = False
             continue
+        if "apiVersion" not in root:
+            problems.append(
+                Diagnostic(
+                    "warning",
+                    f"no apiVersion: read as {API_VERSION}",
+                    _loc(name, root.mark),
+                    f"add `apiVersion: {API_VERSION}` so that later versions of witsync read "
+                    "this file the same way",
+                )
+            )
         reader = _FileReader(name, root, settings.ownership)
         items.extend(reader.items())
         problems.extend(reader.problems)
     scope = _agree("scope", scopes, settings.scope, problems)
     project = _agree("project", projects, settings.project, problems)
-    if scope is None and files and not problems:  # a file that failed may have named it
+    if scope is None and files and complete:  # a file that failed may have named it
         problems.append(
             Diagnostic(
                 "error",
