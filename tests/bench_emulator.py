@@ -12,7 +12,10 @@ import argparse
 import asyncio
 import json
 import random
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -78,68 +81,89 @@ async def timed(
     return statistics.median(times), answer
 
 
+async def measure(http: httpx.AsyncClient, count: int, label: str) -> None:
+    """The figures, through `http` (in-process transport or a socket to `witsync serve`)."""
+    print(f"-- {label}")
+    ids = random.Random(1).sample(range(1, count + 1), 200)
+    joined = ",".join(map(str, ids))
+    median, answer = await timed(
+        10, lambda: http.get(f"/local/_apis/wit/workitems?ids={joined}&{V}")
+    )
+    assert answer.status_code == 200
+    assert len(answer.json()["value"]) == 200
+    print(f"GET workitems?ids= (200 ids)              {median * 1000:7.1f} ms")
+    median, answer = await timed(
+        10, lambda: http.get(f"/local/_apis/wit/workitems?ids={joined}&$expand=all&{V}")
+    )
+    print(f"GET workitems?ids= (200 ids, $expand=all) {median * 1000:7.1f} ms")
+    median, answer = await timed(
+        10,
+        lambda: http.post(
+            f"/local/_apis/wit/workitemsbatch?{V}", json={"ids": ids, "fields": ["System.Title"]}
+        ),
+    )
+    print(f"POST workitemsbatch (200 ids, 1 field)    {median * 1000:7.1f} ms")
+    for name, where in (
+        ("State = 'Active'", "[System.State] = 'Active'"),
+        ("Tags CONTAINS 'hot'", "[System.Tags] CONTAINS 'hot'"),
+    ):
+        query = (
+            "SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project AND "
+            f"{where} ORDER BY [System.Id]"
+        )
+        median, answer = await timed(
+            5, lambda q=query: http.post(f"/local/Fabrikam/_apis/wit/wiql?{V}", json={"query": q})
+        )
+        assert answer.status_code == 200, answer.text
+        hits = len(answer.json()["workItems"])
+        print(f"WIQL flat, {name:<22} {hits:>6,} hits {median * 1000:7.1f} ms")
+    ops = json.dumps([{"op": "replace", "path": "/fields/System.Title", "value": label}])
+    started = time.perf_counter()
+    for n in range(1, 101):
+        await http.patch(
+            f"/local/_apis/wit/workitems/{n}?{V}",
+            content=ops,
+            headers={"Content-Type": "application/json-patch+json"},
+        )
+    mean = (time.perf_counter() - started) * 10
+    print(f"PATCH one field (mean of 100)             {mean:7.1f} ms")
+
+
+def serve(db: Path) -> tuple[subprocess.Popen[bytes], str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "witsync", "serve", "--port", str(port), "--db", str(db),
+               "--project", "Fabrikam"]  # fmt: skip
+    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return process, f"http://127.0.0.1:{port}"
+
+
 async def main(count: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "bench.sqlite"
         app = create_app(db, projects=["Fabrikam"])
-        async with httpx.AsyncClient(
-            transport=asgi_transport(app), base_url="http://local-board"
-        ) as http:
+        transport = asgi_transport(app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://local-board") as http:
             await http.get(f"/local/_apis/projects?{V}")
             seconds = seed(app.state.emulator.store, "local", count)
-            print(
-                f"seeded {count:,} work items in {seconds:.2f} s ({db.stat().st_size / 1e6:.0f} MB)"
-            )
-            ids = random.Random(1).sample(range(1, count + 1), 200)
-            joined = ",".join(map(str, ids))
-            median, answer = await timed(
-                10, lambda: http.get(f"/local/_apis/wit/workitems?ids={joined}&{V}")
-            )
-            assert answer.status_code == 200
-            assert len(answer.json()["value"]) == 200
-            print(f"GET workitems?ids= (200 ids)              {median * 1000:7.1f} ms")
-            median, answer = await timed(
-                10, lambda: http.get(f"/local/_apis/wit/workitems?ids={joined}&$expand=all&{V}")
-            )
-            print(f"GET workitems?ids= (200 ids, $expand=all) {median * 1000:7.1f} ms")
-            median, answer = await timed(
-                10,
-                lambda: http.post(
-                    f"/local/_apis/wit/workitemsbatch?{V}",
-                    json={"ids": ids, "fields": ["System.Title"]},
-                ),
-            )
-            print(f"POST workitemsbatch (200 ids, 1 field)    {median * 1000:7.1f} ms")
-            for label, where in (
-                ("State = 'Active'", "[System.State] = 'Active'"),
-                ("Tags CONTAINS 'hot'", "[System.Tags] CONTAINS 'hot'"),
-            ):
-                query = (
-                    "SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project AND "
-                    f"{where} ORDER BY [System.Id]"
-                )
-                median, answer = await timed(
-                    5,
-                    lambda q=query: http.post(
-                        f"/local/Fabrikam/_apis/wit/wiql?{V}", json={"query": q}
-                    ),
-                )
-                assert answer.status_code == 200, answer.text
-                hits = len(answer.json()["workItems"])
-                print(f"WIQL flat, {label:<22} {hits:>6,} hits {median * 1000:7.1f} ms")
-            ops = [
-                {"op": "test", "path": "/rev", "value": 1},
-                {"op": "replace", "path": "/fields/System.Title", "value": "changed"},
-            ]
-            started = time.perf_counter()
-            for n in range(1, 101):
-                await http.patch(
-                    f"/local/_apis/wit/workitems/{n}?{V}",
-                    content=json.dumps(ops),
-                    headers={"Content-Type": "application/json-patch+json"},
-                )
-            mean = (time.perf_counter() - started) * 10
-            print(f"PATCH with test /rev (mean of 100)        {mean:7.1f} ms")
+            size = db.stat().st_size / 1e6
+            print(f"seeded {count:,} work items in {seconds:.2f} s ({size:.0f} MB)")
+            await measure(http, count, "in-process (the embedded board)")
+        app.state.emulator.store.close()
+        process, url = serve(db)
+        try:
+            async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+                await measure(http, count, "over a socket (witsync serve, uvicorn)")
+        finally:
+            process.terminate()
+            process.wait()
 
 
 if __name__ == "__main__":
