@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from witsync.model import FieldInfo
 from witsync.normalize import (
-    _MARKDOWN,
-    _plain_paragraphs,
     canonical,
     canonical_html,
     display_value,
@@ -172,16 +168,3 @@ def test_text_line_endings():
 )
 def test_html_sanitiser_spellings(sent, stored):
     assert canonical_html(sent) == canonical_html(stored)
-
-
-@settings(max_examples=400, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("ab Z.,:;()'\"-+=#>1)\n\t\r*_é€ ")), max_size=40))
-def test_plain_text_fast_path_renders_as_markdown_it_does(text):
-    plain = _plain_paragraphs(text)
-    if plain is not None:
-        assert plain == _MARKDOWN.render(text)
-
-
-def test_plain_text_fast_path_is_taken_for_prose():
-    assert _plain_paragraphs("First line.\nSecond: (with) 'quotes'.\n\nNew paragraph") is not None
-    assert _plain_paragraphs("Some **bold**") is None

@@ -19,8 +19,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from typing import cast
 
-from markdown_it import MarkdownIt
-
+from witsync.markdown import render_markdown
 from witsync.model import JSON, FieldInfo
 
 TAGS_FIELD = "System.Tags"
@@ -182,47 +181,8 @@ def identity_display(value: JSON) -> str | None:
 # HTML and Markdown
 
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
-
-
 def looks_like_html(text: str) -> bool:
     return bool(_LOOKS_LIKE_HTML.match(text))
-
-
-_NOT_PLAIN_CHARS = re.compile(r"[\\`*_\[\]!<>&~|\x00-\x08\x0b-\x1f\x7f]")
-_NOT_PLAIN_LINE = re.compile(r"^(?: {4}|\t| {0,3}(?:[#=+-]|\d{1,9}[.)]))|(?:  |\\)$")
-
-
-def _plain_paragraphs(text: str) -> str | None:
-    """CommonMark's rendering of text with no Markdown syntax in it (paragraphs only), or None.
-
-    markdown-it-py costs about a third of a millisecond per text; most descriptions are plain
-    prose, and this gives the same HTML for them without parsing (a test checks it against
-    markdown-it on generated text).
-    """
-    if _NOT_PLAIN_CHARS.search(text):
-        return None
-    paragraphs: list[list[str]] = [[]]
-    for line in text.split("\n"):
-        if _NOT_PLAIN_LINE.search(line):
-            return None
-        stripped = line.strip(" ")
-        if not stripped:
-            if paragraphs[-1]:
-                paragraphs.append([])
-            continue
-        if stripped != stripped.strip():
-            return None  # tabs, form feeds and other whitespace: leave them to the parser
-        paragraphs[-1].append(stripped)
-    return "".join(
-        "<p>" + "\n".join(lines).replace('"', "&quot;") + "</p>\n" for lines in paragraphs if lines
-    )
-
-
-@lru_cache(maxsize=4096)
-def _render_markdown(text: str) -> str:
-    plain = _plain_paragraphs(text)
-    return plain if plain is not None else str(_MARKDOWN.render(text))
 
 
 def to_html(value: JSON) -> str:
@@ -230,7 +190,7 @@ def to_html(value: JSON) -> str:
     text = str(value)
     if looks_like_html(text):
         return text
-    return _render_markdown(text)
+    return render_markdown(text)
 
 
 class _Canonicaliser(HTMLParser):
