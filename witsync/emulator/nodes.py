@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from starlette.requests import Request
 from starlette.responses import Response
 
 from witsync.emulator import errors
-from witsync.emulator.context import Ctx, JSONResponse, read_json
+from witsync.emulator.context import Ctx, JSONResponse, endpoint, read_json
 from witsync.emulator.errors import ServiceError
 from witsync.emulator.store import Project
-from witsync.emulator.wire import collection, error_body
+from witsync.emulator.wire import collection
 
 GROUPS = {
     "areas": ("area", "Area", "Areas"),
@@ -29,7 +28,7 @@ def _node_missing(path: str) -> ServiceError:
 
 
 def _render(
-    ctx: Any,
+    ctx: Ctx,
     project: Project,
     group: str,
     path: str,
@@ -60,46 +59,42 @@ def _render(
     return node
 
 
-async def classification_nodes(request: Request) -> Response:
-    try:
-        ctx = Ctx(request)
-        project = ctx.need_project()
-        depth = int(ctx.param("$depth") or 0)
-        group = request.path_params.get("group")
-        if group is None:
-            roots = [
-                _tree(ctx, project, name, project.name, depth) for name in ("areas", "iterations")
-            ]
-            return JSONResponse(collection(roots))
-        if group not in GROUPS:
-            raise errors.bad_request(f"The structure group '{group}' is not valid.")
-        relative = str(request.path_params.get("path") or "").strip("/")
-        path = "\\".join([project.name, *[p for p in relative.split("/") if p]])
-        if request.method == "POST":
-            body = await read_json(ctx, "application/json")
-            name = body.get("name") if isinstance(body, dict) else None
-            if not isinstance(name, str) or not name.strip() or "\\" in name or "/" in name:
-                raise errors.bad_request("The classification node must have a valid name.")
-            structure = GROUPS[group][0]
-            parent = ctx.store.node(ctx.org, structure, path)
-            if parent is None:
-                raise _node_missing(path)
-            child = f"{parent[0]}\\{name.strip()}"
-            if ctx.store.node(ctx.org, structure, child) is not None:
-                raise errors.bad_request(
-                    f"VS402371: Classification node name {name.strip()} is already in use by a "
-                    f"different child of parent classification node {parent[1]}. Choose a "
-                    "different name and try again."
-                )
-            with ctx.store.write():
-                ctx.store.add_node(ctx.org, structure, child)
-            return JSONResponse(_tree(ctx, project, group, child, 0), status_code=201)
-        return JSONResponse(_tree(ctx, project, group, path, depth))
-    except ServiceError as error:
-        return JSONResponse(error_body(error), status_code=error.status)
+@endpoint
+async def classification_nodes(ctx: Ctx) -> Response:
+    request = ctx.request
+    project = ctx.need_project()
+    depth = int(ctx.param("$depth") or 0)
+    group = request.path_params.get("group")
+    if group is None:
+        roots = [_tree(ctx, project, name, project.name, depth) for name in ("areas", "iterations")]
+        return JSONResponse(collection(roots))
+    if group not in GROUPS:
+        raise errors.bad_request(f"The structure group '{group}' is not valid.")
+    relative = str(request.path_params.get("path") or "").strip("/")
+    path = "\\".join([project.name, *[p for p in relative.split("/") if p]])
+    if request.method == "POST":
+        body = await read_json(ctx, "application/json")
+        name = body.get("name") if isinstance(body, dict) else None
+        if not isinstance(name, str) or not name.strip() or "\\" in name or "/" in name:
+            raise errors.bad_request("The classification node must have a valid name.")
+        structure = GROUPS[group][0]
+        parent = ctx.store.node(ctx.org, structure, path)
+        if parent is None:
+            raise _node_missing(path)
+        child = f"{parent[0]}\\{name.strip()}"
+        if ctx.store.node(ctx.org, structure, child) is not None:
+            raise errors.bad_request(
+                f"VS402371: Classification node name {name.strip()} is already in use by a "
+                f"different child of parent classification node {parent[1]}. Choose a "
+                "different name and try again."
+            )
+        with ctx.store.write():
+            ctx.store.add_node(ctx.org, structure, child)
+        return JSONResponse(_tree(ctx, project, group, child, 0), status_code=201)
+    return JSONResponse(_tree(ctx, project, group, path, depth))
 
 
-def _tree(ctx: Any, project: Project, group: str, path: str, depth: int) -> dict[str, Any]:
+def _tree(ctx: Ctx, project: Project, group: str, path: str, depth: int) -> dict[str, Any]:
     structure = GROUPS[group][0]
     found = ctx.store.node(ctx.org, structure, path)
     if found is None:
