@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from importlib.resources import files
+from pathlib import Path
 
 from golden_support import check_golden
 from jsonschema import Draft202012Validator
@@ -57,3 +61,29 @@ def test_no_token_shaped_fields():
     text = render_json(showcase_plan())
     for word in ("token", "authorization", "password", "pat"):
         assert f'"{word}"' not in text.lower()
+
+
+def test_renderings_are_byte_identical_across_processes():
+    """Set and dict orders change with PYTHONHASHSEED; the plan's renderings must not."""
+    script = (
+        "import sys; sys.path.insert(0, 'tests')\n"
+        "from plan_support import showcase_plan\n"
+        "from witsync.render.json import render_json\n"
+        "from witsync.render.markdown import render_markdown\n"
+        "from witsync.render.text import render_plain\n"
+        "plan = showcase_plan()\n"
+        "sys.stdout.write(render_json(plan) + render_plain(plan) + render_markdown(plan))\n"
+    )
+    root = Path(__file__).parent.parent
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
