@@ -158,3 +158,14 @@ async def test_artifact_links_with_a_name_are_accepted_and_bump_the_rev(
         "System.LinkTypes.Related",
         "ArtifactLink",
     ]
+
+
+async def test_no_route_answers_the_collection_shaped_http_error(
+    emulator_http: httpx.AsyncClient,
+) -> None:
+    answer = await emulator_http.get(f"/o/_apis/wit/nothing-here?{V}")
+    assert answer.status_code == 404
+    assert answer.json()["count"] == 1
+    assert answer.json()["value"]["Message"].startswith("No HTTP resource was found")
+    wrong_method = await emulator_http.put(f"/o/_apis/wit/workitems/1?{V}", json={})
+    assert wrong_method.status_code == 405

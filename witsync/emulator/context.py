@@ -124,19 +124,16 @@ def expand_of(ctx: Ctx, default: str) -> str:
 
 
 def error_handlers() -> dict[Any, Callable[..., Any]]:
-    async def not_found(request: Request, exc: Exception) -> Response:
-        del exc
-        return JSONResponse(
-            {
-                "$id": "1",
-                "innerException": None,
-                "message": f"The resource {request.url.path} was not found.",
-                "typeName": "System.Web.Http.HttpResponseException",
-                "typeKey": "HttpResponseException",
-                "errorCode": 0,
-                "eventId": 0,
-            },
-            status_code=404,
-        )
+    """No route: the framework's HttpError, wrapped like a collection (`{"count": 1, "value":
+    {"Message": ...}}`), a shape clients must parse besides WrappedException."""
 
-    return {404: not_found, 405: not_found}
+    async def no_route(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 404)
+        message = (
+            f"No HTTP resource was found that matches the request URI '{request.url}'."
+            if status == 404
+            else f"The requested resource does not support http method '{request.method}'."
+        )
+        return JSONResponse({"count": 1, "value": {"Message": message}}, status_code=status)
+
+    return {404: no_route, 405: no_route}
