@@ -620,3 +620,12 @@ def test_property_changing_manifests_converge(first, second, prune):
     assert after.actions == (), after.actions
     if prune:
         assert not [w for w in after.warnings if w.code == "missing-from-manifests"]
+
+
+def test_items_already_closed_are_not_closed_again():
+    board = Board()
+    done = board.add("User Story", {"System.Title": "done", "System.State": "Closed"}, key="done")
+    plan = plan_for(desired(item("other")), board, prune=True)
+    assert [a.kind for a in plan.actions] == ["create"]
+    assert plan.unchanged == 1
+    assert not [w for w in plan.warnings if w.id == done]

@@ -623,7 +623,7 @@ class _Planner:
                     id=item_id,
                 )
                 continue
-            if self.removal == "close" and _state_is(live, closed_state):
+            if self.removal == "close" and self._is_closed(live):
                 self.already_removed += 1
                 continue
             if not self.prune:
@@ -696,6 +696,15 @@ class _Planner:
                     return state.name
         return None
 
+    def _is_closed(self, live: LiveItem) -> bool:
+        """Already in a state of category Completed or Removed: closing it again changes nothing."""
+        type_info = self.process.types.get(live.type)
+        state = str(live.fields.get(STATE_FIELD, "")).casefold()
+        return type_info is not None and any(
+            info.name.casefold() == state and info.category in ("Completed", "Removed")
+            for info in type_info.states
+        )
+
     def _live_depth(self, item_id: int) -> int:
         """How deep an item sits under live parents (bounded: a broken board cannot loop us)."""
         depth, current, seen = 0, self.live.items.get(item_id), {item_id}
@@ -728,12 +737,6 @@ def _same_identity(desired: JSON, live: JSON) -> bool:
         return True
     name = live.get("displayName") if isinstance(live, dict) else None
     return isinstance(name, str) and name.casefold() == str(desired).strip().casefold()
-
-
-def _state_is(live: LiveItem, state: str | None) -> bool:
-    return (
-        state is not None and str(live.fields.get(STATE_FIELD, "")).casefold() == state.casefold()
-    )
 
 
 def _policy_verb(policy: RemovalPolicy) -> str:
