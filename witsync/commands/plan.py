@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args, os.environ, Path.cwd())
     paths = list(args.paths) or [Path(".")]
     desired = load(paths, settings)
-    settings = _with_manifest_target(settings, desired)
+    settings = with_manifest_target(settings, desired)
     return asyncio.run(_run(args, settings, desired, stderr_console()))
 
 
@@ -185,7 +185,7 @@ def _wire(op: PatchOp, client: Client) -> dict[str, JSON]:
     return wired
 
 
-def _with_manifest_target(settings: Settings, desired: Desired) -> Settings:
+def with_manifest_target(settings: Settings, desired: Desired) -> Settings:
     """The manifests' project and scope fill in what flags and witsync.yaml left open."""
     return dataclasses.replace(
         settings,
