@@ -629,3 +629,16 @@ def test_items_already_closed_are_not_closed_again():
     assert [a.kind for a in plan.actions] == ["create"]
     assert plan.unchanged == 1
     assert not [w for w in plan.warnings if w.id == done]
+
+
+def test_other_declared_link_types_are_not_sent_twice():
+    duplicate = "System.LinkTypes.Duplicate-Forward"
+    board = Board()
+    a = board.add("Bug", {"System.Title": "Title of a"}, key="a")
+    b = board.add("Bug", {"System.Title": "Title of b"}, key="b")
+    d = desired(item("a", "Bug", links=((duplicate, "b"),)), item("b", "Bug"))
+    plan = plan_for(d, board)
+    assert [op.value["rel"] for op in ops_of(plan, "a") if op.path == "/relations/-"] == [duplicate]
+    board.items[a].relations.insert(0, (duplicate, board.url(b), b))
+    board.items[b].relations.insert(0, ("System.LinkTypes.Duplicate-Reverse", board.url(a), a))
+    assert plan_for(d, board).actions == ()

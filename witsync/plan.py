@@ -463,11 +463,16 @@ class _Planner:
     def _live_edges(self) -> dict[Edge, dict[str, tuple[int, str, str]]]:
         """Managed-type links on the items of the set: edge -> {holder key: (index, rel, url)}."""
         found: dict[Edge, dict[str, tuple[int, str, str]]] = {}
+        # Other link types a manifest declares are recognised too (so they are not re-added),
+        # but only from the declaring side, and they are never removed.
+        kinds = MANAGED_LINK_TYPES | {
+            link.rel for item in self.desired.items for link in item.links
+        }
         for key, pair in self.pairs.items():
             if pair.live is None:
                 continue
             for index, relation in enumerate(pair.live.relations):
-                if relation.rel not in MANAGED_LINK_TYPES or relation.target_id is None:
+                if relation.rel not in kinds or relation.target_id is None:
                     continue
                 edge = canonical_edge(
                     key, relation.rel, self.key_of_id.get(relation.target_id, relation.target_id)
