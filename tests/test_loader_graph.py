@@ -243,3 +243,26 @@ def test_keys_in_a_file_that_failed_are_not_called_unknown(tmp_path: Path) -> No
     )
     assert len(found) == 1
     assert found[0].startswith("a.yaml:2:49: error: priority must be a whole number")
+
+
+def test_an_item_with_errors_does_not_hide_the_others(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        a="""\
+        items:
+          - key: epic
+            type: Epic
+            title: E
+            priority: high
+            children:
+              - {key: story, type: User Story, title: S}
+          - {key: x, type: Task, title: X, parent: story, related: [epic, nope]}
+          - {key: y, type: Task, title: Y, parent: x}
+          - {key: y, type: Task, title: Y2}
+        """,
+    )
+    assert [line.split("\n")[0] for line in found] == [
+        "a.yaml:5:15: error: priority must be a whole number or null, not 'high'",
+        "a.yaml:8:67: error: unknown link target 'nope' of 'x'",
+        "a.yaml:10:5: error: duplicate key 'y': also at a.yaml:9:5",
+    ]

@@ -8,7 +8,7 @@ then related, predecessors, successors) is kept, and the planner never sends it 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from witsync.errors import Diagnostic
@@ -27,20 +27,25 @@ LinkIdentity = tuple[str, str | int, str | int]
 
 
 def check_graph(
-    items: Sequence[DesiredItem], *, complete: bool = True
+    items: Sequence[DesiredItem], *, unverified: frozenset[str] | None = frozenset()
 ) -> tuple[tuple[DesiredItem, ...], list[Diagnostic]]:
     """The items with duplicates dropped, id targets of adopted items turned into keys and links
-    made unique; and every problem found. When the set is not `complete` (a file failed to
-    load), a key that is not found may be in that file, so unknown keys are not reported."""
+    made unique; and every problem found. Keys in `unverified` belong to items that failed
+    earlier checks, so a reference to one is not reported unknown; None means a whole file
+    failed and any key may be there."""
+
+    def known(key: str) -> bool:
+        return key in by_key or unverified is None or key in unverified
+
     problems: list[Diagnostic] = []
     unique = _unique_keys(items, problems)
     by_key = {item.key: item for item in unique}
     key_of_id = _adopted_ids(unique, problems)
     resolved = [_resolve(item, key_of_id) for item in unique]
     for item in resolved:
-        _check_parent(item, by_key, problems, complete)
+        _check_parent(item, by_key, known, problems)
     _check_cycles(resolved, problems)
-    linked = _unique_links(resolved, by_key, problems, complete)
+    linked = _unique_links(resolved, by_key, known, problems)
     _check_dependency_cycles(linked, problems)
     return tuple(linked), problems
 
@@ -100,12 +105,15 @@ def _resolve(item: DesiredItem, key_of_id: dict[int, str]) -> DesiredItem:
 
 
 def _check_parent(
-    item: DesiredItem, by_key: dict[str, DesiredItem], problems: list[Diagnostic], complete: bool
+    item: DesiredItem,
+    by_key: dict[str, DesiredItem],
+    known: Callable[[str], bool],
+    problems: list[Diagnostic],
 ) -> None:
     where = item.parent_location or item.location
     if item.parent == item.key:
         problems.append(Diagnostic("error", f"'{item.key}' is its own parent", where))
-    elif isinstance(item.parent, str) and item.parent not in by_key and complete:
+    elif isinstance(item.parent, str) and not known(item.parent):
         problems.append(
             Diagnostic(
                 "error",
@@ -206,8 +214,8 @@ def _identity(item: DesiredItem, link: DesiredLink) -> LinkIdentity:
 def _unique_links(
     items: Sequence[DesiredItem],
     by_key: dict[str, DesiredItem],
+    known: Callable[[str], bool],
     problems: list[Diagnostic],
-    complete: bool,
 ) -> list[DesiredItem]:
     seen: set[LinkIdentity] = set()
     result = []
@@ -218,8 +226,8 @@ def _unique_links(
                 problems.append(Diagnostic("error", f"'{item.key}' links to itself", link.location))
                 continue
             if isinstance(link.target, str) and link.target not in by_key:
-                if not complete:
-                    continue
+                if known(link.target):
+                    continue  # an item that failed earlier checks: nothing more to say
                 problems.append(
                     Diagnostic(
                         "error",

@@ -32,7 +32,7 @@ from witsync.model import (
 )
 from witsync.ownership import read_layer
 from witsync.processcheck import check_against_process
-from witsync.schemacheck import check
+from witsync.schemacheck import check, valid_items
 from witsync.yamlsource import (
     MAX_FILE_BYTES,
     Mark,
@@ -87,7 +87,8 @@ def _load(paths: Sequence[Path], settings: Settings) -> LoadReport:
     items: list[DesiredItem] = []
     scopes: list[tuple[str, Location]] = []
     projects: list[tuple[str, Location]] = []
-    complete = True
+    complete = True  # every file's top level was read: the set's scope is known
+    unverified: set[str] | None = set()  # keys of items that failed; None: any key may
     for path in sorted(files, key=str):
         name = str(path)
         data = _read(path, name, problems)
@@ -95,15 +96,19 @@ def _load(paths: Sequence[Path], settings: Settings) -> LoadReport:
             digest.update(name.encode() + b"\0" + data + b"\0")
         loaded = _checked_root(data, name, problems) if data is not None else None
         if loaded is None:
-            complete = False
+            complete, unverified = False, None
             continue
-        root, valid = loaded
+        root, usable = loaded
         for prop, found in (("scope", scopes), ("project", projects)):
             if isinstance(root.get(prop), str):
                 found.append((root[prop], _loc(name, root.value_marks[prop])))
-        if not valid:
-            complete = False
+        if usable is None:
+            complete, unverified = False, None
             continue
+        if unverified is not None:
+            for entry, ok in zip(root.get("items", ()), usable, strict=True):
+                if not ok:
+                    unverified.update(_keys_within(entry))
         if "apiVersion" not in root:
             problems.append(
                 Diagnostic(
@@ -115,7 +120,7 @@ def _load(paths: Sequence[Path], settings: Settings) -> LoadReport:
                 )
             )
         reader = _FileReader(name, root, settings.ownership)
-        items.extend(reader.items())
+        items.extend(reader.items(usable))
         problems.extend(reader.problems)
     scope = _agree("scope", scopes, settings.scope, problems)
     project = _agree("project", projects, settings.project, problems)
@@ -128,7 +133,9 @@ def _load(paths: Sequence[Path], settings: Settings) -> LoadReport:
                 "add `scope: <name>` to the manifests or witsync.yaml, or pass --scope",
             )
         )
-    checked, graph_problems = check_graph(items, complete=complete)
+    checked, graph_problems = check_graph(
+        items, unverified=None if unverified is None else frozenset(unverified)
+    )
     problems.extend(graph_problems)
     errors = [p for p in problems if p.severity == "error"]
     warnings = tuple(p for p in problems if p.severity == "warning")
@@ -147,8 +154,9 @@ def _load(paths: Sequence[Path], settings: Settings) -> LoadReport:
 
 def _checked_root(
     data: bytes, name: str, problems: list[Diagnostic]
-) -> tuple[YamlMap, bool] | None:
-    """The file's top-level mapping and whether it passed the schema; None when it has none."""
+) -> tuple[YamlMap, list[bool] | None] | None:
+    """The file's top-level mapping and which of its items passed the schema (None: the top
+    level failed, so none can be used); None when the file has no usable mapping."""
     text, problem = read_text(data, name)
     if problem is not None:
         problems.append(problem)
@@ -184,7 +192,20 @@ def _checked_root(
         )
         return None
     problems.extend(schema_problems)
-    return root, not schema_problems
+    if not schema_problems:
+        return root, [True] * len(root.get("items", ()))
+    return root, valid_items(root, SCHEMA)
+
+
+def _keys_within(entry: Any) -> Iterator[str]:
+    """Every key an item that failed the schema declares, its nested children's too."""
+    if isinstance(entry, YamlMap):
+        if isinstance(entry.get("key"), str):
+            yield entry["key"]
+        children = entry.get("children")
+        if isinstance(children, YamlSeq):
+            for child in children:
+                yield from _keys_within(child)
 
 
 def find_manifests(paths: Sequence[Path]) -> tuple[list[Path], list[Diagnostic]]:
@@ -310,10 +331,12 @@ class _FileReader:
         self.base: dict[str, Ownership] = {**base, **layer}
         self.root = root
 
-    def items(self) -> list[DesiredItem]:
+    def items(self, usable: Sequence[bool]) -> list[DesiredItem]:
+        """The items that passed the schema (`usable`, by position), children after parents."""
         result: list[DesiredItem] = []
-        for entry in self.root.get("items", ()):
-            self._item(entry, None, result)
+        for entry, ok in zip(self.root.get("items", ()), usable, strict=True):
+            if ok:
+                self._item(entry, None, result)
         return result
 
     def _item(self, entry: YamlMap, nested_under: str | None, out: list[DesiredItem]) -> None:

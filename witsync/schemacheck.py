@@ -66,6 +66,20 @@ def _item_validators(name: str) -> tuple[Predicate, Draft202012Validator] | None
     return compile_schema(item_schema), Draft202012Validator(item_schema)
 
 
+def valid_items(root: Any, schema_name: str) -> list[bool] | None:
+    """Which entries of the top-level `items` pass the schema, when everything else does;
+    None when the top level itself fails (or the schema has no per-item definition)."""
+    per_item = _item_validators(schema_name)
+    items = root.get(ITEMS) if isinstance(root, YamlMap) else None
+    if per_item is None or not isinstance(items, YamlSeq):
+        return None
+    top = dict(root)
+    top[ITEMS] = []
+    if not fast_validator(schema_name)(top):
+        return None
+    return [per_item[0](item) for item in items]
+
+
 def check(root: Any, schema_name: str, file: str) -> list[Diagnostic]:
     """Every schema violation in `root`, as diagnostics sorted by place.
 
