@@ -114,7 +114,9 @@ class Gate:
         head, sep, tail = path.partition("/_apis")
         if sep:
             scope = {**scope, "path": head + sep + tail.lower()}
-        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+        headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
+        }
         me = caller(headers, self.emulator.options)
         if me is None:
             await self._unauthenticated(scope, headers, send)
