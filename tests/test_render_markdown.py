@@ -50,9 +50,13 @@ def test_two_thousand_items_stay_under_the_limit_with_a_note():
     assert len(text) <= LIMIT
     assert "more actions not shown" in text
     assert "The full plan is in `plan.json`." in text
-    shown = text.count("<details>")
-    assert 0 < shown < 2000
-    assert f"**{2000 - shown} more actions not shown**" in text
+    sections = text.count("<details>")
+    rows = text.count("| `~` update | #")
+    assert sections > 20
+    assert rows > 200  # past the sections' share, one line per item
+    assert f"**{2000 - sections - rows} more actions not shown**" in text
+    # Every item shown once, in plan order, sections first.
+    assert text.index("<code>item-0</code>") < text.index(f"| item-{sections} |")
     assert text.count("<details>") == text.count("</details>")
     assert "| `~` update | 2000 |" in text
 

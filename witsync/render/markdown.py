@@ -12,6 +12,7 @@ import re
 
 from witsync.model import Action, FieldChange, Plan
 from witsync.render.common import (
+    LINK_NAMES,
     SYMBOLS,
     edit_suffix,
     is_long,
@@ -23,6 +24,8 @@ from witsync.render.common import (
 from witsync.render.json import summary
 
 LIMIT = 65_000
+DETAILS_SHARE = 0.5
+"""The share of the limit that collapsed per-item sections may take when not all fit."""
 CELL = 200
 """Characters of a value shown in a table cell; longer values are cut (the diff shows them)."""
 MAX_WARNINGS = 50
@@ -30,21 +33,41 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 
 
 def render_markdown(plan: Plan, *, plan_file: str | None = None, limit: int = LIMIT) -> str:
-    """The comment; `plan_file` (the `--out FILE` path, when there is one) is named if cut."""
+    """The comment; `plan_file` (the `--out FILE` path, when there is one) is named if cut.
+
+    Every action gets a collapsed section while they fit in the first part of the budget; the
+    rest get one table row each (action, id, key, title, fields) while those fit; a note then
+    counts what is left out and points to the full plan.
+    """
     head = _head(plan)
     where = f"`{plan_file}`" if plan_file else "the plan file (`witsync plan --out plan.json`)"
-    body: list[str] = []
+    reserve = 600  # room for the closing note
+    parts = [head]
     used = len(head)
     shown = 0
     for action in plan.actions:
         section = _section(action)
-        # Keep room for the note that says what was left out.
-        if used + len(section) + 400 > limit:
+        if used + len(section) > DETAILS_SHARE * limit:
             break
-        body.append(section)
+        parts.append(section)
         used += len(section)
         shown += 1
-    text = head + "".join(body)
+    if shown < len(plan.actions):
+        header = "| | Id | Key | Title | Fields and links |\n| --- | --- | --- | --- | --- |\n"
+        header = "\n**More changes** (one line each)\n\n" + header
+        rows: list[str] = []
+        size = used + len(header)
+        for action in plan.actions[shown:]:
+            row = _row(action)
+            if size + len(row) + reserve > limit:
+                break
+            rows.append(row)
+            size += len(row)
+        if rows:
+            parts += [header, *rows]
+            used = size
+            shown += len(rows)
+    text = "".join(parts)
     if shown < len(plan.actions):
         left = len(plan.actions) - shown
         text += (
@@ -52,6 +75,16 @@ def render_markdown(plan: Plan, *, plan_file: str | None = None, limit: int = LI
             f"under {limit:,} characters. The full plan is in {where}.\n"
         )
     return text
+
+
+def _row(action: Action) -> str:
+    where = f"#{action.id}" if action.id is not None else "new"
+    changed = [change.field for change in action.field_changes]
+    changed += [f"{link.op} {LINK_NAMES.get(link.rel, link.rel)}" for link in action.link_changes]
+    return (
+        f"| `{SYMBOLS[action.kind]}` {action.kind} | {where} | {_escape(action.key)} "
+        f"| {_cell(_cut(action.title, 60))} | {_cell(', '.join(changed))} |\n"
+    )
 
 
 def _head(plan: Plan) -> str:
