@@ -7,7 +7,8 @@ Run on demand (not collected by pytest):
 
 1. Creates a three-level tree (epics > features > stories, `--items` in all) on a fresh board
    served with `--latency-ms`, and reports the apply's wall time and its requests per item
-   (budget: under 15 s for 1,000 items at 50 ms, at most one request per item plus retries).
+   (budget: under 15 s for 1,000 items at 50 ms, at most one request per item plus retries;
+   creates ready together share `$batch` requests of up to 200, so far fewer are sent).
 2. Seeds `--noop-items` managed items straight into a board file (as bench_fetch does), plans
    the same manifests and applies the (empty) plan: the apply must send no write at all.
 """

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import pytest
 from apply_support import (
     Board,
@@ -64,8 +67,9 @@ async def test_creates_parents_first_with_one_request_per_item_and_a_replan_is_e
         "story": 1,
         "other": 1,
     }
-    # each new item carried its links in its create request: one write per item
-    assert len(board.writes()) == 4
+    # each new item carried its links in its create request, and the creates ready at the
+    # same moment shared one $batch: at most one write request per dependency level
+    assert 1 < len(board.writes()) <= 4
     story, feature = await live(board, "story"), await live(board, "feature")
     assert link_targets(story, REL_PARENT) == {feature.id}
     assert link_targets(feature, REL_PARENT) == {by_key["epic"][0]}
@@ -97,16 +101,21 @@ async def test_own_link_writes_never_fail_a_later_guard(link_bumps_rev: bool) ->
     board = open_board(EmulatorOptions(link_bumps_rev=link_bumps_rev))
     first = desired(item("a"), item("b"), item("c"))
     await plan_and_apply(board, first)
-    # a links to b, a new child links to b, and b itself changes: b's rev may move under our feet
+    # new children link to b, and b itself changes: b's rev may move under our feet
     second = desired(
         item("a", links=[(REL_RELATED, "b")]),
         item("b", "B renamed", Priority=1),
         item("c", parent="b"),
         item("d", parent="b"),
     )
+    plan = await plan_for(board, second)
+    # b's guarded update goes last, after every link write that touches b has landed
+    b_action = next(a for a in plan.actions if a.key == "b")
+    others = [a for a in plan.actions if a.key != "b"]
+    assert {a.key for a in others} == {"c", "d"}  # the a-b link is sent by b, changing anyway
+    last = dataclasses.replace(b_action, depends_on=("c", "d"))
     board.requests.clear()
-    # one at a time, so the link writes always land before b's own guarded update
-    _plan, result = await plan_and_apply(board, second, parallelism=1)
+    result = await apply_plan(board.client, dataclasses.replace(plan, actions=(*others, last)))
     assert result.ok, result
     resyncs = [r for r in board.requests if r.url.path.endswith("/updates")]
     assert bool(resyncs) == link_bumps_rev  # history is read only when the guard really failed
@@ -240,7 +249,12 @@ async def test_suppress_notifications_is_sent_on_every_write() -> None:
     await plan_and_apply(board, TREE, suppress_notifications=True)
     writes = board.writes()
     assert writes
-    assert all(r.url.params.get("suppressNotifications") == "true" for r in writes)
+    for request in writes:
+        if request.url.path.endswith("/$batch"):  # the flag goes on each sub-request
+            uris = [sub["uri"] for sub in json.loads(request.content)]
+            assert all("suppressNotifications=true" in uri for uri in uris)
+        else:
+            assert request.url.params.get("suppressNotifications") == "true"
 
 
 async def test_a_server_refusal_fails_that_item_and_skips_its_dependents() -> None:
@@ -364,3 +378,33 @@ async def test_a_link_removal_someone_already_made_is_not_sent() -> None:
     assert result.ok, result
     assert not [r for r in board.requests[before:] if r.method == "PATCH"]
     assert (await plan_for(board, want)).actions == ()
+
+
+async def test_creates_ready_together_share_batches_of_at_most_200() -> None:
+    board = open_board()
+    want = desired(*(item(f"s{n}") for n in range(201)))
+    _, result = await plan_and_apply(board, want)
+    assert result.ok, result
+    writes = board.writes()
+    batches = [r for r in writes if r.url.path.endswith("/$batch")]
+    assert [len(json.loads(r.content)) for r in batches] == [200]
+    assert len(writes) == 2  # the 201st went alone
+    assert {k: len(v) for k, v in (await items_by_key(board)).items()} == {
+        f"s{n}": 1 for n in range(201)
+    }
+
+
+async def test_a_batch_refused_while_preparing_is_sent_again_one_by_one() -> None:
+    """An unknown field makes the server refuse the whole batch before saving anything; each
+    create then gets its own verdict."""
+    board = open_board()
+    want = desired(item("ok-1"), item("bad", **{"Custom.Nope": "x"}), item("ok-2"))
+    _, result = await plan_and_apply(board, want)
+    by_key = {r.key: r for r in result.items}
+    assert by_key["bad"].outcome == "failed"
+    assert "Custom.Nope" in str(by_key["bad"].message)
+    assert by_key["ok-1"].outcome == by_key["ok-2"].outcome == "applied"
+    assert [r.url.path.rsplit("/", 1)[-1] for r in board.writes()] == ["$batch"] + [
+        "$User Story"
+    ] * 3
+    assert set(await items_by_key(board)) == {"ok-1", "ok-2"}

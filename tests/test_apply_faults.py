@@ -112,7 +112,7 @@ async def test_faults_from_the_first_create_on_converge(seed: int) -> None:
 
 async def test_throttling_is_waited_out() -> None:
     board = open_board(sleep=True)
-    board.set_options(EmulatorOptions(rate_limit=8, rate_window_s=0.4))
+    board.set_options(EmulatorOptions(rate_limit=3, rate_window_s=0.4))
     _, result = await plan_and_apply(board, FIRST)
     assert result.ok, result
     throttled = [r for r in board.responses if r.status_code == 429]

@@ -5,14 +5,19 @@ created earlier in the run, the rev each `test /rev` guard must carry (the plann
 revisions this run caused), and relation indexes, re-read when a step removes relations. A guard
 that fails because of somebody else's edit makes that item (and what depends on it) a conflict;
 a write whose outcome is unknown is looked up before it is sent again (`witsync.settle`).
+Creates that are ready at the same moment travel together in `$batch` requests
+(`witsync.batching`); updates and deletes go one item per request, at most `parallelism` writes
+in flight.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from witsync.batching import BATCH_LIMIT, BatchClient, CreateBatcher
 from witsync.errors import ConflictError, NotFoundError, OutcomeUnknownError, WitsyncError
 from witsync.identity import scope_tag
 from witsync.model import (
@@ -44,7 +49,7 @@ OWN_REVISION_RESYNCS = 3
 ends (concurrent link writes of the run can each bump the item once more)."""
 
 
-class BoardClient(Protocol):
+class BoardClient(BatchClient, Protocol):
     """The part of `witsync.client.Client` the applier uses."""
 
     def work_item_url(self, id: int) -> str: ...
@@ -54,15 +59,6 @@ class BoardClient(Protocol):
     async def get_items(self, ids: Sequence[int]) -> list[LiveItem]: ...
 
     async def get_item(self, id: int) -> LiveItem | None: ...
-
-    async def create_item(
-        self,
-        type: str,
-        ops: Sequence[Mapping[str, JSON]],
-        *,
-        validate_only: bool = False,
-        suppress_notifications: bool = False,
-    ) -> LiveItem: ...
 
     async def update_item(
         self,
@@ -88,10 +84,14 @@ async def apply_plan(
 ) -> Result:
     """Apply every action of `plan`; one result per action, in plan order. Never raises for a
     single item's failure: conflicts and failures are results, and their dependents are skipped."""
-    applier = _Applier(client, plan, suppress_notifications)
+    applier = _Applier(client, plan, parallelism, suppress_notifications)
     writes = [a for a in plan.actions if a.kind != "remove"]
     removals = [a for a in plan.actions if a.kind == "remove"]
-    results = await run_actions(writes, applier.run, parallelism=parallelism, on_result=on_event)
+    # `parallelism` bounds the write requests in flight; many more actions may be under way,
+    # so that the creates ready at one moment fill `$batch` requests together
+    results = await run_actions(
+        writes, applier.run, parallelism=parallelism * BATCH_LIMIT, on_result=on_event
+    )
     # Removals come after every other write, one at a time in the plan's children-first order:
     # a parent is closed or deleted only once its children are. They do not depend on each
     # other's success (a conflict on one child does not stop the others).
@@ -113,10 +113,16 @@ class _Progress:
 
 
 class _Applier:
-    def __init__(self, client: BoardClient, plan: Plan, suppress_notifications: bool) -> None:
+    def __init__(
+        self, client: BoardClient, plan: Plan, parallelism: int, suppress_notifications: bool
+    ) -> None:
         self.client = client
         self.plan = plan
         self.suppress = suppress_notifications
+        self.writes = asyncio.Semaphore(parallelism)
+        self.creates = CreateBatcher(
+            client, self.writes, suppress_notifications=suppress_notifications
+        )
         self.ledger = RunLedger()
         # every key whose id is known: items the plan names by id now, created ones as they land
         self.ids: dict[str, int] = {a.key: a.id for a in plan.actions if a.id is not None}
@@ -156,9 +162,7 @@ class _Applier:
         self.ledger.note(pending)
         for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
             try:
-                item = await self.client.create_item(
-                    action.type, ops, suppress_notifications=self.suppress
-                )
+                item = await self.creates.create(action.type, ops)
             except OutcomeUnknownError:
                 # the marker went out in the same request: if the item exists, it is ours
                 found = await find_created(self.client, self.plan.target.scope, action.key, ops)
@@ -198,9 +202,10 @@ class _Applier:
             patch += ops
             self._note_links(item_id, step.ops, patch)
             try:
-                item = await self.client.update_item(
-                    item_id, patch, suppress_notifications=self.suppress
-                )
+                async with self.writes:
+                    item = await self.client.update_item(
+                        item_id, patch, suppress_notifications=self.suppress
+                    )
             except ConflictError:
                 if resyncs >= OWN_REVISION_RESYNCS:
                     raise StepConflict(
@@ -270,7 +275,8 @@ class _Applier:
             if expected is not None and live.rev != expected:
                 await self._resync(item_id, expected)
             try:
-                await self.client.delete_item(item_id)
+                async with self.writes:
+                    await self.client.delete_item(item_id)
             except NotFoundError:
                 return
             except OutcomeUnknownError:
