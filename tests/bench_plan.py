@@ -1,6 +1,11 @@
-"""Benchmark: the planner's own work for 10,000 managed items with nothing to change (target < 2 s).
+"""Benchmark: planning 10,000 managed items with nothing to change.
 
-Run: .venv/bin/python tests/bench_plan.py [COUNT]
+Run: .venv/bin/python tests/bench_plan.py [COUNT] [--serve]
+
+The planner's own work (target < 2 s) on synthetic Desired and Live; with --serve, also the
+whole `witsync plan` pipeline (load the YAML, process metadata, fetch, plan) against
+`witsync serve` over a socket, with its request count (target < 15 s, at most
+1 + ceil(N / 200) + a handful of requests).
 
 Desired and Live are synthetic but shaped as a real board returns them after an apply:
 identities as objects, tags re-sorted, HTML re-serialised, numbers as floats, a three-level
@@ -15,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from plan_support import TARGET, process  # noqa: E402
+from plan_support import TARGET, process
 
-from witsync.identity import marker_url, scope_tag  # noqa: E402
-from witsync.model import (  # noqa: E402
+from witsync.identity import marker_url, scope_tag
+from witsync.model import (
     REL_CHILD,
     REL_HYPERLINK,
     REL_PARENT,
@@ -31,9 +36,9 @@ from witsync.model import (  # noqa: E402
     LiveRelation,
     Location,
 )
-from witsync.plan import make_plan  # noqa: E402
-from witsync.render.json import render_json  # noqa: E402
-from witsync.render.text import render_plain  # noqa: E402
+from witsync.plan import make_plan
+from witsync.render.json import render_json
+from witsync.render.text import render_plain
 
 URL = "https://dev.azure.com/fabrikam/Fabrikam/_apis/wit/workItems/"
 
@@ -122,8 +127,70 @@ def synthetic(count: int, style: str = "plain") -> tuple[Desired, Live]:
     return desired_set, Live(live_items, frozenset(live_items))
 
 
+def end_to_end(count: int) -> None:
+    """Seed a board file, serve it, write matching manifests, and time the plan pipeline."""
+    import asyncio
+    import subprocess
+    import tempfile
+
+    from bench_fetch import ORG, PROJECT, SCOPE, free_port, seed, wait_for
+
+    from witsync.commands.plan import plan_against
+    from witsync.config import Settings
+    from witsync.connect import open_client
+    from witsync.loader import load
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        asyncio.run(seed(root / "board.sqlite", count))
+        lines = [f"apiVersion: witsync/v1\nproject: {PROJECT}\nscope: {SCOPE}\nitems:"]
+        for n in range(count):
+            lines.append(
+                f"  - key: item-{n}\n    type: User Story\n    title: item {n}\n"
+                "    description: <p>Some text</p>\n    priority: 2"
+            )
+        (root / "backlog.yaml").write_text("\n".join(lines) + "\n")
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "witsync",
+                "serve",
+                "--port",
+                str(port),
+                "--db",
+                str(root / "board.sqlite"),
+                "--project",
+                PROJECT,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for(port, server)
+            settings = Settings(org_url=f"http://127.0.0.1:{port}/{ORG}", project=PROJECT)
+
+            async def pipeline() -> tuple[int, int]:
+                async with open_client(settings, {}) as client:
+                    plan = await plan_against(client, settings, load([root], settings))
+                    return plan.unchanged, client.request_count
+
+            started = time.perf_counter()
+            unchanged, requests = asyncio.run(pipeline())
+            elapsed = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    assert unchanged == count, unchanged
+    print(
+        f"witsync plan pipeline over a socket, {count} unchanged items: {elapsed:.2f} s "
+        f"(target < 15 s), {requests} requests (budget 1 + {-(-count // 200)} + a handful)"
+    )
+
+
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    count = next((int(arg) for arg in sys.argv[1:] if arg.isdigit()), 10_000)
     proc = process()
     for style in DESCRIPTIONS:
         desired, live = synthetic(count, style)
@@ -142,6 +209,9 @@ def main() -> None:
             f"make_plan, {count} unchanged items, {style} descriptions: best {min(timings):.3f} s, "
             f"worst {max(timings):.3f} s (target < 2 s); rendering the empty plan {rendering:.3f} s"
         )
+
+    if "--serve" in sys.argv:
+        end_to_end(count)
 
 
 if __name__ == "__main__":
