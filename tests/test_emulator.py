@@ -495,6 +495,14 @@ async def test_parent_shows_as_system_parent(emulator_http: httpx.AsyncClient) -
     await create(emulator_http, "User Story", "c", link("System.LinkTypes.Hierarchy-Reverse", 1))
     child = (await emulator_http.get(f"{ORG}/_apis/wit/workitems/2?{V}")).json()
     assert child["fields"]["System.Parent"] == 1
+    query = {"query": "SELECT [System.Id] FROM WorkItems WHERE [System.Parent] = 1"}
+    found = (await emulator_http.post(f"{ORG}/Fabrikam/_apis/wit/wiql?{V}", json=query)).json()
+    assert [w["id"] for w in found["workItems"]] == [2]
+    unlinked = await patch(emulator_http, 1, {"op": "remove", "path": "/relations/0"})
+    assert unlinked.json()["rev"] == 1
+    child = (await emulator_http.get(f"{ORG}/_apis/wit/workitems/2?{V}")).json()
+    assert "System.Parent" not in child["fields"]
+    assert child["rev"] == 1
 
 
 async def test_identity_objects_are_accepted_and_titles_have_a_length_limit(

@@ -35,6 +35,15 @@ def _relation_key(relation: Mapping[str, Any]) -> tuple[str, str]:
     return (str(relation["rel"]), str(target) if target is not None else str(relation["url"]))
 
 
+def sync_parent(item: Item) -> None:
+    """System.Parent follows the item's parent link, so reads and WIQL can use it."""
+    parent = next((link_target(r) for r in item.relations if r["rel"] == PARENT), None)
+    if parent is None:
+        item.fields.pop("System.Parent", None)
+    else:
+        item.fields["System.Parent"] = parent
+
+
 def stamp_revision(fields: dict[str, Any], rev: int, now: str, me: str, kept: set[str]) -> None:
     """A new revision's system fields; `kept` are fields a bypassRules patch set itself."""
     fields["System.Rev"] = rev
@@ -199,6 +208,7 @@ class LinkKeeper:
         key = _relation_key(mirror)
         rest = [r for r in other.relations if _relation_key(r) != key]
         other.relations = rest if change == "removed" else self._ordered([*rest, mirror])
+        sync_parent(other)
         fields_delta: dict[str, Any] = {}
         if self.link_bumps_rev:
             before = dict(other.fields)
@@ -232,4 +242,5 @@ class LinkKeeper:
             other = self.store.get(self.org, target)
             if other is not None:
                 other.relations = [r for r in other.relations if link_target(r) != item.id]
+                sync_parent(other)
                 self.store.put(other)

@@ -10,7 +10,7 @@ from typing import Any
 
 from witsync.emulator.errors import ServiceError
 from witsync.emulator.links import OPEN_ENDED, link_target
-from witsync.emulator.linktypes import LINK_TYPES, PARENT
+from witsync.emulator.linktypes import LINK_TYPES
 from witsync.emulator.processes import FIELDS, FieldDef, TypeDef, lookup_field, type_fields
 from witsync.emulator.store import Item, Project
 from witsync.emulator.values import identity_parts, wire_date
@@ -117,9 +117,6 @@ def work_item(
             out_fields[ref] = field_value(ref, value, urls)
         if history is not None:
             out_fields["System.History"] = history
-    parent = next((link_target(r) for r in item.relations if r["rel"] == PARENT), None)
-    if parent is not None and (not fields or any(f.lower() == "system.parent" for f in fields)):
-        out_fields["System.Parent"] = parent
     body: dict[str, Any] = {"id": item.id, "rev": item.rev, "fields": out_fields}
     if expand in {"relations", "all"} and item.relations:
         body["relations"] = [relation(r, urls) for r in item.relations]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from witsync.emulator import errors
-from witsync.emulator.links import LinkKeeper, link_target, stamp_revision
+from witsync.emulator.links import LinkKeeper, link_target, stamp_revision, sync_parent
 from witsync.emulator.patch import Patch, PatchReader, as_text
 from witsync.emulator.processes import lookup_field, process_named, transition_reason
 from witsync.emulator.store import Item, Project, Store
@@ -103,6 +103,7 @@ class Board(PatchReader, LinkKeeper):
             final = self._final_relations(item, patch)
             self._check_links(item, patch, final)
             item.relations = final
+            sync_parent(item)
             if validate_only:
                 return Saved(item, patch.history)
             self._remember_identities(item.fields)
@@ -191,6 +192,7 @@ class Board(PatchReader, LinkKeeper):
                 item.rev += 1
             item.fields = patch.fields
             item.relations = final
+            sync_parent(item)
             self._remember_identities(item.fields)
             self.store.put(item)
             if bump:
@@ -228,6 +230,7 @@ class Board(PatchReader, LinkKeeper):
                 raise errors.not_found(id)
             item.deleted = False
             item.relations = [r for r in item.relations if link_target(r) is None]
+            sync_parent(item)
             self.store.put(item)
         return item
 
