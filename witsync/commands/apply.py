@@ -26,8 +26,9 @@ from witsync.planfile import ensure_target, load_plan
 from witsync.render.text import render_text
 
 DESCRIPTION = """\
-Make the board match the manifests: plan (or read a saved plan), show the plan, then send one
-guarded JSON patch per work item, parents before children, independent items concurrently.
+Make the board match the manifests: plan (or read a saved plan), show the plan, then write it:
+parents before children, independent items concurrently, new items together in `$batch`
+requests, each update as one JSON patch guarded by `test /rev`.
 
 Every update is guarded by the rev it was planned against: an item somebody changed after the
 plan is not written (a conflict); the rest goes on and the run exits 1, naming the items to
@@ -136,8 +137,7 @@ async def _run(
             assert saved is not None
             plan = saved
         err.print(render_text(plan), highlight=False, end="")
-        if not plan.actions:
-            err.print("No changes: nothing to apply.", markup=False)
+        if not plan.actions:  # the plan text has said so
             if args.format == "json":
                 write_data(result_document(plan, Result(())))
             return 0
