@@ -1,7 +1,7 @@
 """Safe, bounded YAML parsing into plain dicts and lists that remember where each value was written.
 
-libyaml's C parser (through PyYAML) turns the text into events, each with its line and column;
-this module builds the values itself from those events instead of using a YAML constructor, so:
+libyaml's C parser (ruamel.yaml's, from ruamel.yaml.clib) turns the text into events, each with
+its line and column; this module builds the values itself from those events instead of using a YAML constructor, so:
 
 - only plain data is made (str, int, float, bool, None, dict, list): no tag can construct an object;
 - scalars resolve by the YAML 1.2 core schema (as yaml-language-server reads them): `on`, `no`
@@ -21,15 +21,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
+from ruamel.yaml import events as ev
+from ruamel.yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]  # re-exported C type
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from witsync.errors import Diagnostic
 from witsync.model import Location
-
-try:  # libyaml, compiled into PyYAML's wheels; the pure-Python parser gives the same events
-    from yaml._yaml import CParser as _Parser  # type: ignore[import-untyped]
-except ImportError:  # pragma: no cover - only on a PyYAML built without libyaml
-    from yaml import SafeLoader as _Parser
 
 Mark = tuple[int, int]
 """1-based (line, column)."""
@@ -159,9 +156,9 @@ def parse_yaml(text: str, file: str) -> Parsed:
         root = builder.build(text)
     except _Stop as stop:
         return Parsed(file, None, (*builder.diagnostics, stop.diagnostic))
-    except yaml.MarkedYAMLError as error:
+    except MarkedYAMLError as error:
         return Parsed(file, None, (*builder.diagnostics, _syntax_diagnostic(error, text, file)))
-    except yaml.YAMLError as error:  # ReaderError: a character YAML does not allow
+    except YAMLError as error:  # ReaderError: a character YAML does not allow
         return Parsed(file, None, (*builder.diagnostics, _reader_diagnostic(error, text, file)))
     return Parsed(file, root, tuple(builder.diagnostics))
 
@@ -250,8 +247,8 @@ class _Builder:
         stack: list[_Frame] = []
         root: Any = None
         documents = 0
-        scalar_event = yaml.ScalarEvent
-        stream_end = yaml.StreamEndEvent
+        scalar_event = ev.ScalarEvent
+        stream_end = ev.StreamEndEvent
         resolve = _resolve_plain
         events = 0
         while True:
@@ -284,7 +281,7 @@ class _Builder:
                 else:
                     merge = plain and value == "<<"
                     self._attach(frame, value, 1, mark, plain_merge=merge)
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
                 self._check_tag(event.tag, mark)
                 depth = len(stack) + 1
                 if depth > MAX_DEPTH:
@@ -296,9 +293,9 @@ class _Builder:
                             "flatten the structure: give deep children `parent:` instead",
                         )
                     )
-                container = YamlMap(mark) if kind is yaml.MappingStartEvent else YamlSeq(mark)
+                container = YamlMap(mark) if kind is ev.MappingStartEvent else YamlSeq(mark)
                 stack.append(_Frame(container, event.anchor, depth))
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            elif kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
                 frame = stack.pop()
                 if frame.merges:
                     self._merge(frame)
@@ -320,7 +317,7 @@ class _Builder:
                     self._attach(stack[-1], frame.container, frame.size, frame.container.mark)
                 else:
                     root = frame.container
-            elif kind is yaml.AliasEvent:
+            elif kind is ev.AliasEvent:
                 if event.anchor not in self.anchors:
                     raise _Stop(
                         Diagnostic(
@@ -335,7 +332,7 @@ class _Builder:
                     self._attach(stack[-1], value, size, mark, alias=True)
                 else:
                     root = value
-            elif kind is yaml.DocumentStartEvent:
+            elif kind is ev.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     raise _Stop(
