@@ -1,7 +1,8 @@
 """Safe, bounded YAML parsing into plain dicts and lists that remember where each value was written.
 
 libyaml's C parser (ruamel.yaml's, from ruamel.yaml.clib) turns the text into events, each with
-its line and column; this module builds the values itself from those events instead of using a YAML constructor, so:
+its line and column; this module builds the values itself from those events instead of using a
+YAML constructor, so:
 
 - only plain data is made (str, int, float, bool, None, dict, list): no tag can construct an object;
 - scalars resolve by the YAML 1.2 core schema (as yaml-language-server reads them): `on`, `no`
