@@ -117,3 +117,24 @@ def test_removed_links_are_recorded_at_both_ends() -> None:
     assert not ledger.is_own_revision(
         20, {"rev": 3, "relations": {"added": far["relations"]["removed"]}}
     )
+
+
+def test_system_parent_follows_this_runs_link_change() -> None:
+    ledger = RunLedger()
+    ledger.note_removed(20, "System.LinkTypes.Hierarchy-Forward", 10)  # 20 drops child 10
+    update = {
+        "rev": 6,
+        "fields": {"System.Parent": {"oldValue": 20}, "System.Rev": {"oldValue": 5, "newValue": 6}},
+        "relations": {
+            "removed": [{"rel": "System.LinkTypes.Hierarchy-Reverse", "url": f"{ORG}/20"}]
+        },
+    }
+    assert ledger.is_own_revision(10, update)
+    # the same field change with a link this run did not touch is someone else's re-parenting
+    other = {
+        **update,
+        "relations": {
+            "removed": [{"rel": "System.LinkTypes.Hierarchy-Reverse", "url": f"{ORG}/99"}]
+        },
+    }
+    assert not ledger.is_own_revision(10, other)

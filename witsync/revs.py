@@ -31,9 +31,11 @@ BOOKKEEPING_FIELDS = frozenset(
         "System.HyperLinkCount",
         "System.RemoteLinkCount",
         "System.AttachedFileCount",
+        "System.Parent",
     )
 )
-"""Fields a server updates in every revision (or for every link change): never anyone's edit."""
+"""Fields a server updates in every revision, or that follow a link change (the link counts,
+System.Parent): never an edit on their own, since the link change itself is judged."""
 
 
 def work_item_id_of(url: str) -> int | None:
