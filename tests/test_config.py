@@ -34,7 +34,7 @@ def test_no_config_anywhere_gives_the_local_board(tmp_path: Path) -> None:
 def test_found_in_the_nearest_parent(tmp_path: Path) -> None:
     (tmp_path / "witsync.yaml").write_text(
         "org: https://dev.azure.com/fabrikam/\nproject: Fabrikam\nscope: web\nprune: true\n"
-        "removal: delete\nboard: state/board.db\n"
+        "removal: delete\nboard: state/board.db\nprocess: Scrum\n"
     )
     deep = tmp_path / "a" / "b"
     deep.mkdir(parents=True)
@@ -45,6 +45,7 @@ def test_found_in_the_nearest_parent(tmp_path: Path) -> None:
     assert settings.prune is True
     assert settings.removal == "delete"
     assert settings.board_path == tmp_path / "state" / "board.db"
+    assert settings.board_process == "Scrum"
 
 
 def test_found_beside_the_manifests_before_the_current_folder(tmp_path: Path) -> None:

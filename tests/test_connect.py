@@ -44,6 +44,16 @@ async def test_the_embedded_board_uses_the_configured_project(tmp_path: Path) ->
     assert "Fabrikam" in process.area_paths
 
 
+async def test_the_embedded_board_creates_the_project_with_the_configured_process(
+    tmp_path: Path,
+) -> None:
+    scrum = Settings(project="Contoso", board_path=tmp_path / "board.sqlite", board_process="Scrum")
+    async with open_client(scrum, {}) as client:
+        process = await client.get_process()
+    assert "Product Backlog Item" in process.types
+    assert "User Story" not in process.types
+
+
 @pytest.mark.parametrize(
     "org_url", ["https://dev.azure.com/fabrikam", "https://tfs.example.com/tfs/DefaultCollection"]
 )

@@ -39,6 +39,8 @@ class Settings:
     prune: bool = False
     removal: RemovalPolicy = "close"
     board_path: Path = DEFAULT_BOARD
+    board_process: str | None = None
+    """The process (Agile, Scrum, Basic, CMMI) of a project the local board creates; None: Agile."""
     config_file: Path | None = None
     ownership: Mapping[str, Ownership] = field(default_factory=lambda: DEFAULT_OWNERSHIP)
     """The repository-wide mode of each field a layer names, by reference name: the built-in
@@ -115,6 +117,7 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str], cwd
         prune=bool(getattr(args, "prune", False) or values.get("prune", False)),
         removal=cast(RemovalPolicy, removal),
         board_path=board,
+        board_process=values.get("process"),
         config_file=config_file,
         ownership=ownership,
     )

@@ -59,7 +59,8 @@ def _local_client(settings: Settings) -> Client:
 
     project = settings.project or LOCAL_PROJECT
     settings.board_path.parent.mkdir(parents=True, exist_ok=True)
-    app = create_app(db=settings.board_path, projects=[project])
+    process = f":{settings.board_process}" if settings.board_process else ""
+    app = create_app(db=settings.board_path, projects=[project + process])
     http = httpx.AsyncClient(transport=asgi_transport(app), timeout=TIMEOUT)
     return Client(http, LOCAL_ORG_URL, project, max_concurrency=MAX_CONCURRENCY)
 
