@@ -63,8 +63,8 @@ async def two(emulator_http: httpx.AsyncClient) -> httpx.AsyncClient:
             400,
             "VS403358",
         ),
-        ([related(99)], 400, "TF201040"),
-        ([related(2)], 400, "TF201033"),
+        ([related(99)], 400, "TF401232"),
+        ([related(2)], 400, "Work item 2 cannot be linked to itself."),
         (
             [
                 {
@@ -79,7 +79,7 @@ async def two(emulator_http: httpx.AsyncClient) -> httpx.AsyncClient:
         (
             [{"op": "add", "path": "/relations/-", "value": {"rel": "Nope", "url": "https://x/1"}}],
             400,
-            "TF201034",
+            "The link type 'Nope' does not exist.",
         ),
         (
             [
@@ -102,7 +102,11 @@ async def two(emulator_http: httpx.AsyncClient) -> httpx.AsyncClient:
             412,
             "VS403351: Test Operation for path /fields/System.Title",
         ),
-        ([{"op": "frobnicate", "path": "/fields/System.Title", "value": "x"}], 400, "VS403355"),
+        (
+            [{"op": "frobnicate", "path": "/fields/System.Title", "value": "x"}],
+            400,
+            "The operation 'frobnicate' is not valid.",
+        ),
         ([], 400, "You must pass a valid patch document in the body of the request."),
     ],
 )

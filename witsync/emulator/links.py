@@ -107,7 +107,7 @@ class LinkKeeper:
                 raise errors.link_error(
                     400,
                     "WorkItemLinkInvalidException",
-                    f"TF201033: Work item {item.id} cannot be linked to itself.",
+                    f"Work item {item.id} cannot be linked to itself.",
                 )
             if kind.ref == "System.LinkTypes.Hierarchy-Forward":
                 other = [t for r, t in self.store.links_from(self.org, target) if r == PARENT]

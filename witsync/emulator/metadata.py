@@ -52,7 +52,7 @@ async def work_item_types(ctx: Ctx) -> Response:
         raise ServiceError(
             404,
             "WorkItemTypeNotFoundException",
-            f"TF201077: Work item type {name} does not exist in project "
+            f"Work item type {name} does not exist in project "
             f"{project.name} or you do not have permission to access it.",
         )
     tail = ctx.request.url.path.rsplit("/", 1)[-1]
@@ -75,6 +75,6 @@ async def relation_types(ctx: Ctx) -> Response:
         raise ServiceError(
             404,
             "WorkItemLinkTypeNotFoundException",
-            f"TF201034: The link type '{name}' does not exist.",
+            f"The link type '{name}' does not exist.",
         )
     return JSONResponse(match[0])

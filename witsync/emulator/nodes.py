@@ -23,7 +23,7 @@ def _node_missing(path: str) -> ServiceError:
     return ServiceError(
         404,
         "WorkItemTrackingTreeNodeNotFoundException",
-        f"VS402485: The node {path} does not exist.",
+        f"The classification node {path} does not exist.",
     )
 
 

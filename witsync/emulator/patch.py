@@ -52,7 +52,6 @@ class Patch:
     added: list[dict[str, Any]] = field(default_factory=list)
     history: str | None = None
     touched: set[str] = field(default_factory=set)
-    temp_id: int | None = None
 
 
 class PatchReader:
@@ -79,7 +78,7 @@ class PatchReader:
                 self._copy_or_move(patch, name, op, item, bypass)
                 continue
             if name not in {"add", "replace", "remove", "test"}:
-                raise errors.patch_failed(f"VS403355: The operation {op.get('op')!r} is not valid.")
+                raise errors.patch_failed(f"The operation {op.get('op')!r} is not valid.")
             parts = [p.replace("~1", "/").replace("~0", "~") for p in path.strip().split("/")[1:]]
             head = parts[0].lower() if parts else ""
             if head == "fields" and len(parts) == 2:
@@ -92,14 +91,11 @@ class PatchReader:
             elif head == "id" and len(parts) == 1:
                 value = op.get("value")
                 if not isinstance(value, int) or value > 0:
-                    raise errors.patch_failed(
-                        "VS403353: The id of a new work item must be 0 or negative."
-                    )
-                patch.temp_id = value
+                    raise errors.patch_failed("The id of a new work item must be 0 or negative.")
             elif head == "multilinefieldsformat":
                 continue  # accepted and ignored: 7.1 renders every multi-line field as HTML
             else:
-                raise errors.patch_failed(f"VS403355: The path {path} is not valid.")
+                raise errors.patch_failed(f"The path {path} is not valid.")
 
     def _copy_or_move(
         self, patch: Patch, name: str, op: dict[str, Any], item: Item | None, bypass: bool
@@ -249,7 +245,7 @@ class PatchReader:
         original = item.relations if item else []
         if parts == ["-"]:
             if op != "add":
-                raise errors.patch_failed(f"VS403355: The path {path} is not valid.")
+                raise errors.patch_failed(f"The path {path} is not valid.")
             patch.added.append(self._new_relation(value))
             return
         if parts[0].isdigit():
@@ -275,7 +271,7 @@ class PatchReader:
                 else:
                     attrs[parts[2]] = value
                 return
-            raise errors.patch_failed(f"VS403355: The path {path} is not valid.")
+            raise errors.patch_failed(f"The path {path} is not valid.")
         if len(parts) == 2 and op == "remove":
             kind = link_type(parts[0])
             for index, relation in enumerate(original):
@@ -287,7 +283,7 @@ class PatchReader:
                     patch.removed.add(index)
                     return
             raise errors.patch_failed("VS403695: Given relation does not exist on this work item.")
-        raise errors.patch_failed(f"VS403355: The path {path} is not valid.")
+        raise errors.patch_failed(f"The path {path} is not valid.")
 
     def _new_relation(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict) or not isinstance(value.get("rel"), str):
@@ -297,7 +293,7 @@ class PatchReader:
             raise errors.ServiceError(
                 400,
                 "WorkItemLinkTypeNotFoundException",
-                f"TF201034: The link type '{value['rel']}' does not exist.",
+                f"The link type '{value['rel']}' does not exist.",
                 prepare=True,
             )
         url = value.get("url")
@@ -319,7 +315,7 @@ class PatchReader:
             raise errors.ServiceError(
                 400,
                 "WorkItemLinkTargetNotFoundException",
-                f"TF201040: Work item {target} does not exist, or you do not have permissions to "
+                f"TF401232: Work item {target} does not exist, or you do not have permissions to "
                 "read it.",
                 prepare=True,
             )

@@ -69,7 +69,7 @@ class Board(PatchReader, LinkKeeper):
             raise errors.ServiceError(
                 404,
                 "WorkItemTypeNotFoundException",
-                f"TF201077: Work item type {type_name} does not exist in project {project.name} or "
+                f"Work item type {type_name} does not exist in project {project.name} or "
                 "you do not have permission to access it.",
                 prepare=True,
             )
