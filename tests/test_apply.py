@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 
@@ -408,3 +409,31 @@ async def test_a_batch_refused_while_preparing_is_sent_again_one_by_one() -> Non
         "$User Story"
     ] * 3
     assert set(await items_by_key(board)) == {"ok-1", "ok-2"}
+
+
+async def test_a_concurrent_link_removal_at_the_other_end_never_shifts_an_index_under_us(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """y drops its link to x while x drops its link to w, by index, in the same run. Link
+    changes do not bump x's rev, so only the applier can keep y's write from landing between
+    x's read and x's write (which would make x remove the relation after: its marker)."""
+    board = open_board()
+    v1 = desired(item("y"), item("x", links=[(REL_RELATED, "y"), (REL_RELATED, "w")]), item("w"))
+    await plan_and_apply(board, v1)
+    v2 = desired(item("y", "Y renamed"), item("x"), item("w"))
+    plan = await plan_for(board, v2)
+    removers = {a.key for a in plan.actions if any(op.relation for s in a.steps for op in s.ops)}
+    assert removers == {"x", "y"}, "the scenario needs both ends removing a link"
+    x = await live(board, "x")
+    update_item = board.client.update_item
+
+    async def slow_writes(id: int, ops: object, **kwargs: bool) -> LiveItem:
+        await asyncio.sleep(0.05 if id == x.id else 0.02)  # both reads would come first
+        return await update_item(id, ops, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(board.client, "update_item", slow_writes)
+    result = await apply_plan(board.client, plan, parallelism=4)
+    monkeypatch.undo()
+    assert result.ok, result
+    assert (await live(board, "x")).relations  # still there, with its marker
+    assert (await plan_for(board, v2)).actions == ()

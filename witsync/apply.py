@@ -13,7 +13,8 @@ in flight.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -126,6 +127,15 @@ class _Applier:
         self.ledger = RunLedger()
         # every key whose id is known: items the plan names by id now, created ones as they land
         self.ids: dict[str, int] = {a.key: a.id for a in plan.actions if a.id is not None}
+        # Items whose relations this run removes by index. While one of them is read and patched,
+        # no other write of the run may change its relation list: a link added or removed at
+        # the other end shifts the indexes, and where links do not bump the rev the guard
+        # cannot tell. Every write that touches such an item's relations holds its lock.
+        self.relation_locks = {
+            a.id: asyncio.Lock()
+            for a in plan.actions
+            if a.id is not None and any(op.relation for step in a.steps for op in step.ops)
+        }
 
     async def run(self, action: Action) -> ItemResult:
         progress = _Progress(action.id)
@@ -158,6 +168,10 @@ class _Applier:
 
     async def _create(self, action: Action, step: Step) -> LiveItem:
         ops = [self._wire(op) for op in step.ops]
+        async with self._relations_of(_linked(step.ops, ops)):
+            return await self._send_create(action, ops)
+
+    async def _send_create(self, action: Action, ops: Sequence[Mapping[str, JSON]]) -> LiveItem:
         pending = self.ledger.link_ends(None, ops)
         self.ledger.note(pending)
         for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
@@ -181,6 +195,13 @@ class _Applier:
     # -- update -------------------------------------------------------------------------------
 
     async def _update(self, action: Action, item_id: int, step: Step) -> None:
+        wired = [self._wire(op) for op in step.ops if not _is_rev_test(op)]
+        async with self._relations_of({item_id, *_linked(step.ops, wired)}):
+            await self._send_update(action, item_id, step, wired)
+
+    async def _send_update(
+        self, action: Action, item_id: int, step: Step, wired: list[dict[str, JSON]]
+    ) -> None:
         removes_relations = any(op.relation is not None for op in step.ops)
         resyncs = 0
         attempts = 0
@@ -188,7 +209,7 @@ class _Applier:
             expected = self.ledger.expected_rev(item_id, action.rev)
             if expected is None:
                 raise StepFailed(f"the plan has no rev to guard the update of #{item_id} with")
-            ops = [self._wire(op) for op in step.ops if not _is_rev_test(op)]
+            ops = wired
             if removes_relations:
                 # Indexes shift when links are added (by this run's reciprocal ends, or by people:
                 # work-item links do not always bump the rev, so the guard cannot catch that).
@@ -258,6 +279,15 @@ class _Applier:
                 if target is not None:
                     self.ledger.note_removed(item_id, op.relation[0], target)
 
+    @contextlib.asynccontextmanager
+    async def _relations_of(self, ids: Iterable[int]) -> AsyncIterator[None]:
+        """Hold the relation locks of those of `ids` that have one, in id order (so two writes
+        never wait for each other); always before a write slot, never while holding one."""
+        async with contextlib.AsyncExitStack() as stack:
+            for item_id in sorted(set(ids) & self.relation_locks.keys()):
+                await stack.enter_async_context(self.relation_locks[item_id])
+            yield
+
     # -- delete -------------------------------------------------------------------------------
 
     async def _delete(self, action: Action, item_id: int) -> None:
@@ -298,6 +328,16 @@ class _Applier:
         if op.op != "remove":
             wired["value"] = value
         return wired
+
+
+def _linked(planned: Sequence[PatchOp], wired: Sequence[Mapping[str, JSON]]) -> set[int]:
+    """The work items whose relation lists a step changes at the far end of its links."""
+    ids = {work_item_id_of(op.relation[1]) for op in planned if op.relation is not None}
+    for op in wired:
+        value = op.get("value")
+        if op.get("path") == "/relations/-" and isinstance(value, Mapping):
+            ids.add(work_item_id_of(str(value.get("url", ""))))
+    return {item_id for item_id in ids if item_id is not None}
 
 
 def _is_rev_test(op: PatchOp) -> bool:
