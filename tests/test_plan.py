@@ -642,3 +642,51 @@ def test_other_declared_link_types_are_not_sent_twice():
     board.items[a].relations.insert(0, (duplicate, board.url(b), b))
     board.items[b].relations.insert(0, ("System.LinkTypes.Duplicate-Reverse", board.url(a), a))
     assert plan_for(d, board).actions == ()
+
+
+def test_an_item_with_two_keys_is_treated_as_the_first():
+    board = Board()
+    id = board.add("Task", {"System.Title": "Title of a"}, key="a")
+    board.items[id].relations.append(("Hyperlink", marker_url("web", "z"), None))
+    plan = plan_for(desired(item("a"), item("z")), board)
+    (warning,) = [w for w in plan.warnings if w.code == "multiple-keys"]
+    assert warning.id == id
+    assert warning.key == "a"
+    assert [(a.kind, a.key) for a in plan.actions] == [("create", "z")]
+
+
+def test_a_type_without_a_closing_state_is_reported_not_closed():
+    board = Board()
+    board.add("Custom Type", {"System.Title": "x"}, key="odd")
+    plan = plan_for(desired(item("other")), board, prune=True)
+    assert [a.kind for a in plan.actions] == ["create"]
+    assert [w.code for w in plan.warnings] == ["cannot-close"]
+
+
+def test_adopting_an_id_whose_key_lives_elsewhere_is_an_error():
+    board = Board()
+    owner = board.add("Epic", {"System.Title": "x"}, key="mine")
+    other = board.add("Epic", {"System.Title": "y"})
+    with pytest.raises(ManifestError) as raised:
+        plan_for(desired(item("mine", "Epic", adopt_id=other)), board)
+    assert (
+        f"key 'mine' already belongs to work item #{owner}" in raised.value.diagnostics[0].message
+    )
+    assert raised.value.diagnostics[0].hint == f"use `id: {owner}` or remove `id:`"
+
+
+def test_adopting_one_id_twice_is_an_error():
+    board = Board()
+    id = board.add("Epic", {"System.Title": "x"})
+    with pytest.raises(ManifestError) as raised:
+        plan_for(desired(item("a", "Epic", adopt_id=id), item("b", "Epic", adopt_id=id)), board)
+    assert "is adopted by both 'a' and 'b'" in raised.value.diagnostics[0].message
+
+
+def test_every_error_is_reported_at_once():
+    board = Board()
+    board.add("Bug", {"System.Title": "x"}, key="a")
+    d = desired(item("a", "Task"), item("b", parent=991), item("c", links=((REL_RELATED, 992),)))
+    with pytest.raises(ManifestError) as raised:
+        plan_for(d, board)
+    assert len(raised.value.diagnostics) == 3
