@@ -324,15 +324,17 @@ async def person_edits(board: Board) -> dict[int, tuple[int, str]]:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(manifests(), manifests(), st.booleans())
+@given(manifests(), manifests(), st.booleans(), st.integers(1, 4))
 async def test_property_apply_converges_and_leaves_unmanaged_things_alone(
-    first: Desired, second: Desired, link_bumps_rev: bool
+    first: Desired, second: Desired, link_bumps_rev: bool, parallelism: int
 ) -> None:
     board = open_board(EmulatorOptions(link_bumps_rev=link_bumps_rev))
     _, result = await plan_and_apply(board, first)
     assert result.ok, result
     edits = await person_edits(board)
-    _, result = await plan_and_apply(board, second, prune=True, removal="unmanage")
+    _, result = await plan_and_apply(
+        board, second, prune=True, removal="unmanage", parallelism=parallelism
+    )
     assert result.ok, result
     assert (await plan_for(board, second, prune=True, removal="unmanage")).actions == ()
     by_key = await items_by_key(board)
