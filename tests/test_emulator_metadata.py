@@ -179,3 +179,10 @@ async def test_wiql_over_20000_results_needs_a_smaller_top(
         emulator_http, "SELECT [System.Id] FROM WorkItems ORDER BY [System.Id]", params="&$top=5"
     )
     assert [w["id"] for w in top.json()["workItems"]] == [1, 2, 3, 4, 5]
+
+
+async def test_no_array_wrap_returns_bare_arrays(emulator_http: httpx.AsyncClient) -> None:
+    accept = {"Accept": "application/json; api-version=7.1; noArrayWrap=true"}
+    answer = await emulator_http.get("/o/_apis/projects", headers=accept)
+    assert isinstance(answer.json(), list)
+    assert {p["name"] for p in answer.json()} == {"Fabrikam", "Scrummy"}

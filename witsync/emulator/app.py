@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from witsync.emulator.context import error_handlers
 from witsync.emulator.faults import EmulatorOptions, FaultMiddleware, FaultState
@@ -131,6 +131,8 @@ class Gate:
         if org:
             self.emulator.open_org(org)
         scope["state"] = {**scope.get("state", {}), "me": me, "org": org}
+        if "noarraywrap=true" in headers.get("accept", "").replace(" ", "").lower():
+            send = _unwrapping(send)
         await self.app(scope, receive, send)
 
     async def _unauthenticated(self, scope: Scope, headers: dict[str, str], send: Send) -> None:
@@ -164,6 +166,37 @@ class Gate:
             )
             return
         await _send(send, 203, SIGN_IN_PAGE, "text/html; charset=utf-8")
+
+
+def _unwrapping(send: Send) -> Send:
+    """`Accept: ...; noArrayWrap=true`: collections come back as bare JSON arrays."""
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def unwrap(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body = b"".join(chunks)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if (
+            isinstance(data, dict)
+            and set(data) == {"count", "value"}
+            and isinstance(data["value"], list)
+        ):
+            body = json.dumps(data["value"], ensure_ascii=False, separators=(",", ":")).encode()
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return unwrap
 
 
 def _version_problem(scope: Scope, headers: dict[str, str], method: str) -> dict[str, Any] | None:
