@@ -195,3 +195,14 @@ def test_on_a_terminal_apply_asks_first_and_shows_a_progress_bar(
         assert "Apply complete: 3 applied" in text
     else:
         assert "Apply cancelled: nothing was written." in text
+
+
+def test_a_saved_plan_of_new_items_links_them_by_the_ids_they_get(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plan", "--out", "plan.json"]) in (0, 2)
+    assert main(["apply", "--plan", "plan.json", "--yes"]) == 0
+    items = board_items(repo)
+    assert items["A story"]["System.Parent"] == items["The epic"]["id"]
+    capsys.readouterr()
+    assert main(["plan", "--detailed-exitcode"]) == 0
