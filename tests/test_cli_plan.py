@@ -124,7 +124,7 @@ def test_drift_shows_who_changed_a_field(repo, capsys):
     asyncio.run(rename())
     code, out, _ = run(capsys, "plan", "--detailed-exitcode")
     assert code == 2
-    assert 'System.Title: "Renamed by hand" → "The epic"  (changed on the board by' in out
+    assert 'System.Title: "Renamed by hand" → "The epic"  (last set on the board by' in out
 
 
 def test_manifest_errors_exit_1_with_the_place(repo, capsys):

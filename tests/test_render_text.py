@@ -35,7 +35,7 @@ def test_field_before_after_mode_and_drift():
     text = render_plain(showcase_plan())
     assert 'System.Title: "Paper billing (edited)" → "Opt out of paper billing"' in text
     assert (
-        "changed on the board by Carol <carol@fabrikam.com> at 2026-11-20T09:30:00Z, rev 2" in text
+        "last set on the board by Carol <carol@fabrikam.com> at 2026-11-20T09:30:00Z, rev 2" in text
     )
     assert "Microsoft.VSTS.Scheduling.RemainingWork (create-only): 4" in text
     assert "+ link Parent → sign-in (new)" in text

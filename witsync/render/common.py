@@ -92,4 +92,5 @@ def edit_suffix(change: FieldChange) -> str:
     edit = change.last_edit
     if edit is None:
         return ""
-    return f"  (changed on the board by {edit.by} at {edit.at}, rev {edit.rev})"
+    # Neutral wording: without a state file, an edit by a person and a past apply look alike.
+    return f"  (last set on the board by {edit.by} at {edit.at}, rev {edit.rev})"
