@@ -32,8 +32,8 @@ Compare the manifests with the board and show what `witsync apply` would do: ite
 patches. Nothing is written to the board.
 
 Output goes to stdout in the format asked for (text, markdown for a pull-request comment, or
-json); the target used, warnings and progress go to stderr. For a field that drifted on the
-board, the plan says who changed it and when.
+json); the target used, warnings and progress go to stderr. For a field that differs on the
+board, the plan says who last set it there and when (from the item's history).
 """
 
 EXAMPLES = """\
