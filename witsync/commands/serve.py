@@ -64,25 +64,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="an extra area path such as 'Fabrikam\\Web' (parents are created too); repeatable",
     )
     faults = parser.add_argument_group("faults (off by default)")
-    faults.add_argument("--latency-ms", type=int, default=0, help="delay before every answer")
     faults.add_argument(
-        "--rate-limit", type=int, default=None, help="requests per window before 429"
+        "--latency-ms", type=int, default=0, metavar="N", help="delay before every answer"
     )
-    faults.add_argument("--rate-window", type=float, default=300.0, help="seconds (default 300)")
-    faults.add_argument("--fail-rate", type=_fraction, default=0.0, help="fraction answered 503")
+    faults.add_argument(
+        "--rate-limit", type=int, default=None, metavar="N", help="requests per window before 429"
+    )
+    faults.add_argument(
+        "--rate-window", type=float, default=300.0, metavar="SECONDS", help="seconds (default 300)"
+    )
+    faults.add_argument(
+        "--fail-rate", type=_fraction, default=0.0, metavar="F", help="fraction answered 503"
+    )
     faults.add_argument(
         "--drop-rate",
         type=_fraction,
+        metavar="F",
         default=0.0,
         help="fraction whose connection drops before processing",
     )
     faults.add_argument(
         "--commit-drop-rate",
         type=_fraction,
+        metavar="F",
         default=0.0,
         help="fraction of writes saved, then the connection drops",
     )
-    faults.add_argument("--seed", type=int, default=None, help="seed for the random faults")
+    faults.add_argument(
+        "--seed", type=int, default=None, metavar="N", help="seed for the random faults"
+    )
     parser.add_argument(
         "--link-bumps-rev",
         action="store_true",
