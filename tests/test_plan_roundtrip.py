@@ -14,7 +14,8 @@ from apply_support import desired, item, open_board, plan_and_apply, plan_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from witsync.model import REL_PREDECESSOR, REL_RELATED
+from witsync.fetch import fetch_live
+from witsync.model import REL_PARENT, REL_PREDECESSOR, REL_RELATED
 
 KEYS = ["a", "b", "c", "d", "e"]
 
@@ -138,3 +139,52 @@ def test_prune_round_trip():
                 assert (await plan_for(board, keep, prune=True, removal=removal)).actions == ()
 
     _run(scenario())
+
+
+async def _people_edits_survive(first, second) -> None:
+    board = open_board()
+    async with board.client:
+        assert (await plan_and_apply(board, first))[1].ok
+        # A person works on the board: a task of their own under the first managed item, a
+        # field no manifest states, and a tag where the manifest states no tags.
+        live = await fetch_live(board.client, first)
+        target = min(live.managed_ids)
+        theirs = await board.client.create_item(
+            "Task",
+            [
+                {"op": "add", "path": "/fields/System.Title", "value": "their own task"},
+                {
+                    "op": "add",
+                    "path": "/relations/-",
+                    "value": {"rel": REL_PARENT, "url": board.client.work_item_url(target)},
+                },
+            ],
+        )
+        current = await board.client.get_item(target)
+        assert current is not None
+        await board.client.update_item(
+            target,
+            [
+                {"op": "test", "path": "/rev", "value": current.rev},
+                {
+                    "op": "add",
+                    "path": "/fields/Microsoft.VSTS.Common.ValueArea",
+                    "value": "Architectural",
+                },
+            ],
+        )
+        _, result = await plan_and_apply(board, second)
+        assert result.ok, result
+        assert (await plan_for(board, second)).actions == ()
+        after = await board.client.get_item(theirs.id)
+        assert after is not None
+        assert [r.target_id for r in after.relations if r.rel == REL_PARENT] == [target]
+        kept = await board.client.get_item(target)
+        assert kept is not None
+        assert kept.fields.get("Microsoft.VSTS.Common.ValueArea") == "Architectural"
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(manifests(), manifests())
+def test_what_people_add_survives_apply(first, second):
+    _run(_people_edits_survive(first, second))
