@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from witsync.fetch import fetch_live
+from witsync.identity import marker_keys
 from witsync.model import REL_PARENT, REL_PREDECESSOR, REL_RELATED
 
 KEYS = ["a", "b", "c", "d", "e"]
@@ -171,8 +172,15 @@ async def _people_edits_survive(first, second) -> None:
                     "path": "/fields/Microsoft.VSTS.Common.ValueArea",
                     "value": "Architectural",
                 },
+                {
+                    "op": "replace",
+                    "path": "/fields/System.Tags",
+                    "value": f"{current.fields['System.Tags']}; theirs",
+                },
             ],
         )
+        (key,) = marker_keys(current, first.scope)
+        stated = next((i for i in second.items if i.key == key), None)
         _, result = await plan_and_apply(board, second)
         assert result.ok, result
         assert (await plan_for(board, second)).actions == ()
@@ -182,6 +190,9 @@ async def _people_edits_survive(first, second) -> None:
         kept = await board.client.get_item(target)
         assert kept is not None
         assert kept.fields.get("Microsoft.VSTS.Common.ValueArea") == "Architectural"
+        tags = [t.strip() for t in str(kept.fields.get("System.Tags", "")).split(";")]
+        # Tags are the person's to keep unless the manifest states the item's tags.
+        assert ("theirs" in tags) == (stated is None or "System.Tags" not in stated.fields)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
