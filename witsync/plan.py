@@ -37,7 +37,7 @@ Order. Creates parents-first (depth, then file order); then updates and adopts i
 (they may link to new items, never the reverse); then removals children-first. `depends_on`
 names the keys whose creates must be done first. Removals (only with prune) follow the policy:
 close (a state of category Removed, else Completed), delete (recycle bin), or unmanage (the
-marker tag and hyperlink removed).
+marker tag and hyperlink removed); see witsync.prune. Link edges: witsync.links.
 """
 
 from __future__ import annotations
@@ -48,14 +48,10 @@ from dataclasses import dataclass, field
 from witsync.diffs import changed_fields
 from witsync.errors import Diagnostic, ManifestError
 from witsync.identity import TAG_PREFIX, marker_keys, marker_url, scope_tag
+from witsync.links import Edge, End, canonical_edge, edge_order, rel_from
 from witsync.model import (
     JSON,
     MANAGED_LINK_TYPES,
-    REL_CHILD,
-    REL_PARENT,
-    REL_PREDECESSOR,
-    REL_RELATED,
-    REL_SUCCESSOR,
     Action,
     ActionKind,
     Desired,
@@ -98,12 +94,7 @@ from witsync.patch import (
     set_field,
     set_tags,
 )
-
-End = str | int
-"""One end of a link: the key of an item of the set, or the id of a work item outside it."""
-Edge = tuple[str, End, End]
-"""A link, canonically: ("parent", child, parent), ("related", a, b) with a <= b,
-("dep", predecessor, successor), or (rel, from, to) for other declared link types."""
+from witsync.prune import plan_removals
 
 
 @dataclass
@@ -139,42 +130,6 @@ def make_plan(
 ) -> Plan:
     """The actions that make the board match `desired` (see the module docstring for the rules)."""
     return _Planner(desired, live, process, target, prune, removal).plan()
-
-
-def _end_order(end: End) -> tuple[int, str, int]:
-    return (0, end, 0) if isinstance(end, str) else (1, "", end)
-
-
-def _edge_order(edge: Edge) -> tuple[str, tuple[int, str, int], tuple[int, str, int]]:
-    return (edge[0], _end_order(edge[1]), _end_order(edge[2]))
-
-
-def canonical_edge(holder: End, rel: str, other: End) -> Edge:
-    """The canonical form of a link seen from `holder` (its reciprocal gives the same edge)."""
-    if rel == REL_PARENT:
-        return ("parent", holder, other)
-    if rel == REL_CHILD:
-        return ("parent", other, holder)
-    if rel == REL_RELATED:
-        first, second = sorted((holder, other), key=_end_order)
-        return ("related", first, second)
-    if rel == REL_SUCCESSOR:
-        return ("dep", holder, other)
-    if rel == REL_PREDECESSOR:
-        return ("dep", other, holder)
-    return (rel, holder, other)
-
-
-def rel_from(edge: Edge, holder: End) -> str:
-    """The relation type `holder` carries for `edge`."""
-    kind, first, _second = edge
-    if kind == "parent":
-        return REL_PARENT if holder == first else REL_CHILD
-    if kind == "related":
-        return REL_RELATED
-    if kind == "dep":
-        return REL_SUCCESSOR if holder == first else REL_PREDECESSOR
-    return kind
 
 
 class _Planner:
@@ -494,7 +449,7 @@ class _Planner:
         desired_edges = self._desired_edges()
         live_edges = self._live_edges()
         create_rank = {key: rank for rank, key in enumerate(self._create_order())}
-        for edge in sorted(desired_edges - live_edges.keys(), key=_edge_order):
+        for edge in sorted(desired_edges - live_edges.keys(), key=edge_order):
             holder = self._holder(edge, create_rank, None)
             other = edge[2] if holder == edge[1] else edge[1]
             rel = rel_from(edge, holder)
@@ -510,7 +465,7 @@ class _Planner:
                     LinkChange("add", rel, other if isinstance(other, str) else None, other_id)
                 )
             work.link_adds.append(op)
-        for edge in sorted(live_edges.keys() - desired_edges, key=_edge_order):
+        for edge in sorted(live_edges.keys() - desired_edges, key=edge_order):
             if not self._is_managed_live_edge(edge):
                 continue
             holders = live_edges[edge]
@@ -611,116 +566,15 @@ class _Planner:
     # -- removals -----------------------------------------------------------------------------
 
     def _removals(self) -> list[Action]:
-        """Managed items that left the manifests: removed with prune (children first), or listed."""
         leaving = sorted(
             (item_id, key) for key, item_id in self.claims.items() if key not in self.pairs
         )
-        actions: list[tuple[int, int, Action]] = []
-        for item_id, key in leaving:
-            live = self.live.items[item_id]
-            closed_state = self._closed_state(live)
-            if self.removal == "close" and closed_state is None:
-                self._warn(
-                    "cannot-close",
-                    f"work item #{item_id} ({key!r}, a {live.type}) has no state of "
-                    "category Removed or Completed to close it in; it is left alone",
-                    key=key,
-                    id=item_id,
-                )
-                continue
-            if self.removal == "close" and self._is_closed(live):
-                self.already_removed += 1
-                continue
-            if not self.prune:
-                self._warn(
-                    "missing-from-manifests",
-                    f"work item #{item_id} ({key!r}) is managed but no longer in the "
-                    f"manifests; with --prune it would be {_policy_verb(self.removal)}",
-                    key=key,
-                    id=item_id,
-                )
-                continue
-            action = self._removal(live, key, closed_state)
-            actions.append((-self._live_depth(item_id), item_id, action))
-        return [action for _, _, action in sorted(actions, key=lambda entry: entry[:2])]
-
-    def _removal(self, live: LiveItem, key: str, closed_state: str | None) -> Action:
-        note: str
-        changes: list[FieldChange] = []
-        if self.removal == "delete":
-            steps = (Step("delete", (), note="to the recycle bin"),)
-            note = "deleted (recycle bin)"
-        elif self.removal == "close":
-            assert closed_state is not None
-            op = PatchOp("replace", f"/fields/{STATE_FIELD}", closed_state)
-            steps = (
-                Step("update", (guard_rev(live.rev), op), note=f"closed: state -> {closed_state}"),
-            )
-            changes.append(FieldChange(STATE_FIELD, live.fields.get(STATE_FIELD), closed_state))
-            note = f"closed (state {closed_state!r})"
-        else:
-            tags = [
-                t
-                for t in tag_list(live.fields.get(TAGS_FIELD))
-                if t.casefold() != self.own_tag.casefold()
-            ]
-            removes = [
-                remove_relation(index, relation.rel, relation.url)
-                for index, relation in enumerate(live.relations)
-                if relation.url == marker_url(self.scope, key)
-            ]
-            ops = order_ops([set_tags(live.fields.get(TAGS_FIELD), tags)], removes, ())
-            steps = (Step("update", (guard_rev(live.rev), *ops), note="unmanaged: marker removed"),)
-            changes.append(
-                FieldChange(
-                    TAGS_FIELD,
-                    join_tags(tag_list(live.fields.get(TAGS_FIELD))),
-                    join_tags(tags) or None,
-                )
-            )
-            note = "unmanaged (marker removed, the work item stays)"
-        return Action(
-            kind="remove",
-            key=key,
-            type=live.type,
-            title=live.title,
-            id=live.id,
-            rev=live.rev,
-            steps=steps,
-            field_changes=tuple(changes),
-            notes=(note,),
+        found = plan_removals(
+            self.live, self.process, self.scope, leaving, prune=self.prune, removal=self.removal
         )
-
-    def _closed_state(self, live: LiveItem) -> str | None:
-        type_info = self.process.types.get(live.type)
-        if type_info is None:
-            return None
-        for category in ("Removed", "Completed"):
-            for state in type_info.states:
-                if state.category == category:
-                    return state.name
-        return None
-
-    def _is_closed(self, live: LiveItem) -> bool:
-        """Already in a state of category Completed or Removed: closing it again changes nothing."""
-        type_info = self.process.types.get(live.type)
-        state = str(live.fields.get(STATE_FIELD, "")).casefold()
-        return type_info is not None and any(
-            info.name.casefold() == state and info.category in ("Completed", "Removed")
-            for info in type_info.states
-        )
-
-    def _live_depth(self, item_id: int) -> int:
-        """How deep an item sits under live parents (bounded: a broken board cannot loop us)."""
-        depth, current, seen = 0, self.live.items.get(item_id), {item_id}
-        while current is not None:
-            parent = next((r.target_id for r in current.relations if r.rel == REL_PARENT), None)
-            if parent is None or parent in seen:
-                break
-            seen.add(parent)
-            depth += 1
-            current = self.live.items.get(parent)
-        return depth
+        self.warnings.extend(found.warnings)
+        self.already_removed = found.already_closed
+        return list(found.actions)
 
     # -- reporting ----------------------------------------------------------------------------
 
@@ -742,10 +596,6 @@ def _same_identity(desired: JSON, live: JSON) -> bool:
         return True
     name = live.get("displayName") if isinstance(live, dict) else None
     return isinstance(name, str) and name.casefold() == str(desired).strip().casefold()
-
-
-def _policy_verb(policy: RemovalPolicy) -> str:
-    return {"close": "closed", "delete": "deleted", "unmanage": "unmanaged"}[policy]
 
 
 def _link_order(change: LinkChange) -> tuple[str, str, str, int]:
