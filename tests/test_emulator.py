@@ -551,3 +551,18 @@ async def test_bulk_delete_is_all_or_nothing(emulator_http: httpx.AsyncClient) -
     done = await emulator_http.post(url, json={"ids": [1, 2]})
     assert [r["id"] for r in done.json()["results"]] == [1, 2]
     assert (await emulator_http.get(f"{ORG}/_apis/wit/workitems/2?{V}")).status_code == 404
+
+
+async def test_a_known_person_keeps_the_first_email_spelling(
+    emulator_http: httpx.AsyncClient,
+) -> None:
+    assign = {
+        "op": "add",
+        "path": "/fields/System.AssignedTo",
+        "value": "Ann Lee <ann.lee@example.com>",
+    }
+    await create(emulator_http, "Task", "a", assign)
+    again = {"op": "add", "path": "/fields/System.AssignedTo", "value": "ANN.LEE@Example.com"}
+    body = (await create(emulator_http, "Task", "b", again)).json()
+    assert body["fields"]["System.AssignedTo"]["uniqueName"] == "ann.lee@example.com"
+    assert body["fields"]["System.AssignedTo"]["displayName"] == "Ann Lee"

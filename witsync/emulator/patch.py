@@ -230,9 +230,11 @@ class PatchReader:
             else:
                 raise errors.unknown_identity(text, fdef.name)
         else:
+            # A known person keeps the e-mail spelling first seen (a directory's canonical
+            # form); a bare e-mail also keeps the known display name.
             remembered = self.store.identity_by_email(self.org, parsed[1])
-            if remembered and "<" not in text:  # a bare e-mail keeps the known name
-                parsed = remembered
+            if remembered:
+                parsed = remembered if "<" not in text else (parsed[0], remembered[1])
         return f"{parsed[0]} <{parsed[1]}>"
 
     def _relation_op(
