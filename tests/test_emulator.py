@@ -268,6 +268,10 @@ async def test_history_shows_only_on_the_revision_that_wrote_it(
     assert written.json()["rev"] == 2
     later = (await emulator_http.get(f"{ORG}/_apis/wit/workitems/1?{V}")).json()
     assert "System.History" not in later["fields"]
+    comments = (
+        await emulator_http.get(f"{ORG}/Fabrikam/_apis/wit/workItems/1/comments?{V}")
+    ).json()
+    assert [(c["id"], c["text"], c["rev"]) for c in comments["comments"]] == [(1, "note", 2)]
     assert later["fields"]["System.CommentCount"] == 1
 
 

@@ -96,6 +96,12 @@ LOCATIONS: tuple[tuple[str, str, str, str], ...] = (
         "_apis/{area}/{resource}/{relation}",
     ),
     (
+        "608aac0a-32e1-4493-a863-b9cf4566d257",
+        "wit",
+        "comments",
+        "{project}/_apis/{area}/workItems/{workItemId}/{resource}/{commentId}",
+    ),
+    (
         "b70d8d39-926c-465e-b927-b1bf0e5ca0e0",
         "wit",
         "recycleBin",

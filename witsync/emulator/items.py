@@ -254,6 +254,36 @@ async def get_revisions(ctx: Ctx) -> Response:
     return JSONResponse(wire.collection(_page(ctx, values)))
 
 
+@endpoint
+async def get_comments(ctx: Ctx) -> Response:
+    """Discussion comments: one per revision that wrote System.History (read-only here)."""
+    project = ctx.need_project()
+    item = ctx.board().get(int(ctx.request.path_params["id"]))
+    comments = []
+    for rev, fields, _relations in ctx.store.revisions(ctx.org, item.id):
+        text = fields.get("System.History")
+        if not text:
+            continue
+        by = wire.identity_ref(str(fields.get("System.ChangedBy", "")), ctx.urls)
+        at = wire_date(str(fields.get("System.ChangedDate", "")))
+        number = len(comments) + 1
+        comments.append(
+            {
+                "workItemId": item.id,
+                "id": number,
+                "version": 1,
+                "text": text,
+                "createdBy": by,
+                "createdDate": at,
+                "modifiedBy": by,
+                "modifiedDate": at,
+                "url": ctx.urls.api(f"wit/workItems/{item.id}/comments/{number}", project),
+                "rev": rev,
+            }
+        )
+    return JSONResponse({"totalCount": len(comments), "count": len(comments), "comments": comments})
+
+
 # -- recycle bin ----------------------------------------------------------------------------------
 
 

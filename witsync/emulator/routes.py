@@ -14,6 +14,7 @@ from witsync.emulator.items import (
     create_work_item,
     delete_work_item,
     delete_work_items,
+    get_comments,
     get_revisions,
     get_updates,
     get_work_item,
@@ -55,6 +56,7 @@ def _build() -> None:
     _add("wit/workitems/{id:int}/updates", get_updates, ["GET"])
     _add("wit/workitems/{id:int}/updates/{number:int}", get_updates, ["GET"])
     _add("wit/workitems/{id:int}/revisions", get_revisions, ["GET"])
+    _add("wit/workitems/{id:int}/comments", get_comments, ["GET"], scoped="project")
     _add("wit/workitems/{id:int}/revisions/{number:int}", get_revisions, ["GET"])
     _add("wit/workitems/{type}", create_work_item, ["POST"], scoped="project")
     _add("wit/workitemsbatch", get_work_items_batch, ["POST"])
