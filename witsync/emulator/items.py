@@ -259,7 +259,7 @@ async def get_comments(ctx: Ctx) -> Response:
     """Discussion comments: one per revision that wrote System.History (read-only here)."""
     project = ctx.need_project()
     item = ctx.board().get(int(ctx.request.path_params["id"]))
-    comments = []
+    comments: list[dict[str, Any]] = []
     for rev, fields, _relations in ctx.store.revisions(ctx.org, item.id):
         text = fields.get("System.History")
         if not text:
