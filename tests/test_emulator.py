@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -570,3 +571,20 @@ async def test_a_known_person_keeps_the_first_email_spelling(
     body = (await create(emulator_http, "Task", "b", again)).json()
     assert body["fields"]["System.AssignedTo"]["uniqueName"] == "ann.lee@example.com"
     assert body["fields"]["System.AssignedTo"]["displayName"] == "Ann Lee"
+
+
+async def test_as_of_reads_the_item_as_it_was(emulator_http: httpx.AsyncClient) -> None:
+    first = (await create(emulator_http)).json()
+    moment = first["fields"]["System.ChangedDate"]
+    await asyncio.sleep(0.01)
+    await patch(
+        emulator_http, 1, {"op": "replace", "path": "/fields/System.Title", "value": "later"}
+    )
+    past = (await emulator_http.get(f"{ORG}/_apis/wit/workitems/1?asOf={moment}&{V}")).json()
+    assert (past["rev"], past["fields"]["System.Title"]) == (1, "A task")
+    batch = await emulator_http.post(
+        f"{ORG}/_apis/wit/workitemsbatch?{V}", json={"ids": [1], "asOf": moment}
+    )
+    assert batch.json()["value"][0]["rev"] == 1
+    before = await emulator_http.get(f"{ORG}/_apis/wit/workitems?ids=1&asOf=2000-01-01&{V}")
+    assert before.status_code == 404

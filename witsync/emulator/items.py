@@ -30,10 +30,11 @@ async def get_work_item(ctx: Ctx) -> Response:
     fields = _field_list(ctx.param("fields"))
     expand = expand_of(ctx, "none")
     _check_fields_expand(fields, expand)
-    stored = _as_of(ctx, item)
-    return JSONResponse(
-        ctx.render(item, expand=expand, fields=fields, links=True, stored_fields=stored)
-    )
+    moment = _moment(ctx.param("asOf"))
+    past = _as_of(ctx, item, moment) if moment else item
+    if past is None:
+        raise errors.not_found(item.id)
+    return JSONResponse(ctx.render(past, expand=expand, fields=fields, links=True))
 
 
 @endpoint
@@ -51,6 +52,7 @@ async def get_work_items(ctx: Ctx) -> Response:
         _field_list(ctx.param("fields")),
         expand_of(ctx, "none"),
         _policy(ctx.param("errorPolicy")),
+        _moment(ctx.param("asOf")),
     )
 
 
@@ -65,10 +67,18 @@ async def get_work_items_batch(ctx: Ctx) -> Response:
         raise errors.bad_request("The ids of the work items must be integers.") from None
     fields = body.get("fields") or None
     expand = _expand_value(body.get("$expand"))
-    return _many(ctx, ids, fields, expand, _policy(body.get("errorPolicy")))
+    as_of = _moment(str(body["asOf"])) if body.get("asOf") else None
+    return _many(ctx, ids, fields, expand, _policy(body.get("errorPolicy")), as_of)
 
 
-def _many(ctx: Ctx, ids: list[int], fields: list[str] | None, expand: str, policy: str) -> Response:
+def _many(
+    ctx: Ctx,
+    ids: list[int],
+    fields: list[str] | None,
+    expand: str,
+    policy: str,
+    as_of: str | None = None,
+) -> Response:
     if len(ids) > 200:
         raise errors.too_many_ids(len(ids))
     _check_fields_expand(fields, expand)
@@ -76,6 +86,8 @@ def _many(ctx: Ctx, ids: list[int], fields: list[str] | None, expand: str, polic
     values: list[Any] = []
     for id in ids:
         item = found.get(id)
+        if item is not None and as_of is not None:
+            item = _as_of(ctx, item, as_of)
         if item is None:
             if policy != "omit":
                 raise errors.not_found(id)
@@ -110,20 +122,23 @@ def _check_fields_expand(fields: list[str] | None, expand: str) -> None:
         raise errors.bad_request("The expand parameter can not be used with the fields parameter.")
 
 
-def _as_of(ctx: Ctx, item: Item) -> dict[str, Any] | None:
-    raw = ctx.param("asOf")
+def _moment(raw: str | None) -> str | None:
     if not raw:
         return None
     moment = parse_date(raw)
     if moment is None:
         raise errors.bad_request(f"The asOf value '{raw}' is not a valid date.")
+    return moment
+
+
+def _as_of(ctx: Ctx, item: Item, moment: str) -> Item | None:
+    """The item as it was at `moment` (its last revision by then), None if it did not exist."""
     chosen = None
-    for _rev, fields, _relations in ctx.store.revisions(ctx.org, item.id):
+    for rev, fields, relations in ctx.store.revisions(ctx.org, item.id):
         if str(fields.get("System.ChangedDate", "")) <= moment:
-            chosen = fields
-    if chosen is None:
-        raise errors.not_found(item.id)
-    return {k: v for k, v in chosen.items() if k != "System.History"}
+            past = {k: v for k, v in fields.items() if k != "System.History"}
+            chosen = Item(ctx.org, item.id, item.project, rev, False, past, relations)
+    return chosen
 
 
 @endpoint

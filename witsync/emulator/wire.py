@@ -98,10 +98,9 @@ def work_item(
     fields: list[str] | None = None,
     history: str | None = None,
     links: bool = False,
-    stored_fields: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A WorkItem as 7.1 writes it; `expand` is none, relations, fields, links or all."""
-    source = stored_fields if stored_fields is not None else item.fields
+    source = item.fields
     out_fields: dict[str, Any] = {}
     if fields:
         for name in fields:
