@@ -107,9 +107,9 @@ def apply_with_kills(repo: Path, rng: random.Random, *extra: str) -> int:
     mid_write = 0
     for attempt in range(6):
         run = Run(repo, "apply", "--yes", "--parallelism", "2", *extra)
-        # any moment at all (planning included), or (every other run) while writing
-        if attempt % 2:
-            mid_write += run.kill_at_random(rng, WRITING, 0.8)
+        # while writing (first, before the work is done), or at any moment, planning included
+        if attempt % 2 == 0:
+            mid_write += run.kill_at_random(rng, WRITING, 0.5)
         else:
             mid_write += run.kill_at_random(rng, "target:", 2.0)
     for _ in range(5):
