@@ -115,12 +115,9 @@ def expand_of(ctx: Ctx, default: str) -> str:
     value = (ctx.param("$expand") or default).lower()
     if value.isdigit() and int(value) < len(EXPANDS):
         value = EXPANDS[int(value)]
-    if value not in {"none", "relations", "fields", "links", "all"}:
+    if value not in EXPANDS:
         raise errors.bad_request(f"The expand value '{value}' is not valid.")
     return value
-
-
-# -- work items -----------------------------------------------------------------------------------
 
 
 def error_handlers() -> dict[Any, Callable[..., Any]]:
