@@ -588,3 +588,17 @@ async def test_as_of_reads_the_item_as_it_was(emulator_http: httpx.AsyncClient) 
     assert batch.json()["value"][0]["rev"] == 1
     before = await emulator_http.get(f"{ORG}/_apis/wit/workitems?ids=1&asOf=2000-01-01&{V}")
     assert before.status_code == 404
+
+
+async def test_recycle_bin_restore_and_destroy(emulator_http: httpx.AsyncClient) -> None:
+    await create(emulator_http)
+    await create(emulator_http)
+    bin_url = f"{ORG}/Fabrikam/_apis/wit/recyclebin"
+    assert (await emulator_http.delete(f"{bin_url}/1?{V}")).status_code == 404  # not in the bin
+    await emulator_http.delete(f"{ORG}/_apis/wit/workitems/1?{V}")
+    restored = await emulator_http.patch(f"{bin_url}/1?{V}", json={"isDeleted": False})
+    assert restored.status_code == 200
+    assert (await emulator_http.get(f"{ORG}/_apis/wit/workitems/1?{V}")).status_code == 200
+    await emulator_http.delete(f"{ORG}/_apis/wit/workitems/2?{V}")
+    assert (await emulator_http.delete(f"{bin_url}/2?{V}")).status_code == 204
+    assert (await emulator_http.get(f"{bin_url}/2?{V}")).status_code == 404

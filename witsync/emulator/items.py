@@ -310,20 +310,17 @@ async def recycle_bin(ctx: Ctx) -> Response:
 
 @endpoint
 async def recycle_bin_item(ctx: Ctx) -> Response:
+    """One item in the recycle bin: read it, restore it (PATCH isDeleted false), destroy it."""
     id = int(ctx.request.path_params["id"])
-    method = ctx.request.method
-    if method == "DELETE":
+    item = ctx.store.get(ctx.org, id, include_deleted=True)
+    if item is None or not item.deleted:
+        raise errors.not_found(id)
+    if ctx.request.method == "DELETE":
         ctx.board().delete(id, destroy=True)
         return Response(status_code=204)
-    if method == "PATCH":
+    if ctx.request.method == "PATCH":
         body = await read_json(ctx, "application/json")
         if not isinstance(body, dict) or body.get("isDeleted") is not False:
             raise errors.bad_request('Only {"isDeleted": false} (restore) is supported.')
         return JSONResponse(_deleted(ctx, ctx.board().restore(id)))
-    item = ctx.store.get(ctx.org, id, include_deleted=True)
-    if item is None or not item.deleted:
-        raise errors.not_found(id)
     return JSONResponse(_deleted(ctx, item))
-
-
-# -- WIQL -----------------------------------------------------------------------------------------
