@@ -37,7 +37,7 @@ from witsync.schedule import run_actions
 from witsync.settle import (
     StepConflict,
     StepFailed,
-    describe_revisions,
+    changed_after_plan,
     find_created,
     update_landed,
 )
@@ -260,11 +260,7 @@ class _Applier:
         updates = await self.client.get_updates(item_id)
         foreign = self.ledger.foreign_revisions(item_id, updates, expected)
         if foreign:
-            raise StepConflict(
-                f"#{item_id} was changed on the board after the plan "
-                f"({describe_revisions(foreign)}); plan again to see that edit before writing",
-                hint="run witsync plan, review the change, then apply",
-            )
+            raise changed_after_plan(item_id, foreign)
         current = max((int(u.get("rev", 0)) for u in updates), default=expected)
         self.ledger.accept_rev(item_id, max(current, expected))
 

@@ -88,15 +88,20 @@ async def update_landed(
         elif not landed and _writes(update, fields):
             rev, landed = _rev(update), True
         elif not landed:
-            raise StepConflict(
-                f"#{item_id} was changed on the board after the plan "
-                f"({describe_revisions([update])}); plan again to see that edit before writing",
-                hint="run witsync plan, review the change, then apply",
-            )
+            raise changed_after_plan(item_id, [update])
         else:
             break  # someone edited after this run's write: the next guard will say so
     ledger.accept_rev(item_id, rev)
     return landed
+
+
+def changed_after_plan(item_id: int, foreign: Sequence[Mapping[str, JSON]]) -> StepConflict:
+    """The conflict for an item someone else changed after the plan, naming their edits."""
+    return StepConflict(
+        f"#{item_id} was changed on the board after the plan "
+        f"({describe_revisions(foreign)}); plan again to see that edit before writing",
+        hint="run witsync plan, review the change, then apply",
+    )
 
 
 def describe_revisions(updates: Sequence[Mapping[str, JSON]]) -> str:
