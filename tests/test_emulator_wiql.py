@@ -18,9 +18,9 @@ from witsync.emulator.wiql import (
     WiqlError,
     WiqlLimitError,
     WiqlResult,
-    parse,
     run_wiql,
 )
+from witsync.emulator.wiql_parse import parse
 
 SCHEMA = """
 CREATE TABLE work_items (

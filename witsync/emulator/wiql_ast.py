@@ -1,0 +1,65 @@
+"""The parsed WIQL query: a frozen syntax tree of fields, constants and conditions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# The field of a link query that reads the link itself rather than either end.
+LINK_TYPE_FIELD = "System.Links.LinkType"
+
+Prefix = Literal["source", "target"] | None
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    prefix: Prefix
+    name: str  # without brackets
+    text: str  # as written, for error messages
+
+
+@dataclass(frozen=True)
+class Const:
+    kind: Literal["string", "number", "bool", "macro"]
+    value: str | float | bool
+    text: str
+    offset: int = 0  # @today - 3
+    arg: str | None = None  # @StartOfMonth('-1M')
+
+
+@dataclass(frozen=True)
+class Cond:
+    field: FieldRef
+    op: str
+    operand: Const | FieldRef | tuple[Const, ...] | None
+
+
+@dataclass(frozen=True)
+class Junction:
+    op: Literal["AND", "OR"]
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Negation:
+    item: Expr
+
+
+Expr = Cond | Junction | Negation
+
+
+@dataclass(frozen=True)
+class SortKey:
+    field: FieldRef
+    descending: bool = False
+    nulls_first: bool | None = None  # None: the default, empty values first when ascending
+
+
+@dataclass(frozen=True)
+class Query:
+    columns: tuple[FieldRef, ...]  # empty for SELECT *
+    links: bool
+    where: Expr | None
+    order: tuple[SortKey, ...]
+    modes: tuple[str, ...]
+    mode_text: str  # the MODE keyword as written, for error messages
