@@ -48,6 +48,13 @@ class Negation:
 Expr = Cond | Junction | Negation
 
 
+def conjuncts(expr: Expr | None) -> tuple[Expr, ...]:
+    """The conditions that must all hold: the items of a top-level AND, else the expression."""
+    if expr is None:
+        return ()
+    return expr.items if isinstance(expr, Junction) and expr.op == "AND" else (expr,)
+
+
 @dataclass(frozen=True)
 class SortKey:
     field: FieldRef

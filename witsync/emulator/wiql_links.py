@@ -15,6 +15,7 @@ from witsync.emulator.wiql_ast import (
     Junction,
     Negation,
     Query,
+    conjuncts,
 )
 from witsync.emulator.wiql_errors import WiqlError, caused
 from witsync.emulator.wiql_sql import HIERARCHY_FORWARD, Compiler
@@ -48,10 +49,9 @@ def split_where(where: Expr | None) -> tuple[Expr | None, Expr | None]:
     """Splits a link query's WHERE into the source part and the link-and-target part."""
     if where is None:
         return None, None
-    items = where.items if isinstance(where, Junction) and where.op == "AND" else (where,)
     source: list[Expr] = []
     linked: list[Expr] = []
-    for item in items:
+    for item in conjuncts(where):
         sides = set(_sides(item))
         if sides <= {"source"}:
             source.append(item)
@@ -120,10 +120,9 @@ def one_hop(
 
 def _check_tree_link(expr: Expr | None, sql: Compiler) -> None:
     """MODE (Recursive) needs exactly one link type, and a tree one (the forward hierarchy)."""
-    items = expr.items if isinstance(expr, Junction) and expr.op == "AND" else (expr,)
     named = [
         item
-        for item in items
+        for item in conjuncts(expr)
         if isinstance(item, Cond)
         and item.op == "="
         and isinstance(item.operand, Const)

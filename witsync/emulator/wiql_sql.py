@@ -18,6 +18,7 @@ from witsync.emulator.wiql_ast import (
     Negation,
     Prefix,
     SortKey,
+    conjuncts,
 )
 from witsync.emulator.wiql_dates import macro_date, parse_date
 from witsync.emulator.wiql_errors import WiqlError, caused
@@ -206,10 +207,9 @@ class Compiler:
         moved to the front: every row then meets the cheap LIKEs before any JSON is parsed."""
         if expr is None:
             return "1"
-        conjuncts = expr.items if isinstance(expr, Junction) and expr.op == "AND" else (expr,)
         hoisted: list[str] = []
         parts = []
-        for conjunct in conjuncts:
+        for conjunct in conjuncts(expr):
             # A filter is only a necessary condition of a condition that is not negated.
             positive = isinstance(conjunct, Cond) and conjunct.op not in _NEGATED
             self.hoisted = hoisted if positive else None
