@@ -15,7 +15,7 @@ from rich.console import Console
 from witsync.apply import apply_plan
 from witsync.applyview import ApplyProgress, result_document, summary
 from witsync.client import Client
-from witsync.commands.plan import plan_against
+from witsync.commands.plan import plan_against, with_manifest_target
 from witsync.config import Settings, add_target_arguments, settings_from_args
 from witsync.connect import LOCAL_ORG_URL, describe_target, open_client
 from witsync.console import stderr_console, write_data
@@ -112,13 +112,13 @@ def run(args: argparse.Namespace) -> int:
                 hint="plan again with the paths or --prune you want, then apply that plan",
             )
         saved = _read_plan(args.plan)
-        settings = _filled(settings, saved.target.project, saved.target.scope)
+        settings = _with_plan_target(settings, saved)
         # refused before anything is opened, so a wrong target is not even touched
         org = settings.org_url or LOCAL_ORG_URL
         ensure_target(saved, Target(org, str(settings.project), str(settings.scope)))
     else:
         desired = load(list(args.paths) or [Path(".")], settings)
-        settings = _filled(settings, desired.project, desired.scope)
+        settings = with_manifest_target(settings, desired)
     return asyncio.run(_run(args, settings, saved, desired, stderr_console()))
 
 
@@ -187,9 +187,11 @@ def _confirm(err: Console, stdin: TextIO) -> bool:
     return answer.strip().lower() == "yes"
 
 
-def _filled(settings: Settings, project: str | None, scope: str | None) -> Settings:
-    """The project and scope of the manifests (or of a saved plan) fill in what flags and
-    witsync.yaml left open, as `witsync plan` does."""
+def _with_plan_target(settings: Settings, plan: Plan) -> Settings:
+    """A saved plan's project and scope fill in what flags and witsync.yaml left open, as the
+    manifests' do for `witsync plan` (`with_manifest_target`)."""
     return dataclasses.replace(
-        settings, project=settings.project or project, scope=settings.scope or scope
+        settings,
+        project=settings.project or plan.target.project,
+        scope=settings.scope or plan.target.scope,
     )
