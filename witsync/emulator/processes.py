@@ -54,7 +54,8 @@ class ProcessDef:
 
 
 _F = FieldDef
-FIELDS: tuple[FieldDef, ...] = (
+# The System fields, which every work item type has, in the order a type lists them.
+_SYSTEM_FIELDS = (
     _F("System.Id", "ID", "integer", read_only=True),
     _F("System.Rev", "Rev", "integer", read_only=True),
     _F("System.Title", "Title", "string"),
@@ -80,6 +81,9 @@ FIELDS: tuple[FieldDef, ...] = (
     _F("System.BoardLane", "Board Lane", "string", read_only=True),
     _F("System.Parent", "Parent", "integer", read_only=True),
     _F("System.IsDeleted", "Is Deleted", "boolean", read_only=True),
+)
+FIELDS: tuple[FieldDef, ...] = (
+    *_SYSTEM_FIELDS,
     _F("Microsoft.VSTS.Common.Priority", "Priority", "integer", allowed=(1, 2, 3, 4)),
     _F(
         "Microsoft.VSTS.Common.Severity",
@@ -127,32 +131,9 @@ FIELDS: tuple[FieldDef, ...] = (
 FIELDS_BY_REF = {f.ref.lower(): f for f in FIELDS}
 FIELDS_BY_NAME = {f.name.lower(): f for f in FIELDS}
 
+# Every type has the System fields and these two.
 COMMON_FIELDS = (
-    "System.Id",
-    "System.Rev",
-    "System.Title",
-    "System.Description",
-    "System.State",
-    "System.Reason",
-    "System.AssignedTo",
-    "System.CreatedDate",
-    "System.CreatedBy",
-    "System.ChangedDate",
-    "System.ChangedBy",
-    "System.AuthorizedDate",
-    "System.RevisedDate",
-    "System.TeamProject",
-    "System.WorkItemType",
-    "System.AreaPath",
-    "System.IterationPath",
-    "System.Tags",
-    "System.History",
-    "System.CommentCount",
-    "System.BoardColumn",
-    "System.BoardColumnDone",
-    "System.BoardLane",
-    "System.Parent",
-    "System.IsDeleted",
+    *(f.ref for f in _SYSTEM_FIELDS),
     "Microsoft.VSTS.Common.StateChangeDate",
     "Microsoft.VSTS.Common.Priority",
 )
@@ -217,6 +198,8 @@ _PORTFOLIO = (
     _SCHED + "TargetDate",
     _COMMON + "AcceptanceCriteria",
 )
+# What a bug report adds: how to reproduce it and on what system.
+_REPRO = ("Microsoft.VSTS.TCM.ReproSteps", "Microsoft.VSTS.TCM.SystemInfo")
 _TASK_WORK = (
     _SCHED + "RemainingWork",
     _SCHED + "OriginalEstimate",
@@ -275,8 +258,7 @@ AGILE = ProcessDef(
             _SCHED + "StoryPoints",
             _COMMON + "StackRank",
             _COMMON + "ValueArea",
-            "Microsoft.VSTS.TCM.ReproSteps",
-            "Microsoft.VSTS.TCM.SystemInfo",
+            *_REPRO,
             *_TASK_WORK,
         ),
         _t(
@@ -325,8 +307,7 @@ SCRUM = ProcessDef(
             _COMMON + "Severity",
             _COMMON + "BacklogPriority",
             _COMMON + "AcceptanceCriteria",
-            "Microsoft.VSTS.TCM.ReproSteps",
-            "Microsoft.VSTS.TCM.SystemInfo",
+            *_REPRO,
         ),
         _t(
             "Impediment",
@@ -381,8 +362,7 @@ CMMI = ProcessDef(
             _CMMI,
             "New",
             _COMMON + "Severity",
-            "Microsoft.VSTS.TCM.ReproSteps",
-            "Microsoft.VSTS.TCM.SystemInfo",
+            *_REPRO,
             *_TASK_WORK,
         ),
         _t("Issue", _CMMI, "New", _SCHED + "TargetDate", _COMMON + "StackRank"),
