@@ -22,6 +22,7 @@ from witsync.emulator.links import OPEN_ENDED
 from witsync.emulator.processes import lookup_field
 from witsync.emulator.store import Item
 from witsync.emulator.values import now_stamp, parse_date, wire_date
+from witsync.emulator.workitems import Saved
 
 
 @endpoint
@@ -155,11 +156,7 @@ async def create_work_item(ctx: Ctx) -> Response:
         validate_only=ctx.flag("validateOnly"),
         bypass_rules=ctx.flag("bypassRules"),
     )
-    return JSONResponse(
-        ctx.render(
-            saved.item, expand=expand_of(ctx, "relations"), history=saved.history, links=True
-        )
-    )
+    return _saved_response(ctx, saved)
 
 
 @endpoint
@@ -171,6 +168,11 @@ async def update_work_item(ctx: Ctx) -> Response:
         validate_only=ctx.flag("validateOnly"),
         bypass_rules=ctx.flag("bypassRules"),
     )
+    return _saved_response(ctx, saved)
+
+
+def _saved_response(ctx: Ctx, saved: Saved) -> Response:
+    """A created or updated item as the service answers it: with its relations and links."""
     return JSONResponse(
         ctx.render(
             saved.item, expand=expand_of(ctx, "relations"), history=saved.history, links=True
