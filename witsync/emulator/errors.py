@@ -94,28 +94,24 @@ def field_not_found(name: str) -> ServiceError:
     )
 
 
+def _invalid_field(message: str, error_code: int = 0) -> ServiceError:
+    """The service's one exception for a field value it refuses on save; the message tells why."""
+    return ServiceError(400, "WorkItemFieldInvalidException", message, error_code=error_code)
+
+
 def field_invalid(ref: str, status: str) -> ServiceError:
-    return ServiceError(
-        400,
-        "WorkItemFieldInvalidException",
-        f"TF401326: Invalid field status '{status}' for field '{ref}'.",
-        error_code=600171,
+    return _invalid_field(
+        f"TF401326: Invalid field status '{status}' for field '{ref}'.", error_code=600171
     )
 
 
 def read_only_system_field(ref: str) -> ServiceError:
-    return ServiceError(
-        400,
-        "WorkItemFieldInvalidException",
-        f"VS403182: The {ref} field cannot be modified without bypassing rules.",
-    )
+    return _invalid_field(f"VS403182: The {ref} field cannot be modified without bypassing rules.")
 
 
 def unknown_identity(value: str, name: str) -> ServiceError:
-    return ServiceError(
-        400,
-        "WorkItemFieldInvalidException",
-        f"The identity value '{value}' for field '{name}' is an unknown identity.",
+    return _invalid_field(
+        f"The identity value '{value}' for field '{name}' is an unknown identity."
     )
 
 
