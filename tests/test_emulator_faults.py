@@ -33,6 +33,14 @@ async def create(http: httpx.AsyncClient) -> httpx.Response:
     )
 
 
+async def first_item_once_healed(
+    app: Starlette, http: httpx.AsyncClient, fault: str
+) -> httpx.Response:
+    """Work item 1 read with `fault` turned off again: what the faulty create left behind."""
+    set_options(app, **{fault: 0.0})
+    return await http.get(f"/o/_apis/wit/workitems/1?{V}")
+
+
 async def test_latency_delays_every_answer(
     emulator_app: Starlette, emulator_http: httpx.AsyncClient
 ) -> None:
@@ -73,8 +81,8 @@ async def test_fail_rate_gives_503_and_nothing_is_written(
 ) -> None:
     set_options(emulator_app, fail_rate=1.0)
     assert (await create(emulator_http)).status_code == 503
-    set_options(emulator_app, fail_rate=0.0)
-    assert (await emulator_http.get(f"/o/_apis/wit/workitems/1?{V}")).status_code == 404
+    healed = await first_item_once_healed(emulator_app, emulator_http, "fail_rate")
+    assert healed.status_code == 404
 
 
 async def test_dropped_connection_before_processing_writes_nothing(
@@ -83,8 +91,8 @@ async def test_dropped_connection_before_processing_writes_nothing(
     set_options(emulator_app, drop_rate=1.0)
     with pytest.raises(httpx.RemoteProtocolError):
         await create(emulator_http)
-    set_options(emulator_app, drop_rate=0.0)
-    assert (await emulator_http.get(f"/o/_apis/wit/workitems/1?{V}")).status_code == 404
+    healed = await first_item_once_healed(emulator_app, emulator_http, "drop_rate")
+    assert healed.status_code == 404
 
 
 async def test_commit_then_drop_saves_the_write_but_loses_the_answer(
@@ -94,8 +102,7 @@ async def test_commit_then_drop_saves_the_write_but_loses_the_answer(
     assert (await emulator_http.get(f"/o/_apis/projects?{V}")).status_code == 200  # reads pass
     with pytest.raises(httpx.ReadError):
         await create(emulator_http)
-    set_options(emulator_app, commit_drop_rate=0.0)
-    saved = await emulator_http.get(f"/o/_apis/wit/workitems/1?{V}")
+    saved = await first_item_once_healed(emulator_app, emulator_http, "commit_drop_rate")
     assert saved.status_code == 200
     assert saved.json()["fields"]["System.Title"] == "t"
 
