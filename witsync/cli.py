@@ -1,4 +1,4 @@
-"""Command-line entry point: parses arguments, runs one command, maps errors to messages and exit codes."""
+"""Command-line entry point: parse arguments, run one command, map errors to exit codes."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class CommandModule(Protocol):
 
 
 def _command(name: str) -> CommandModule:
-    module: CommandModule = importlib.import_module(f"witsync.commands.{name}")  # type: ignore[assignment]
+    module: CommandModule = importlib.import_module(f"witsync.commands.{name}")
     return module
 
 

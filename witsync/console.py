@@ -1,4 +1,4 @@
-"""Where output goes: the requested format to stdout and nothing else; progress, logs and warnings to stderr."""
+"""Where output goes: the requested format to stdout, nothing else; progress and logs to stderr."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The one exception hierarchy of witsync: every user-facing failure is a value with a place and a hint.
+"""The one exception hierarchy: every failure a user sees is a value with a place and a hint.
 
     WitsyncError                 anything witsync reports to a user (exit 1)
     ├── ManifestError            one or more problems in the manifests (carries every Diagnostic)

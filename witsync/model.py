@@ -1,4 +1,4 @@
-"""Plain typed data shared by the stages: desired items, live items, process metadata, plans, results.
+"""Plain typed data shared by the stages: desired and live items, process metadata, plans, results.
 
 This module imports nothing else from witsync. Every type is a frozen dataclass over plain values
 (str, int, float, bool, None, tuples, and mappings that nobody mutates after construction), so the
@@ -60,7 +60,7 @@ class Location:
 
 @dataclass(frozen=True)
 class DesiredLink:
-    """A non-hierarchy link declared on an item, as seen from that item (`rel` is a reference name)."""
+    """A non-hierarchy link declared on an item, seen from that item (`rel` is a reference name)."""
 
     rel: str
     target: str | int
@@ -110,7 +110,7 @@ class Desired:
 
 @dataclass(frozen=True)
 class LiveRelation:
-    """A relation as the server lists it; its position in `LiveItem.relations` is its patch index."""
+    """A relation as the server lists it; its position in `LiveItem.relations` is its index."""
 
     rel: str
     url: str
