@@ -10,7 +10,7 @@ import pytest
 from witsync.config import (
     DEFAULT_BOARD,
     Settings,
-    add_target_arguments,
+    add_manifest_arguments,
     settings_from_args,
 )
 from witsync.errors import ConfigError
@@ -18,8 +18,7 @@ from witsync.errors import ConfigError
 
 def parse(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    parser.add_argument("paths", nargs="*", type=Path)
-    add_target_arguments(parser)
+    add_manifest_arguments(parser)
     return parser.parse_args(argv)
 
 

@@ -48,6 +48,18 @@ class Settings:
     refine it per file (`defaults`) and per item."""
 
 
+def add_manifest_arguments(parser: argparse.ArgumentParser) -> None:
+    """PATH... and the target flags: what every command that reads manifests takes."""
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="manifest files or folders (default: the current folder)",
+    )
+    add_target_arguments(parser)
+
+
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags that say where to point: --org, --project, --scope, --config."""
     group = parser.add_argument_group("target")

@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 
 from witsync.client import Client
-from witsync.config import Settings, add_target_arguments, settings_from_args
+from witsync.config import Settings, add_manifest_arguments, settings_from_args
 from witsync.connect import LOCAL_ORG_URL, describe_target, open_client
 from witsync.console import stderr_console, stdout_console, write_data
 from witsync.errors import ConfigError, ManifestError, ServerError
@@ -49,14 +49,7 @@ DRIFT_ITEMS = 50
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="PATH",
-        help="manifest files or folders (default: the current folder)",
-    )
-    add_target_arguments(parser)
+    add_manifest_arguments(parser)
     parser.add_argument(
         "--out", type=Path, metavar="FILE", help="save the plan for `witsync apply --plan FILE`"
     )

@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from witsync.config import add_target_arguments, settings_from_args
+from witsync.config import add_manifest_arguments, settings_from_args
 from witsync.console import stderr_console, write_data
 from witsync.loader import load_report
 
@@ -26,14 +26,7 @@ examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="PATH",
-        help="manifest files or folders (default: the current folder)",
-    )
-    add_target_arguments(parser)
+    add_manifest_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
