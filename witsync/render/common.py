@@ -31,9 +31,16 @@ def summary_line(plan: Plan) -> str:
 
 
 def value_text(value: JSON) -> str:
-    """One value on one line: strings quoted, numbers bare, empty as (empty)."""
+    """One value on one line: strings quoted, numbers bare, empty as (empty).
+
+    Strings keep their backslashes (`"Fabrikam\\Sprint 1"` would misstate an area path to a
+    reviewer); only quotes and line breaks are escaped, so the value stays on one line.
+    """
     if value is None:
         return "(empty)"
+    if isinstance(value, str):
+        escaped = value.replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        return f'"{escaped}"'
     return json.dumps(value, ensure_ascii=False)
 
 
