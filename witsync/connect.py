@@ -61,7 +61,7 @@ def _local_client(settings: Settings) -> Client:
     settings.board_path.parent.mkdir(parents=True, exist_ok=True)
     process = f":{settings.board_process}" if settings.board_process else ""
     app = create_app(db=settings.board_path, projects=[project + process])
-    http = httpx.AsyncClient(transport=asgi_transport(app), timeout=TIMEOUT)
+    http = httpx.AsyncClient(transport=asgi_transport(app, owns_app=True), timeout=TIMEOUT)
     return Client(http, LOCAL_ORG_URL, project, max_concurrency=MAX_CONCURRENCY)
 
 

@@ -13,8 +13,10 @@ class EmulatorTransport(httpx.AsyncBaseTransport):
     `RemoteProtocolError` when the server vanished before answering, `ReadError` when the
     request was processed and the answer was lost."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, owns_app: bool = False) -> None:
         self._inner = httpx.ASGITransport(app=app)
+        self._app = app
+        self._owns_app = owns_app
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:
@@ -28,7 +30,11 @@ class EmulatorTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+        if self._owns_app:
+            self._app.state.emulator.store.close()  # type: ignore[attr-defined]
 
 
-def asgi_transport(app: ASGIApp) -> httpx.AsyncBaseTransport:
-    return EmulatorTransport(app)
+def asgi_transport(app: ASGIApp, *, owns_app: bool = False) -> httpx.AsyncBaseTransport:
+    """The in-process transport to `app`; with `owns_app`, closing it closes the app's database
+    (the embedded board: one client, one app, nothing left open after the command)."""
+    return EmulatorTransport(app, owns_app=owns_app)
