@@ -12,13 +12,15 @@ URL = f"/o/_apis/wit/$batch?{V}"
 HEADERS = {"Content-Type": "application/json-patch+json"}
 
 
-def create(temp: int, title: str | None, *extra: dict[str, Any], query: str = "") -> dict[str, Any]:
+def create(
+    temp: int, title: str | None, *extra: dict[str, Any], query: str = "", type: str = "Task"
+) -> dict[str, Any]:
     ops: list[dict[str, Any]] = [{"op": "add", "path": "/id", "value": temp}]
     if title is not None:
         ops.append({"op": "add", "path": "/fields/System.Title", "value": title})
     return {
         "method": "PATCH",
-        "uri": f"/Fabrikam/_apis/wit/workitems/$Task?{V}{query}",
+        "uri": f"/Fabrikam/_apis/wit/workitems/${type}?{V}{query}",
         "headers": HEADERS,
         "body": [*ops, *extra],
     }
@@ -105,3 +107,20 @@ async def test_unsupported_parameters_and_inconsistent_flags(
     )
     assert [code for code, _ in mixed] == [400, 400]
     assert "consistent" in mixed[0][1]["message"]
+
+
+async def test_sub_request_paths_are_url_decoded_before_routing(
+    emulator_http: httpx.AsyncClient,
+) -> None:
+    """Clients send `$User%20Story` (the .NET client's Uri escapes a space the same way)."""
+    answer = await emulator_http.post(
+        URL,
+        json=[
+            create(-1, "encoded", type="User%20Story"),
+            create(-2, "as text", type="User Story"),
+        ],
+    )
+    assert [(code, item["fields"]["System.WorkItemType"]) for code, item in bodies(answer)] == [
+        (200, "User Story"),
+        (200, "User Story"),
+    ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -96,8 +96,8 @@ def _run(
     if flags is None or not isinstance(sub, dict):
         raise _Unsupported
     method = str(sub.get("method", "")).upper()
-    parts = urlsplit(sub["uri"])
-    match = URI.match(parts.path)
+    # As on the server: the path is URL-decoded before routing (`$User%20Story` is "User Story").
+    match = URI.match(unquote(urlsplit(sub["uri"]).path))
     if match is None or set(flags) - ALLOWED_PARAMS:
         raise _Unsupported
     target = match["target"]
