@@ -137,6 +137,12 @@ def test_dates_by_instant():
     assert not same("date", "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")
 
 
+def test_dates_to_the_millisecond_the_board_keeps():
+    # The board stores milliseconds: a manifest's microseconds must not be a change forever.
+    assert same("date", "2026-12-01T10:00:00.123456+02:00", "2026-12-01T08:00:00.123Z")
+    assert not same("date", "2026-12-01T08:00:00.124Z", "2026-12-01T08:00:00.123Z")
+
+
 def test_booleans():
     assert same("bool", True, "true")
     assert same("bool", False, "False")
@@ -155,6 +161,15 @@ def test_empty_is_empty_whatever_its_form():
 def test_text_line_endings():
     assert same("text", "a\r\nb", "a\nb")
     assert not same("text", "a", "A")
+
+
+def test_text_fields_store_numbers_and_booleans_as_text():
+    # A string field given 2 in YAML comes back from the board as "2".
+    assert same("text", 2, "2")
+    assert same("text", 2.0, "2.0")
+    assert same("text", 2.5, "2.5")
+    assert same("text", True, "True")
+    assert not same("text", 2, "3")
 
 
 @pytest.mark.parametrize(

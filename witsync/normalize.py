@@ -97,6 +97,8 @@ def canonical(kind: str, value: JSON) -> Hashable:
         return _boolean(value)
     if isinstance(value, str):
         return value.replace("\r\n", "\n")
+    if isinstance(value, (bool, int, float)):
+        return str(value)  # a text field stores what it is sent as text: 2 comes back as "2"
     return _freeze(value)
 
 
@@ -300,6 +302,8 @@ def _instant(value: JSON) -> Hashable:
             return text
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
+    # The board keeps milliseconds: finer digits in a manifest are not a difference.
+    moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
     return moment.astimezone(datetime.UTC)
 
 
