@@ -147,8 +147,10 @@ def test_read_only_field(tmp_path: Path) -> None:
         "items:\n  - key: t\n    type: Task\n    title: T\n"
         "    fields: {System.CreatedDate: '2026-01-01'}\n",
     )
-    assert message.startswith(
-        "a.yaml:5:14: error: System.CreatedDate (System.CreatedDate) is read-only"
+    # A field without a friendly name is named once, not as "X (X)".
+    assert message == (
+        "a.yaml:5:14: error: System.CreatedDate is read-only\n"
+        "  hint: remove it from this item: Azure DevOps sets it itself"
     )
 
 

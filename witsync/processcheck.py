@@ -57,6 +57,7 @@ def _check_fields(
     for ref, value in item.fields.items():
         where = item.field_locations.get(ref, item.location)
         name = display_name(ref)
+        label = f"{name} ({ref})" if name != ref else ref
         field_info = fields.get(ref.lower())
         if field_info is None:
             problems.append(
@@ -72,7 +73,7 @@ def _check_fields(
             problems.append(
                 Diagnostic(
                     "error",
-                    f"{info.name} has no field {name} ({ref})",
+                    f"{info.name} has no field {label}",
                     where,
                     "remove it from this item, or add the field to the type in the process",
                 )
@@ -80,7 +81,14 @@ def _check_fields(
         elif field_info.read_only and field_info.type != "treePath":
             # Azure DevOps lists AreaPath and IterationPath as `readOnly` although every client
             # writes them; the flag means "computed" only for the other fields.
-            problems.append(Diagnostic("error", f"{name} ({ref}) is read-only", where))
+            problems.append(
+                Diagnostic(
+                    "error",
+                    f"{label} is read-only",
+                    where,
+                    "remove it from this item: Azure DevOps sets it itself",
+                )
+            )
         elif ref == "System.State" and isinstance(value, str):
             states = [state.name for state in info.states]
             if value.lower() not in {state.lower() for state in states}:
