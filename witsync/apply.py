@@ -16,9 +16,9 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
-from witsync.batching import BATCH_LIMIT, BatchClient, CreateBatcher
+from witsync.batching import BATCH_LIMIT, CreateBatcher
+from witsync.client import Client
 from witsync.errors import ConflictError, NotFoundError, OutcomeUnknownError, WitsyncError
 from witsync.identity import scope_tag
 from witsync.model import (
@@ -41,7 +41,6 @@ from witsync.settle import (
     find_created,
     update_landed,
 )
-from witsync.wiql import FlatQuery
 
 UNKNOWN_OUTCOME_ATTEMPTS = 4
 """How many times one write is sent when each answer is lost (each resend is checked first)."""
@@ -50,33 +49,8 @@ OWN_REVISION_RESYNCS = 3
 ends (concurrent link writes of the run can each bump the item once more)."""
 
 
-class BoardClient(BatchClient, Protocol):
-    """The part of `witsync.client.Client` the applier uses."""
-
-    def work_item_url(self, id: int) -> str: ...
-
-    async def query_ids(self, wiql: str | FlatQuery) -> list[int]: ...
-
-    async def get_items(self, ids: Sequence[int]) -> list[LiveItem]: ...
-
-    async def get_item(self, id: int) -> LiveItem | None: ...
-
-    async def update_item(
-        self,
-        id: int,
-        ops: Sequence[Mapping[str, JSON]],
-        *,
-        validate_only: bool = False,
-        suppress_notifications: bool = False,
-    ) -> LiveItem: ...
-
-    async def delete_item(self, id: int, *, destroy: bool = False) -> None: ...
-
-    async def get_updates(self, id: int) -> list[JSON]: ...
-
-
 async def apply_plan(
-    client: BoardClient,
+    client: Client,
     plan: Plan,
     *,
     parallelism: int = 8,
@@ -115,7 +89,7 @@ class _Progress:
 
 class _Applier:
     def __init__(
-        self, client: BoardClient, plan: Plan, parallelism: int, suppress_notifications: bool
+        self, client: Client, plan: Plan, parallelism: int, suppress_notifications: bool
     ) -> None:
         self.client = client
         self.plan = plan

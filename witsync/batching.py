@@ -18,38 +18,19 @@ import asyncio
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 from urllib.parse import quote
 
 import httpx
 
 from witsync import decode
+from witsync.client import Client
 from witsync.errors import ServerError, WitsyncError
-from witsync.http import Transport
 from witsync.model import JSON, LiveItem
 from witsync.responses import raise_for_response
 
 BATCH_LIMIT = 200
 """The most work items one `$batch` may carry (VS401397 above)."""
 API_VERSION = "7.1"
-
-
-class BatchClient(Protocol):
-    """The part of `witsync.client.Client` a batch needs."""
-
-    project: str
-    transport: Transport
-
-    def url(self, *segments: str, project: bool = False) -> httpx.URL: ...
-
-    async def create_item(
-        self,
-        type: str,
-        ops: Sequence[Mapping[str, JSON]],
-        *,
-        validate_only: bool = False,
-        suppress_notifications: bool = False,
-    ) -> LiveItem: ...
 
 
 @dataclass
@@ -65,7 +46,7 @@ class CreateBatcher:
     `limit` bounds the write requests in flight (shared with the applier's other writes)."""
 
     def __init__(
-        self, client: BatchClient, limit: asyncio.Semaphore, *, suppress_notifications: bool
+        self, client: Client, limit: asyncio.Semaphore, *, suppress_notifications: bool
     ) -> None:
         self.client = client
         self.limit = limit

@@ -10,17 +10,14 @@ the relation list shows its links added and removed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
+from witsync.client import Client
 from witsync.errors import WitsyncError
 from witsync.identity import marker_keys, scope_tag
 from witsync.model import JSON, LiveItem, LiveRelation
 from witsync.normalize import canonical
 from witsync.revs import BOOKKEEPING_FIELDS, RunLedger, same_relation
 from witsync.wiql import FlatQuery, literal, managed_set
-
-if TYPE_CHECKING:
-    from witsync.apply import BoardClient
 
 _KINDS = ("text", "tags", "identity", "number", "date", "path", "bool", "html")
 """Comparison rules tried for a sent value (the applier has no process metadata): a field whose
@@ -36,7 +33,7 @@ class StepFailed(WitsyncError):
 
 
 async def find_created(
-    client: BoardClient, scope: str, key: str, ops: Sequence[Mapping[str, JSON]]
+    client: Client, scope: str, key: str, ops: Sequence[Mapping[str, JSON]]
 ) -> LiveItem | None:
     """The item carrying the marker of `key`, if a create whose answer was lost did land."""
     tag = scope_tag(scope)
@@ -55,7 +52,7 @@ async def find_created(
 
 
 async def update_landed(
-    client: BoardClient,
+    client: Client,
     ledger: RunLedger,
     item_id: int,
     expected: int,
