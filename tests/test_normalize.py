@@ -13,6 +13,7 @@ from witsync.normalize import (
     identity_key,
     is_empty,
     join_tags,
+    quick_canonical,
     tag_list,
     to_html,
     wire_value,
@@ -183,3 +184,15 @@ def test_text_fields_store_numbers_and_booleans_as_text():
 )
 def test_html_sanitiser_spellings(sent, stored):
     assert canonical_html(sent) == canonical_html(stored)
+
+
+def test_a_dropped_void_element_drops_nothing_after_it():
+    # <embed> has no end tag: dropping it must not swallow the rest of the document.
+    assert canonical_html("<div><embed src=x>kept</div>") == canonical_html("<div>kept</div>")
+
+
+def test_a_stored_value_is_html_never_markdown():
+    # The sanitiser dropped the leading <iframe>: what is left is stored HTML, not Markdown.
+    sent = "<iframe src=x></iframe>Watch *this*"
+    assert canonical("html", sent) == canonical("html", "Watch *this*", as_stored=True)
+    assert quick_canonical("html", "a") != quick_canonical("html", "a", as_stored=True)

@@ -100,6 +100,15 @@ def test_a_plan_right_after_apply_is_empty():
     assert after.warnings == ()
 
 
+def test_html_the_sanitiser_left_as_plain_text_is_not_read_as_markdown():
+    # Sent "<iframe ...></iframe>Watch *this*"; the server dropped the iframe and stored the
+    # rest. That stored text is HTML whose asterisks are literal, not Markdown emphasis.
+    board = Board()
+    board.add("Task", {"System.Title": "Title of a", "System.Description": "Watch *this*"}, key="a")
+    d = desired(item("a", description="<iframe src=v></iframe>Watch *this*"))
+    assert plan_for(d, board).actions == ()
+
+
 def test_new_children_follow_their_parents_and_carry_the_parent_link():
     d = desired(
         item("child", parent="mid"), item("mid", "Feature", parent="top"), item("top", "Epic")

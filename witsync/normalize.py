@@ -76,8 +76,12 @@ def is_empty(value: JSON) -> bool:
     return False
 
 
-def canonical(kind: str, value: JSON) -> Hashable:
-    """A hashable form of `value` that is equal exactly when Azure DevOps means the same thing."""
+def canonical(kind: str, value: JSON, *, as_stored: bool = False) -> Hashable:
+    """A hashable form of `value` that is equal exactly when Azure DevOps means the same thing.
+
+    `as_stored`: the value was read from the board, so an `html` value is HTML as it stands,
+    never Markdown (a sanitiser may have left plain text, e.g. after dropping an `<iframe>`).
+    """
     if is_empty(value):
         return None
     if kind == "tags":
@@ -86,7 +90,7 @@ def canonical(kind: str, value: JSON) -> Hashable:
     if kind == "identity":
         return identity_key(value)
     if kind == "html":
-        return canonical_html(to_html(value)) or None
+        return canonical_html(str(value) if as_stored else to_html(value)) or None
     if kind == "number":
         return _number(value)
     if kind == "path":
@@ -102,15 +106,16 @@ def canonical(kind: str, value: JSON) -> Hashable:
     return _freeze(value)
 
 
-def quick_canonical(kind: str, value: JSON) -> Hashable:
+def quick_canonical(kind: str, value: JSON, *, as_stored: bool = False) -> Hashable:
     """Like `canonical`, but HTML is only squeezed (whitespace between tags dropped), not parsed.
 
     Equal quick forms imply equal canonical forms, so a planner compares these first and parses
     HTML only where they differ: an unchanged board costs no HTML parsing.
     """
     if kind == "html" and not is_empty(value):
-        return ("html-text", _BETWEEN_TAGS.sub("><", to_html(value)).strip())
-    return canonical(kind, value)
+        html = str(value) if as_stored else to_html(value)
+        return ("html-text", _BETWEEN_TAGS.sub("><", html).strip())
+    return canonical(kind, value, as_stored=as_stored)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -206,7 +211,8 @@ class _Canonicaliser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _DROPPED_ELEMENTS:
-            self.skipping += 1
+            if tag not in _VOID:  # a void element (<embed>) has no end tag to stop skipping
+                self.skipping += 1
             return
         if self.skipping:
             return
@@ -231,7 +237,8 @@ class _Canonicaliser(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _DROPPED_ELEMENTS:
-            self.skipping = max(0, self.skipping - 1)
+            if tag not in _VOID:
+                self.skipping = max(0, self.skipping - 1)
             return
         if self.skipping or tag in _VOID:
             return

@@ -352,9 +352,9 @@ class _Planner:
         for ref in refs:
             kind = self._kind(ref)
             wanted, current = item.fields[ref], live.fields.get(ref)
-            if quick_canonical(kind, wanted) != quick_canonical(kind, current):
+            if quick_canonical(kind, wanted) != quick_canonical(kind, current, as_stored=True):
                 want[ref] = canonical(kind, wanted)
-                have[ref] = canonical(kind, current)
+                have[ref] = canonical(kind, current, as_stored=True)
         changed = changed_fields(have, want)
         edits = self.live.edits.get(live.id, {})
         for ref in refs:
