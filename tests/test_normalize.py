@@ -191,6 +191,20 @@ def test_a_dropped_void_element_drops_nothing_after_it():
     assert canonical_html("<div><embed src=x>kept</div>") == canonical_html("<div>kept</div>")
 
 
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("a<!-- note -->b", "ab"),
+        ("x<script>s</script>y", "xy"),
+        ("<p>q<!-- c -->- f</p>", "<p>q- f</p>"),
+        ("[l](u)<", "[l](u)&lt;"),
+    ],
+)
+def test_text_around_what_a_sanitiser_drops_stays_one_run(sent, stored):
+    assert canonical_html(sent) == canonical_html(stored)
+    assert canonical_html("a <!-- note --> b") != canonical_html("ab")
+
+
 def test_a_stored_value_is_html_never_markdown():
     # The sanitiser dropped the leading <iframe>: what is left is stored HTML, not Markdown.
     sent = "<iframe src=x></iframe>Watch *this*"

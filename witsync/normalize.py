@@ -250,25 +250,30 @@ class _Canonicaliser(HTMLParser):
                 return
 
     def handle_data(self, data: str) -> None:
-        if self.skipping:
-            return
-        text = _SPACE.sub(" ", data).strip()
-        if text:
-            self.stack[-1][1].append(text)
+        if not self.skipping:
+            self.stack[-1][1].append(data)  # whitespace is settled per run, in _freeze_tree
 
 
 def _freeze_tree(nodes: list[object]) -> tuple[Hashable, ...]:
     out: list[Hashable] = []
+    run: list[str] = []
+
+    def end_run() -> None:
+        # Adjacent text (split by a dropped element, a comment or the parser) is one run, joined
+        # as written: the sanitiser's output has the pieces side by side, "a<!-- -->b" is "ab".
+        text = _SPACE.sub(" ", "".join(run)).strip()
+        if text:
+            out.append(text)
+        run.clear()
+
     for node in nodes:
         if isinstance(node, str):
-            # Adjacent text (split by a dropped element or a comment) is one run of text.
-            if out and isinstance(out[-1], str):
-                out[-1] = f"{out[-1]} {node}"
-            else:
-                out.append(node)
+            run.append(node)
         else:
+            end_run()
             element = cast("tuple[str, tuple[tuple[str, str], ...], list[object]]", node)
             out.append((element[0], element[1], _freeze_tree(element[2])))
+    end_run()
     return tuple(out)
 
 
