@@ -119,6 +119,17 @@ def test_org_must_be_a_url(tmp_path: Path) -> None:
         settings_from_args(parse(), {"WITSYNC_ORG_URL": "fabrikam"}, tmp_path)
 
 
+def test_org_url_with_a_token_in_it_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    # The org URL is printed in every plan and written into plan files: a token must not ride in it.
+    secret = "s3cr3tPAT0123456789"
+    for url in (f"https://me:{secret}@dev.azure.com/fabrikam", f"https://{secret}@dev.azure.com/x"):
+        with pytest.raises(ConfigError) as caught:
+            settings_from_args(parse(), {"WITSYNC_ORG_URL": url}, tmp_path)
+        assert secret not in str(caught.value)
+        assert secret not in (caught.value.hint or "")
+        assert "AZURE_DEVOPS_EXT_PAT" in (caught.value.hint or "")
+
+
 def test_invalid_yaml_in_config(tmp_path: Path) -> None:
     (tmp_path / "witsync.yaml").write_text("scope: [x\n")
     with pytest.raises(ConfigError, match=r"witsync.yaml:2:1: error: invalid YAML"):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from witsync.errors import ConfigError, Diagnostic
 from witsync.fieldnames import DEFAULT_OWNERSHIP
@@ -164,6 +165,14 @@ def read_config(path: Path) -> tuple[Mapping[str, Any], dict[str, Ownership]]:
 
 
 def _check_org(url: str) -> str:
+    if "@" in urlsplit(url).netloc:
+        # Never echoed: the part before @ is likely a token, and the URL is shown in every plan.
+        raise ConfigError(
+            "the organization URL carries a user name or token (before '@'); "
+            "witsync shows this URL in plans and plan files",
+            hint="remove it from the URL and put the token in AZURE_DEVOPS_EXT_PAT "
+            "(or SYSTEM_ACCESSTOKEN in Azure Pipelines)",
+        )
     if not url.startswith(("https://", "http://")):
         raise ConfigError(
             f"organization URL '{url}' is not an http(s) URL",
