@@ -15,7 +15,14 @@ from typing import Any
 import httpx
 import pytest
 
-from witsync.client import Client, parse_org_url
+from witsync.client import (
+    BatchCreate,
+    BatchRefusedError,
+    BatchUpdate,
+    Client,
+    parse_org_url,
+)
+from witsync.decode import WireFormatError
 from witsync.emulator import EmulatorOptions, asgi_transport, create_app
 from witsync.errors import (
     AuthError,
@@ -34,7 +41,7 @@ from witsync.http import (
     parse_retry_after,
     token_from_env,
 )
-from witsync.model import REL_PARENT
+from witsync.model import REL_PARENT, LiveItem
 from witsync.wiql import literal
 
 # -- pure parts -------------------------------------------------------------------------------
@@ -327,6 +334,29 @@ async def test_a_write_whose_answer_is_lost_is_not_retried() -> None:
     assert caught.value.work_item == 5
 
 
+async def test_batch_answers_the_emulator_does_not_give() -> None:
+    """A `body` sent as an object rather than JSON text, a 200 entry that is not JSON, and
+    more answers than requests (nothing to match them with)."""
+    item = {"id": 7, "rev": 1, "fields": {"System.Title": "t"}}
+    entries = [{"code": 200, "body": item}, {"code": 200, "body": "<html>"}]
+    repeat = 2
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert len(json.loads(request.content)) == len(entries)
+        return httpx.Response(200, json={"value": entries * repeat})
+
+    creates = [BatchCreate("Task", title("a")), BatchCreate("Task", title("b"))]
+    async with mocked(handler) as client:
+        with pytest.raises(WireFormatError, match="4 answers for 2 requests"):
+            await client.batch(creates)
+        repeat = 1
+        first, second = await client.batch(creates)
+    assert isinstance(first, LiveItem)
+    assert first.id == 7
+    assert isinstance(second, WireFormatError)
+    assert "new Task" in second.message
+
+
 # -- against the emulator ---------------------------------------------------------------------
 
 ORG = "http://local-board/local"
@@ -416,6 +446,97 @@ async def test_create_read_update_delete_round_trip(board: Board) -> None:
     assert await client.get_item(task.id) is None
     left = await client.get_items([task.id, parent.id, 999_999])
     assert [item.id for item in left] == [parent.id]
+
+
+def sub_requests(answer: httpx.Response) -> list[dict[str, Any]]:
+    """The `$batch` body a recorded answer was the reply to."""
+    assert answer.request.url.path.endswith("/_apis/wit/$batch")
+    body: list[dict[str, Any]] = json.loads(answer.request.content)
+    return body
+
+
+async def test_batch_creates_and_updates_in_one_request() -> None:
+    board = Board(project="My Proj")
+    client = board.client()
+    existing = await client.create_item("Task", title("old"))
+    before = client.request_count
+    story, task, updated = await client.batch(
+        [
+            BatchCreate("User Story", title("story")),
+            BatchCreate("Task", title("task")),
+            BatchUpdate(existing.id, [{"op": "test", "path": "/rev", "value": 1}, *title("new")]),
+        ],
+        suppress_notifications=True,
+    )
+    assert client.request_count - before == 1
+    sent = sub_requests(board.answers[-1])
+    assert isinstance(story, LiveItem)
+    assert isinstance(task, LiveItem)
+    assert isinstance(updated, LiveItem)
+    assert (story.fields["System.WorkItemType"], story.title) == ("User Story", "story")
+    assert (task.fields["System.WorkItemType"], task.rev) == ("Task", 1)
+    assert (updated.id, updated.rev, updated.title) == (existing.id, 2, "new")
+    assert {story.id, task.id, existing.id} == {
+        item.id for item in await client.get_items([story.id, task.id, existing.id])
+    }
+    flags = "?api-version=7.1&suppressNotifications=true"
+    # encoded as any client encodes a path; the server decodes it before routing
+    assert [(s["method"], s["uri"]) for s in sent] == [
+        ("PATCH", f"/My%20Proj/_apis/wit/workitems/$User%20Story{flags}"),
+        ("PATCH", f"/My%20Proj/_apis/wit/workitems/$Task{flags}"),
+        ("PATCH", f"/_apis/wit/workitems/{existing.id}{flags}"),
+    ]
+    # unique temporary ids: two creates without one would collide at -1 (VS403357)
+    assert [s["body"][0] for s in sent[:2]] == [
+        {"op": "add", "path": "/id", "value": -1},
+        {"op": "add", "path": "/id", "value": -2},
+    ]
+    assert sent[2]["body"][0] == {"op": "test", "path": "/rev", "value": 1}
+
+
+async def test_a_batch_entry_refused_while_saving_fails_alone(board: Board) -> None:
+    client = board.client()
+    refused, saved = await client.batch(
+        [BatchCreate("Task", []), BatchCreate("Task", title("kept"))]
+    )
+    assert isinstance(refused, ServerError)
+    assert (refused.status, refused.work_item, refused.field) == (400, "new Task", "System.Title")
+    assert "Title" in refused.message
+    assert isinstance(saved, LiveItem)
+    assert await client.get_item(saved.id) is not None
+
+
+async def test_a_short_batch_answer_means_nothing_was_saved(board: Board) -> None:
+    client = board.client()
+    item = await client.create_item("Task", [*title("a"), *TAGGED])
+    stale = BatchUpdate(item.id, [{"op": "test", "path": "/rev", "value": 9}, *title("b")])
+    with pytest.raises(BatchRefusedError, match="VS403351") as caught:
+        await client.batch([BatchCreate("Task", [*title("not saved"), *TAGGED]), stale])
+    assert [type(error) for error in caught.value.errors] == [ConflictError]
+    assert caught.value.status == 412
+    assert caught.value.hint is not None
+    assert await count_tagged(board) == 1, "the create was not saved"
+    after = await client.get_item(item.id)
+    assert after is not None
+    assert (after.rev, after.title) == (1, "a")
+
+
+async def test_a_batch_whose_answer_is_lost_is_unknown_and_sent_once(board: Board) -> None:
+    client = board.client()
+    board.set_options(EmulatorOptions(commit_drop_rate=1.0))
+    creates = [BatchCreate("Task", [*title(f"t{n}"), *TAGGED]) for n in range(3)]
+    with pytest.raises(OutcomeUnknownError, match="may or may not have been saved"):
+        await client.batch(creates)
+    assert client.request_count == 1, "a write whose outcome is unknown is never resent"
+    assert await count_tagged(board) == 3, "saved, though no answer came"
+
+
+async def test_a_batch_carries_at_most_200_and_an_empty_one_is_not_sent(board: Board) -> None:
+    client = board.client()
+    assert await client.batch([]) == []
+    with pytest.raises(ValueError, match="at most 200"):
+        await client.batch([BatchCreate("Task", title("t"))] * 201)
+    assert client.request_count == 0
 
 
 async def test_validate_only_saves_nothing(board: Board) -> None:

@@ -17,8 +17,8 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from witsync.batching import BATCH_LIMIT, CreateBatcher
-from witsync.client import Client
+from witsync.batching import CreateBatcher
+from witsync.client import WRITE_BATCH_SIZE, Client
 from witsync.errors import ConflictError, NotFoundError, OutcomeUnknownError, WitsyncError
 from witsync.identity import scope_tag
 from witsync.model import (
@@ -65,7 +65,7 @@ async def apply_plan(
     # `parallelism` bounds the write requests in flight; many more actions may be under way,
     # so that the creates ready at one moment fill `$batch` requests together
     results = await run_actions(
-        writes, applier.run, parallelism=parallelism * BATCH_LIMIT, on_result=on_event
+        writes, applier.run, parallelism=parallelism * WRITE_BATCH_SIZE, on_result=on_event
     )
     # Removals come after every other write, one at a time in the plan's children-first order:
     # a parent is closed or deleted only once its children are. They do not depend on each

@@ -9,25 +9,39 @@ concurrency) is `witsync.http`; what answers mean is `witsync.decode` and `witsy
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
 from witsync import decode
-from witsync.errors import ConfigError, NotFoundError
+from witsync.errors import ConfigError, NotFoundError, ServerError
 from witsync.http import RetryPolicy, Sleep, Token, Transport, gather_all, token_from_env
 from witsync.model import JSON, LiveItem, Process
+from witsync.responses import raise_for_response
 from witsync.wiql import FlatQuery, parse_flat
 
-__all__ = ["BATCH_SIZE", "Client", "Token", "token_from_env"]
+__all__ = [
+    "BATCH_SIZE",
+    "WRITE_BATCH_SIZE",
+    "BatchCreate",
+    "BatchRefusedError",
+    "BatchUpdate",
+    "Client",
+    "Token",
+    "token_from_env",
+]
 
 API_VERSION = "7.1"
 BATCH_SIZE = 200
 """The most ids one workitemsbatch request may carry (VS403474 above)."""
+WRITE_BATCH_SIZE = 200
+"""The most work items one `$batch` request may carry (VS401397 above)."""
 WIQL_PAGE = 19_999
 """Below the 20,000 cap: the server then truncates silently instead of failing (VS402337)."""
 UPDATES_PAGE = 200
@@ -65,6 +79,35 @@ def parse_org_url(org_url: str) -> httpx.URL:
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigError(f"not a valid organization URL: {shown!r}", hint=ORG_URL_HINT)
     return url.copy_with(query=None, fragment=None)
+
+
+@dataclass(frozen=True)
+class BatchCreate:
+    """One create in a `$batch`: a new work item of `type` from the JSON-patch `ops`."""
+
+    type: str
+    ops: Sequence[Mapping[str, JSON]]
+
+
+@dataclass(frozen=True)
+class BatchUpdate:
+    """One update in a `$batch`: the JSON-patch `ops` for item `id` (start with `test /rev`)."""
+
+    id: int
+    ops: Sequence[Mapping[str, JSON]]
+
+
+BatchRequest = BatchCreate | BatchUpdate
+
+
+class BatchRefusedError(ServerError):
+    """The server refused a whole `$batch` while preparing it (a failed `test`, an unknown field, a
+    missing item...): nothing in it was saved. `errors` are the refused entries' own errors; the
+    server does not say which request each one answers."""
+
+    def __init__(self, message: str, *, errors: Sequence[ServerError], hint: str | None) -> None:
+        super().__init__(message, hint=hint, status=errors[0].status if errors else None)
+        self.errors = tuple(errors)
 
 
 class Client:
@@ -321,6 +364,81 @@ class Client:
             "DELETE", self.url("workitems", _segment(id)), params=params, write=True, work_item=id
         )
 
+    async def batch(
+        self, requests: Sequence[BatchRequest], *, suppress_notifications: bool = False
+    ) -> list[LiveItem | ServerError]:
+        """Send up to 200 creates and updates in one `$batch`; one result per request, in order:
+        the saved item, or that request's own error (the others are saved regardless).
+
+        Raises BatchRefusedError when the server refused the batch while preparing it (its answer
+        is then shorter than the request, and nothing was saved), and OutcomeUnknownError when
+        the answer was lost: any part of the batch may have been saved."""
+        if len(requests) > WRITE_BATCH_SIZE:
+            raise ValueError(f"a $batch carries at most {WRITE_BATCH_SIZE} work items")
+        if not requests:
+            return []
+        query = "?" + urlencode(
+            {"api-version": API_VERSION, **_write_flags(False, suppress_notifications)}
+        )
+        temp_ids = itertools.count(-1, -1)
+        subs = [self._sub_request(request, query, temp_ids) for request in requests]
+        what = f"$batch of {len(requests)}"
+        body = await self._call("POST", self.url("$batch"), body=subs, write=True, work_item=what)
+        answers = decode.values(body, "$batch")
+        if len(answers) < len(requests):
+            # the answers are for the refused requests only, and do not say which those are
+            errors = [self._batch_result(answer, None) for answer in answers]
+            raise _refused(what, [error for error in errors if isinstance(error, ServerError)])
+        if len(answers) > len(requests):
+            raise decode.WireFormatError(
+                f"{what}: {len(answers)} answers for {len(requests)} requests"
+            )
+        return [
+            self._batch_result(answer, _batch_work_item(request))
+            for request, answer in zip(requests, answers, strict=True)
+        ]
+
+    def _sub_request(
+        self, request: BatchRequest, query: str, temp_ids: Iterator[int]
+    ) -> dict[str, JSON]:
+        ops: list[JSON]
+        if isinstance(request, BatchCreate):
+            path = f"/{_segment(self.project)}/_apis/wit/workitems/${_segment(request.type)}"
+            # a unique temporary id each: two creates without one collide at -1 (VS403357)
+            ops = [{"op": "add", "path": "/id", "value": next(temp_ids)}, *request.ops]
+        else:
+            path = f"/_apis/wit/workitems/{_segment(request.id)}"
+            ops = list(request.ops)
+        return {
+            "method": "PATCH",  # every work item sub-request is a PATCH, a create included
+            "uri": path + query,
+            "headers": {"Content-Type": "application/json-patch+json"},
+            "body": ops,
+        }
+
+    def _batch_result(self, answer: JSON, work_item: int | str | None) -> LiveItem | ServerError:
+        """One sub-request's answer: `body` is the JSON text of what the single call answers."""
+        code = answer.get("code") if isinstance(answer, Mapping) else None
+        raw = answer.get("body") if isinstance(answer, Mapping) else None
+        text = raw if isinstance(raw, str) else json.dumps(raw)
+        status = code if isinstance(code, int) and code > 0 else 500
+        response = httpx.Response(
+            status, content=text.encode(), headers={"Content-Type": "application/json"}
+        )
+        try:
+            raise_for_response(response, work_item=work_item, has_token=self.transport.has_token)
+            return decode.live_item(json.loads(text))
+        except ServerError as error:
+            return error
+        except ValueError:
+            where = f"work item {work_item}: " if work_item is not None else ""
+            return decode.WireFormatError(f"{where}the batch answer is not JSON", status=status)
+
+
+def _batch_work_item(request: BatchRequest) -> int | str:
+    """How errors name the item a batch request is about: its id, or "new Task"."""
+    return f"new {request.type}" if isinstance(request, BatchCreate) else request.id
+
 
 def _write_flags(validate_only: bool, suppress_notifications: bool) -> dict[str, str | int]:
     flags: dict[str, str | int] = {}
@@ -329,3 +447,14 @@ def _write_flags(validate_only: bool, suppress_notifications: bool) -> dict[str,
     if suppress_notifications:
         flags["suppressNotifications"] = "true"
     return flags
+
+
+def _refused(what: str, errors: Sequence[ServerError]) -> BatchRefusedError:
+    reason = errors[0].message if errors else "no reason given"
+    if len(errors) > 1:
+        reason += f" (and {len(errors) - 1} more)"
+    return BatchRefusedError(
+        f"{what}: refused before anything was saved: {reason}",
+        errors=errors,
+        hint="nothing in the batch was saved; each item sent alone gets its own answer",
+    )
