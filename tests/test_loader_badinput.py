@@ -62,6 +62,20 @@ def test_wrong_type(tmp_path: Path) -> None:
     assert "for example: 1, 2" in message
 
 
+@pytest.mark.parametrize("field", ["id", "parent"])
+def test_an_id_past_what_azure_devops_numbers_is_refused(tmp_path: Path, field: str) -> None:
+    # Work item ids are 32-bit: a bigger one once reached SQLite and crashed the plan.
+    (message,) = problems(
+        tmp_path, f"items:\n  - key: a\n    type: Task\n    title: x\n    {field}: 2147483648\n"
+    )
+    assert message.startswith(f"m.yaml:5:{5 + len(field) + 2}: error: ")
+    assert (
+        "at most 2147483647" in message
+        if field == "id"
+        else "parent has an invalid value 2147483648" in message
+    )
+
+
 def test_every_error_is_reported(tmp_path: Path) -> None:
     found = problems(
         tmp_path,
