@@ -6,12 +6,14 @@ import asyncio
 import io
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from witsync.cli import main
+from witsync.client import Client
 from witsync.commands import apply as apply_command
 from witsync.config import Settings
 from witsync.connect import open_client
@@ -103,6 +105,26 @@ def test_format_json_prints_only_the_result_document(
     assert {i["key"] for i in document["items"]} == {"epic", "story", "loose"}
     assert all(i["action"] == "create" and isinstance(i["id"], int) for i in document["items"])
     assert document["target"]["scope"] == "web"
+
+
+def test_parallelism_is_the_clients_bound_on_requests_in_flight(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--parallelism 16 would stop at the client's default of 8 unless the client is opened
+    with it (test_connect checks that the bound holds on the wire)."""
+    bounds: list[int] = []
+
+    def recording_open_client(
+        settings: Settings, environ: Mapping[str, str], *, max_concurrency: int = 8
+    ) -> Client:
+        bounds.append(max_concurrency)
+        return open_client(settings, environ, max_concurrency=max_concurrency)
+
+    monkeypatch.setattr(apply_command, "open_client", recording_open_client)
+    assert main(["apply", "--yes", "--parallelism", "16"]) == 0
+    assert main(["apply", "--yes"]) == 0
+    assert bounds == [16, apply_command.DEFAULT_PARALLELISM]
+    assert set(board_items(repo)) == {"The epic", "A story", "On its own"}
 
 
 def test_a_saved_plan_is_applied_exactly_and_guards_against_later_edits(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -68,6 +70,22 @@ async def test_a_real_org_gets_the_token_timeouts_and_verified_tls(
         assert client.transport.http.timeout == TIMEOUT
         assert not client.transport.http.follow_redirects
     assert not (tmp_path / ".witsync").exists(), "no local board is made for a real org"
+
+
+@pytest.mark.parametrize("emulator_server", [["--latency-ms", "1000"]], indirect=True)
+async def test_max_concurrency_puts_that_many_requests_in_flight(
+    tmp_path: Path, emulator_server: str
+) -> None:
+    """16 reads that take a second each end together only if 16 were in flight at once: the
+    client's bound and its connection pool both follow `max_concurrency` (the default is 8)."""
+    remote = settings(tmp_path, f"{emulator_server}/acme", "Fabrikam")
+    async with open_client(remote, {}, max_concurrency=16) as client:
+        start = time.monotonic()
+        found = await asyncio.gather(*(client.get_item(id) for id in range(1, 17)))
+        elapsed = time.monotonic() - start
+    assert found == [None] * 16
+    assert client.request_count == 16
+    assert elapsed < 1.8, f"16 one-second reads took {elapsed:.1f} s: fewer were in flight"
 
 
 def test_a_real_org_needs_a_project(tmp_path: Path) -> None:

@@ -25,10 +25,13 @@ TIMEOUT = httpx.Timeout(60.0, connect=15.0)
 MAX_CONCURRENCY = 8
 
 
-def open_client(settings: Settings, environ: Mapping[str, str]) -> Client:
-    """A client for `settings`: the organization it names, or the embedded local board."""
+def open_client(
+    settings: Settings, environ: Mapping[str, str], *, max_concurrency: int = MAX_CONCURRENCY
+) -> Client:
+    """A client for `settings`: the organization it names, or the embedded local board.
+    `max_concurrency` bounds the requests in flight (and the connections kept open for them)."""
     if settings.org_url is None:
-        return _local_client(settings)
+        return _local_client(settings, max_concurrency)
     if not settings.project:
         raise ConfigError(
             "no project given for " + settings.org_url,
@@ -40,7 +43,7 @@ def open_client(settings: Settings, environ: Mapping[str, str]) -> Client:
         verify=True,
         follow_redirects=False,  # a redirect means a sign-in page, never data
         limits=httpx.Limits(
-            max_connections=MAX_CONCURRENCY, max_keepalive_connections=MAX_CONCURRENCY
+            max_connections=max_concurrency, max_keepalive_connections=max_concurrency
         ),
         headers={"User-Agent": f"witsync/{__version__}"},
     )
@@ -49,11 +52,11 @@ def open_client(settings: Settings, environ: Mapping[str, str]) -> Client:
         settings.org_url,
         settings.project,
         token=token_from_env(environ),
-        max_concurrency=MAX_CONCURRENCY,
+        max_concurrency=max_concurrency,
     )
 
 
-def _local_client(settings: Settings) -> Client:
+def _local_client(settings: Settings, max_concurrency: int) -> Client:
     # Imported here so that runs against a real organization never load the emulator's stack.
     from witsync.emulator import asgi_transport, create_app
 
@@ -62,7 +65,7 @@ def _local_client(settings: Settings) -> Client:
     process = f":{settings.board_process}" if settings.board_process else ""
     app = create_app(db=settings.board_path, projects=[project + process])
     http = httpx.AsyncClient(transport=asgi_transport(app, owns_app=True), timeout=TIMEOUT)
-    return Client(http, LOCAL_ORG_URL, project, max_concurrency=MAX_CONCURRENCY)
+    return Client(http, LOCAL_ORG_URL, project, max_concurrency=max_concurrency)
 
 
 def describe_target(settings: Settings) -> str:

@@ -129,7 +129,8 @@ async def _run(
     desired: Desired | None,
     err: Console,
 ) -> int:
-    async with open_client(settings, os.environ) as client:
+    # as many requests in flight as writes asked for: a smaller client bound would cap them
+    async with open_client(settings, os.environ, max_concurrency=args.parallelism) as client:
         err.print(f"target: {describe_target(settings)}", markup=False, highlight=False)
         if desired is not None:
             plan = await plan_against(client, settings, desired)
