@@ -130,6 +130,14 @@ def test_org_url_with_a_token_in_it_is_refused_without_echoing_it(tmp_path: Path
         assert "AZURE_DEVOPS_EXT_PAT" in (caught.value.hint or "")
 
 
+@pytest.mark.parametrize("scope", ["a;b", "a,b", "x' OR 1=1", " web", ""])
+def test_scope_flag_is_checked_like_the_scope_key(tmp_path: Path, scope: str) -> None:
+    # The scope becomes the tag witsync:<scope>: the board splits "witsync:a;b" into two tags,
+    # so the managed set would never be found again and every apply would create duplicates.
+    with pytest.raises(ConfigError, match=r"--scope"):
+        settings_from_args(parse("--scope", scope), {}, tmp_path)
+
+
 def test_invalid_yaml_in_config(tmp_path: Path) -> None:
     (tmp_path / "witsync.yaml").write_text("scope: [x\n")
     with pytest.raises(ConfigError, match=r"witsync.yaml:2:1: error: invalid YAML"):

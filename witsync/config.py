@@ -9,6 +9,7 @@ else the one in the current folder or its nearest parent.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from witsync.errors import ConfigError, Diagnostic
 from witsync.fieldnames import DEFAULT_OWNERSHIP
 from witsync.model import Ownership, RemovalPolicy
 from witsync.ownership import read_layer
-from witsync.schemacheck import check
+from witsync.schemacheck import check, load_schema
 from witsync.yamlsource import YamlMap, parse_yaml, read_text
 
 CONFIG_NAMES = ("witsync.yaml", "witsync.yml")
@@ -123,10 +124,13 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str], cwd
     if config_file is not None:
         board = config_file.parent / str(values.get("board", DEFAULT_BOARD))
     removal = getattr(args, "removal", None) or values.get("removal", "close")
+    flag_scope: str | None = getattr(args, "scope", None)
+    if flag_scope is not None:
+        _check_scope(flag_scope)
     return Settings(
         org_url=org,
         project=getattr(args, "project", None) or values.get("project"),
-        scope=getattr(args, "scope", None) or values.get("scope"),
+        scope=flag_scope or values.get("scope"),
         prune=bool(getattr(args, "prune", False) or values.get("prune", False)),
         removal=cast(RemovalPolicy, removal),
         board_path=board,
@@ -162,6 +166,17 @@ def read_config(path: Path) -> tuple[Mapping[str, Any], dict[str, Ownership]]:
             hint="see schemas/config.schema.json for the keys witsync.yaml takes",
         )
     return (root if isinstance(root, YamlMap) else {}), layer
+
+
+def _check_scope(scope: str) -> None:
+    """--scope takes what the `scope` key takes: it becomes a tag and a WIQL literal."""
+    pattern = load_schema("config.schema.json")["properties"]["scope"]["pattern"]
+    if not re.fullmatch(pattern, scope):
+        raise ConfigError(
+            f"--scope {scope!r} is not a scope name",
+            hint="letters, digits, '.', '_' or '-' (up to 64), starting with a letter or digit, "
+            "e.g. web-team",
+        )
 
 
 def _check_org(url: str) -> str:
