@@ -488,7 +488,3 @@ def _core_type_name(value: Any) -> str:
     if isinstance(value, float):
         return "float"
     return "str"
-
-
-def location_of(file: str, mark: Mark) -> Location:
-    return Location(file, mark[0], mark[1])
