@@ -76,6 +76,13 @@ def test_an_id_past_what_azure_devops_numbers_is_refused(tmp_path: Path, field: 
     )
 
 
+def test_a_repeated_list_value_is_named_where_it_repeats(tmp_path: Path) -> None:
+    (message,) = problems(
+        tmp_path, "items:\n  - key: a\n    type: Task\n    title: x\n    related: [9, b, 9]\n"
+    )
+    assert message == "m.yaml:5:21: error: related lists 9 twice\n  hint: remove the second one"
+
+
 def test_every_error_is_reported(tmp_path: Path) -> None:
     found = problems(
         tmp_path,

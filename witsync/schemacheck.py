@@ -145,6 +145,15 @@ def _describe(
             "write fields by reference name, like Custom.Risk or Microsoft.VSTS.Common.Priority",
         )
         return
+    if kind == "uniqueItems" and isinstance(instance, list):
+        repeat = next(i for i, value in enumerate(instance) if value in instance[:i])
+        yield Diagnostic(
+            "error",
+            f"{name or 'the document'} lists {_show(instance[repeat])} twice",
+            _at(file, _value_mark(root, [*path, repeat])),
+            "remove the second one",
+        )
+        return
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         owner = f"{name}" if name else "the document"
@@ -179,8 +188,6 @@ def _message(kind: Any, error: ValidationError, name: str, instance: Any) -> str
         return f"{subject} is longer than {argument} characters"
     if kind == "pattern":
         return f"{subject} has an invalid value {shown}"
-    if kind == "uniqueItems":
-        return f"{subject} lists the same value twice"
     if kind in {"anyOf", "oneOf"}:
         return f"{subject} has an invalid value {shown}"
     return f"{subject}: {error.message}"
