@@ -69,3 +69,9 @@ def test_common_descriptions_take_the_fast_path(text):
 def test_unsure_text_goes_to_markdown_it(text):
     assert _fast(text) is None
     assert render_markdown(text) == _MARKDOWN.render(text)
+
+
+@pytest.mark.parametrize("text", ["\u00a0", "\u00a0\n\n**y**", "a\n\n\u2003\n\nb"])
+def test_a_line_of_unicode_spaces_is_not_blank_to_markdown(text):
+    # CommonMark's blank lines are spaces and tabs only; a no-break space is paragraph text.
+    assert render_markdown(text) == _MARKDOWN.render(text)

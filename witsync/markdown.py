@@ -45,9 +45,10 @@ def _fast(text: str) -> str | None:
     out: list[str] = []
     for block in re.split(r"\n[ \t]*\n", text):
         lines = block.split("\n")
-        while lines and not lines[0].strip():
+        # Blank means spaces and tabs only (CommonMark): a no-break space is text.
+        while lines and not lines[0].strip(" \t"):
             lines.pop(0)
-        while lines and not lines[-1].strip():
+        while lines and not lines[-1].strip(" \t"):
             lines.pop()
         if not lines:
             continue
