@@ -7,7 +7,6 @@ import asyncio
 import dataclasses
 import functools
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -103,12 +102,6 @@ async def _run(args: argparse.Namespace, settings: Settings, desired: Desired, e
         )
         return 1
     return 2 if args.detailed_exitcode and plan.has_changes else 0
-
-
-async def compute_plan(settings: Settings, paths: Sequence[Path], client: Client) -> Plan:
-    """Load the manifests and plan them against `client`'s board (what `apply PATH...` runs)."""
-    desired = load(paths, settings)
-    return await plan_against(client, settings, desired)
 
 
 async def plan_against(client: Client, settings: Settings, desired: Desired) -> Plan:
