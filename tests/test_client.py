@@ -17,21 +17,21 @@ import pytest
 
 from witsync.client import (
     BatchCreate,
-    BatchRefusedError,
     BatchUpdate,
     Client,
     parse_org_url,
 )
-from witsync.decode import WireFormatError
 from witsync.emulator import EmulatorOptions, asgi_transport, create_app
 from witsync.errors import (
     AuthError,
+    BatchRefusedError,
     ConfigError,
     ConflictError,
     NotFoundError,
     OutcomeUnknownError,
     ServerError,
     TransientError,
+    WireFormatError,
 )
 from witsync.http import (
     Pacer,

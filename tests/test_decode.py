@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from witsync.decode import (
-    WireFormatError,
     last_edits,
     live_item,
     process,
     wiql_ids,
     work_item_id_from_url,
 )
+from witsync.errors import WireFormatError
 from witsync.model import FieldEdit, StateInfo
 
 ITEM = {

@@ -15,8 +15,8 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from witsync.client import WRITE_BATCH_SIZE, BatchCreate, BatchRefusedError, Client
-from witsync.errors import WitsyncError
+from witsync.client import WRITE_BATCH_SIZE, BatchCreate, Client
+from witsync.errors import BatchRefusedError, WitsyncError
 from witsync.model import JSON, LiveItem
 
 

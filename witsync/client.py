@@ -20,7 +20,13 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from witsync import decode
-from witsync.errors import ConfigError, NotFoundError, ServerError
+from witsync.errors import (
+    BatchRefusedError,
+    ConfigError,
+    NotFoundError,
+    ServerError,
+    WireFormatError,
+)
 from witsync.http import RetryPolicy, Sleep, Token, Transport, gather_all, token_from_env
 from witsync.model import JSON, LiveItem, Process
 from witsync.responses import raise_for_response
@@ -30,7 +36,6 @@ __all__ = [
     "BATCH_SIZE",
     "WRITE_BATCH_SIZE",
     "BatchCreate",
-    "BatchRefusedError",
     "BatchUpdate",
     "Client",
     "Token",
@@ -98,16 +103,6 @@ class BatchUpdate:
 
 
 BatchRequest = BatchCreate | BatchUpdate
-
-
-class BatchRefusedError(ServerError):
-    """The server refused a whole `$batch` while preparing it (a failed `test`, an unknown field, a
-    missing item...): nothing in it was saved. `errors` are the refused entries' own errors; the
-    server does not say which request each one answers."""
-
-    def __init__(self, message: str, *, errors: Sequence[ServerError], hint: str | None) -> None:
-        super().__init__(message, hint=hint, status=errors[0].status if errors else None)
-        self.errors = tuple(errors)
 
 
 class Client:
@@ -199,7 +194,7 @@ class Client:
         try:
             return response.json()
         except ValueError:
-            raise decode.WireFormatError(
+            raise WireFormatError(
                 f"unexpected answer for {method} {url.path}: not JSON", status=response.status_code
             ) from None
 
@@ -390,7 +385,7 @@ class Client:
             errors = [self._batch_result(answer, None) for answer in answers]
             raise _refused(what, [error for error in errors if isinstance(error, ServerError)])
         if len(answers) > len(requests):
-            raise decode.WireFormatError(
+            raise WireFormatError(
                 f"{what}: {len(answers)} answers for {len(requests)} requests"
             )
         return [
@@ -432,7 +427,7 @@ class Client:
             return error
         except ValueError:
             where = f"work item {work_item}: " if work_item is not None else ""
-            return decode.WireFormatError(f"{where}the batch answer is not JSON", status=status)
+            return WireFormatError(f"{where}the batch answer is not JSON", status=status)
 
 
 def _batch_work_item(request: BatchRequest) -> int | str:

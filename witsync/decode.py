@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from witsync.errors import ServerError
+from witsync.errors import WireFormatError
 from witsync.model import (
     JSON,
     FieldEdit,
@@ -25,10 +25,6 @@ from witsync.model import (
 
 RESOURCE_LINK_TYPES = frozenset({"Hyperlink", "ArtifactLink", "AttachedFile"})
 """Relations whose URL points outside the work item store; all others target a work item."""
-
-
-class WireFormatError(ServerError):
-    """The server answered 200 with something that is not what Azure DevOps sends."""
 
 
 def values(body: JSON, what: str) -> list[Any]:

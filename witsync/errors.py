@@ -9,7 +9,9 @@
         ├── NotFoundError        a project or work item that is not there (404)
         ├── ConflictError        `test /rev` failed (412) or a concurrent save (409): plan again
         ├── TransientError       throttled, unavailable or unreachable after all retries
-        └── OutcomeUnknownError  a write was sent but no answer came: look before retrying
+        ├── OutcomeUnknownError  a write was sent but no answer came: look before retrying
+        ├── BatchRefusedError    a whole `$batch` was refused before saving: nothing was written
+        └── WireFormatError      an answer that is not what Azure DevOps sends
 
 The CLI turns these into one line (plus a hint) and an exit code in one place; nothing here
 prints. A message never contains a token.
@@ -17,7 +19,7 @@ prints. A message never contains a token.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -110,3 +112,17 @@ class OutcomeUnknownError(ServerError):
     """A write was sent and no answer came back (timeout, dropped connection): it may or may not
     have been saved. The caller must find out (read the item, look for the marker) before it
     writes again; retrying blindly could create a work item twice."""
+
+
+class BatchRefusedError(ServerError):
+    """The server refused a whole `$batch` while preparing it (a failed `test`, an unknown field, a
+    missing item...): nothing in it was saved. `errors` are the refused entries' own errors; the
+    server does not say which request each one answers."""
+
+    def __init__(self, message: str, *, errors: Sequence[ServerError], hint: str | None) -> None:
+        super().__init__(message, hint=hint, status=errors[0].status if errors else None)
+        self.errors = tuple(errors)
+
+
+class WireFormatError(ServerError):
+    """The server answered 200 with something that is not what Azure DevOps sends."""
