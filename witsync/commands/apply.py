@@ -16,7 +16,7 @@ from witsync.apply import apply_plan
 from witsync.applyview import ApplyProgress, result_document, summary
 from witsync.client import Client
 from witsync.commands.plan import plan_against, with_manifest_target
-from witsync.config import Settings, add_target_arguments, settings_from_args
+from witsync.config import Settings, add_manifest_arguments, settings_from_args
 from witsync.connect import LOCAL_ORG_URL, describe_target, open_client
 from witsync.console import stderr_console, write_data
 from witsync.errors import ConfigError, PlanFileError
@@ -58,14 +58,7 @@ def _positive(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="PATH",
-        help="manifest files or folders (default: the current folder)",
-    )
-    add_target_arguments(parser)
+    add_manifest_arguments(parser)
     parser.add_argument(
         "--plan",
         type=Path,
