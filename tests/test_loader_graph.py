@@ -69,6 +69,7 @@ def test_unknown_link_target(tmp_path: Path) -> None:
 def test_own_parent(tmp_path: Path) -> None:
     (message,) = problems(tmp_path, a="items:\n  - {key: x, type: Task, title: X, parent: x}\n")
     assert message.startswith("a.yaml:2:44: error: 'x' is its own parent")
+    assert "hint: name another item's key or id as the parent, or remove `parent:`" in message
 
 
 def test_own_parent_by_adopted_id(tmp_path: Path) -> None:
@@ -83,6 +84,7 @@ def test_self_link(tmp_path: Path) -> None:
         tmp_path, a="items:\n  - {key: x, type: Task, title: X, successors: [x]}\n"
     )
     assert message.startswith("a.yaml:2:49: error: 'x' links to itself")
+    assert "hint: a link joins two work items: remove 'x' from this list" in message
 
 
 def test_cycle_is_named(tmp_path: Path) -> None:

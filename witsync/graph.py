@@ -112,7 +112,14 @@ def _check_parent(
 ) -> None:
     where = item.parent_location or item.location
     if item.parent == item.key:
-        problems.append(Diagnostic("error", f"'{item.key}' is its own parent", where))
+        problems.append(
+            Diagnostic(
+                "error",
+                f"'{item.key}' is its own parent",
+                where,
+                "name another item's key or id as the parent, or remove `parent:`",
+            )
+        )
     elif isinstance(item.parent, str) and not known(item.parent):
         problems.append(
             Diagnostic(
@@ -223,7 +230,14 @@ def _unique_links(
         kept: list[DesiredLink] = []
         for link in item.links:
             if link.target == item.key:
-                problems.append(Diagnostic("error", f"'{item.key}' links to itself", link.location))
+                problems.append(
+                    Diagnostic(
+                        "error",
+                        f"'{item.key}' links to itself",
+                        link.location,
+                        f"a link joins two work items: remove {link.target!r} from this list",
+                    )
+                )
                 continue
             if isinstance(link.target, str) and link.target not in by_key:
                 if known(link.target):
