@@ -112,6 +112,14 @@ def test_unknown_top_level_property(tmp_path: Path) -> None:
     assert "did you mean 'scope'?" in message
 
 
+def test_unknown_property_far_from_any_lists_what_is_allowed(tmp_path: Path) -> None:
+    (message,) = problems(tmp_path, "zzz: 1\nitems: []\n")
+    assert message == (
+        "m.yaml:1:1: error: unknown property 'zzz'\n"
+        "  hint: allowed here: apiVersion, project, scope, defaults, items"
+    )
+
+
 def test_not_utf8(tmp_path: Path) -> None:
     (message,) = problems(tmp_path, b"items:\n  - key: caf\xe9\n")
     assert message == (

@@ -132,7 +132,7 @@ def _describe(
                     "error",
                     f"unknown property '{key}'" + (f" in {name}" if name else ""),
                     _at(file, instance.key_marks.get(key, where)),
-                    did_you_mean(key, allowed),
+                    did_you_mean(key, allowed) or _allowed_hint(allowed),
                 )
         return
     if kind == "propertyNames" and isinstance(instance, str):
@@ -203,6 +203,13 @@ def _hint(error: ValidationError) -> str | None:
     if error.validator == "pattern":
         return f"it must match {error.validator_value}"
     return None
+
+
+def _allowed_hint(allowed: list[str]) -> str | None:
+    """The properties a mapping takes, when they are few enough to read in one line."""
+    if not allowed or len(allowed) > 12:
+        return None
+    return "allowed here: " + ", ".join(allowed)
 
 
 def _allowed_properties(schema: Any) -> list[str]:
