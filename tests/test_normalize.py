@@ -41,6 +41,7 @@ def same(kind: str, a, b) -> bool:
         ("D", FieldInfo("D", "D", "dateTime"), "date"),
         ("B", FieldInfo("B", "B", "boolean"), "bool"),
         ("S", FieldInfo("S", "S", "string"), "text"),
+        ("System.State", FieldInfo("System.State", "State", "string"), "state"),
         ("Unknown.Field", None, "text"),
     ],
 )
@@ -157,6 +158,12 @@ def test_empty_is_empty_whatever_its_form():
         assert canonical("text", value) is None
     assert not is_empty(0)
     assert canonical("number", 0) == 0.0
+
+
+def test_states_case_insensitively():
+    # The board stores a state in its process spelling: "active" comes back "Active".
+    assert same("state", "active", "Active")
+    assert not same("state", "Active", "Closed")
 
 
 def test_text_line_endings():

@@ -109,6 +109,13 @@ def test_html_the_sanitiser_left_as_plain_text_is_not_read_as_markdown():
     assert plan_for(d, board).actions == ()
 
 
+def test_a_managed_state_in_another_case_is_no_change():
+    board = Board()
+    board.add("Task", {"System.Title": "Title of a", "System.State": "Active"}, key="a")
+    d = desired(item("a", state="active", ownership={"System.State": "managed"}))
+    assert plan_for(d, board).actions == ()
+
+
 def test_new_children_follow_their_parents_and_carry_the_parent_link():
     d = desired(
         item("child", parent="mid"), item("mid", "Feature", parent="top"), item("top", "Epic")

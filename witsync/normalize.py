@@ -45,9 +45,12 @@ _SCRIPT_URL = ("javascript:", "vbscript:")
 
 
 def field_kind(ref: str, info: FieldInfo | None) -> str:
-    """The comparison rule for a field: tags, identity, html, number, path, date, bool or text."""
+    """The comparison rule for a field: tags, state, identity, html, number, path, date, bool or
+    text."""
     if ref == TAGS_FIELD:
         return "tags"
+    if ref == STATE_FIELD:
+        return "state"
     if info is None:
         return "text"
     if info.is_identity or info.type == "identity":
@@ -95,6 +98,8 @@ def canonical(kind: str, value: JSON, *, as_stored: bool = False) -> Hashable:
         return _number(value)
     if kind == "path":
         return str(value).strip().strip("\\").casefold()
+    if kind == "state":
+        return str(value).strip().casefold()  # stored in the process's spelling, "active" is Active
     if kind == "date":
         return _instant(value)
     if kind == "bool":
