@@ -16,7 +16,6 @@ YAML constructor, so:
 from __future__ import annotations
 
 import gc
-import math
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -265,13 +264,6 @@ class _Builder:
             if kind is scalar_event:
                 plain = not event.style and event.tag is None
                 value = resolve(event.value) if plain else self._scalar(event, mark)
-                if type(value) is float and not math.isfinite(value):
-                    self.error(
-                        f"'{event.value}' is not a finite number",
-                        mark,
-                        "JSON and Azure DevOps have no infinity or NaN: write a number "
-                        "(or quote text)",
-                    )
                 if event.anchor is not None:
                     self.anchors[event.anchor] = (value, 1)
                 if not stack:
