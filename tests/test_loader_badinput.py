@@ -83,6 +83,18 @@ def test_a_repeated_list_value_is_named_where_it_repeats(tmp_path: Path) -> None
     assert message == "m.yaml:5:21: error: related lists 9 twice\n  hint: remove the second one"
 
 
+@pytest.mark.parametrize("number", [".inf", ".nan", "1e400", "!!float .NaN"])
+def test_infinity_and_nan_are_refused(tmp_path: Path, number: str) -> None:
+    # JSON has no such numbers: the plan file would not be JSON and the server would refuse it.
+    for field in ("remainingWork", "fields: {Custom.Score"):
+        close = "}" if field.startswith("fields") else ""
+        text = f"items:\n  - key: a\n    type: Task\n    title: x\n    {field}: {number}{close}\n"
+        (message,) = problems(tmp_path, text)
+        assert message.startswith("m.yaml:5:"), message
+        assert "is not a finite number" in message
+        assert "hint: " in message
+
+
 def test_every_error_is_reported(tmp_path: Path) -> None:
     found = problems(
         tmp_path,

@@ -9,6 +9,7 @@ checks keys, parents and links across the set.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -416,7 +417,7 @@ class _FileReader:
         for name, value in mapping.items():
             ref = FRIENDLY_FIELDS.get(name)
             if ref is not None:
-                written.values[ref] = _value(ref, value)
+                written.values[ref] = self._finite(_value(ref, value), mapping, name)
                 written.locations[ref] = _loc(self.file, mapping.key_marks[name])
         extra = mapping.get("fields")
         if isinstance(extra, YamlMap):
@@ -437,7 +438,7 @@ class _FileReader:
                         "write each field once",
                     )
                 else:
-                    written.values[ref] = _value(ref, value)
+                    written.values[ref] = self._finite(_value(ref, value), extra, written_ref)
                     written.locations[ref] = where
         tags = written.values.get("System.Tags")
         if isinstance(tags, tuple):
@@ -449,6 +450,16 @@ class _FileReader:
                         "witsync adds its scope tag itself",
                     )
         return written
+
+    def _finite(self, value: FieldValue, mapping: YamlMap, key: str) -> FieldValue:
+        """`value`, after reporting it if it is infinite or NaN (YAML has them; JSON does not)."""
+        if isinstance(value, float) and not math.isfinite(value):
+            self._error(
+                f"{key} is not a finite number ({value})",
+                _loc(self.file, mapping.value_marks.get(key, mapping.key_marks[key])),
+                "Azure DevOps and JSON plans have no infinity or NaN: write a number",
+            )
+        return value
 
     def _error(self, message: str, where: Location, hint: str | None = None) -> None:
         self.problems.append(Diagnostic("error", message, where, hint))
