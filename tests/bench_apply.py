@@ -18,15 +18,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from bench_fetch import free_port, seed  # the same seeded board the fetch benchmark reads
+from bench_fetch import seed  # the same seeded board the fetch benchmark reads
+from serving import served
 
 from witsync.apply import apply_plan
 from witsync.client import Client
@@ -83,24 +82,10 @@ def seeded(count: int) -> Desired:
 
 @contextlib.contextmanager
 def serve(db: Path, latency_ms: int) -> Iterator[str]:
-    port = free_port()
-    command = [sys.executable, "-m", "witsync", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--db", str(db), "--project", PROJECT, "--latency-ms", str(latency_ms)]  # fmt: skip
-    process = subprocess.Popen(command, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise SystemExit("witsync serve did not start") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/{ORG}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    """The organization URL of `witsync serve` on `db`, with `--latency-ms`."""
+    latency = ["--latency-ms", str(latency_ms)]
+    with served(db, projects=[PROJECT], extra_args=latency) as base_url:
+        yield f"{base_url}/{ORG}"
 
 
 class Counting:

@@ -12,16 +12,14 @@ import argparse
 import asyncio
 import json
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
+from serving import served
 
 from witsync.emulator import asgi_transport, create_app
 from witsync.emulator.store import Store
@@ -129,22 +127,6 @@ async def measure(http: httpx.AsyncClient, count: int, label: str) -> None:
     print(f"PATCH one field (mean of 100)             {mean:7.1f} ms")
 
 
-def serve(db: Path) -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    command = [sys.executable, "-m", "witsync", "serve", "--port", str(port), "--db", str(db),
-               "--project", "Fabrikam"]  # fmt: skip
-    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    return process, f"http://127.0.0.1:{port}"
-
-
 async def main(count: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "bench.sqlite"
@@ -157,13 +139,9 @@ async def main(count: int) -> None:
             print(f"seeded {count:,} work items in {seconds:.2f} s ({size:.0f} MB)")
             await measure(http, count, "in-process (the embedded board)")
         app.state.emulator.store.close()
-        process, url = serve(db)
-        try:
+        with served(db, projects=["Fabrikam"]) as url:
             async with httpx.AsyncClient(base_url=url, timeout=30) as http:
                 await measure(http, count, "over a socket (witsync serve, uvicorn)")
-        finally:
-            process.terminate()
-            process.wait()
 
 
 if __name__ == "__main__":

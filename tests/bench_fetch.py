@@ -17,14 +17,12 @@ import argparse
 import asyncio
 import copy
 import math
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
+from serving import served
 
 from witsync.client import WIQL_PAGE, Client
 from witsync.emulator import asgi_transport, create_app
@@ -73,28 +71,9 @@ async def seed(db: Path, count: int) -> None:
     store.close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(port: int, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"witsync serve exited with {server.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("witsync serve did not start")
-
-
-async def measure(port: int, count: int) -> None:
+async def measure(base_url: str, count: int) -> None:
     async with httpx.AsyncClient(timeout=60.0) as http:
-        client = Client(http, f"http://127.0.0.1:{port}/{ORG}", PROJECT)
+        client = Client(http, f"{base_url}/{ORG}", PROJECT)
         desired = Desired(scope=SCOPE, items=(), files=(), digest="")
         started = time.perf_counter()
         process, live = await asyncio.gather(client.get_process(), fetch_live(client, desired))
@@ -121,30 +100,9 @@ def main() -> None:
         started = time.perf_counter()
         asyncio.run(seed(db, args.items))
         print(f"seeded {args.items} items in {time.perf_counter() - started:.1f} s")
-        port = free_port()
-        command = [
-            sys.executable,
-            "-m",
-            "witsync",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--db",
-            str(db),
-            "--project",
-            PROJECT,
-            "--latency-ms",
-            str(args.latency_ms),
-        ]
-        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_for(port, server)
-            asyncio.run(measure(port, args.items))
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+        latency = ["--latency-ms", str(args.latency_ms)]
+        with served(db, projects=[PROJECT], extra_args=latency, startup_timeout=30) as base_url:
+            asyncio.run(measure(base_url, args.items))
 
 
 if __name__ == "__main__":

@@ -130,10 +130,10 @@ def synthetic(count: int, style: str = "plain") -> tuple[Desired, Live]:
 def end_to_end(count: int) -> None:
     """Seed a board file, serve it, write matching manifests, and time the plan pipeline."""
     import asyncio
-    import subprocess
     import tempfile
 
-    from bench_fetch import ORG, PROJECT, SCOPE, free_port, seed, wait_for
+    from bench_fetch import ORG, PROJECT, SCOPE, seed
+    from serving import served
 
     from witsync.commands.plan import plan_against
     from witsync.config import Settings
@@ -150,26 +150,8 @@ def end_to_end(count: int) -> None:
                 "    description: <p>Some text</p>\n    priority: 2"
             )
         (root / "backlog.yaml").write_text("\n".join(lines) + "\n")
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "witsync",
-                "serve",
-                "--port",
-                str(port),
-                "--db",
-                str(root / "board.sqlite"),
-                "--project",
-                PROJECT,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for(port, server)
-            settings = Settings(org_url=f"http://127.0.0.1:{port}/{ORG}", project=PROJECT)
+        with served(root / "board.sqlite", projects=[PROJECT], startup_timeout=30) as base_url:
+            settings = Settings(org_url=f"{base_url}/{ORG}", project=PROJECT)
 
             async def pipeline() -> tuple[int, int]:
                 async with open_client(settings, {}) as client:
@@ -179,9 +161,6 @@ def end_to_end(count: int) -> None:
             started = time.perf_counter()
             unchanged, requests = asyncio.run(pipeline())
             elapsed = time.perf_counter() - started
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
     assert unchanged == count, unchanged
     print(
         f"witsync plan pipeline over a socket, {count} unchanged items: {elapsed:.2f} s "
