@@ -11,19 +11,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from wiql_support import wiql_store
+
 from witsync.emulator.wiql import WiqlContext, WiqlLimitError, run_wiql
 
 ITEMS = 100_000
 SCOPED = 20_000  # items carrying the scope tag: the flat query must return all of them
-SCHEMA = """
-CREATE TABLE work_items (
-  org TEXT NOT NULL, id INTEGER NOT NULL, project TEXT NOT NULL, rev INTEGER NOT NULL,
-  deleted INTEGER NOT NULL DEFAULT 0, fields TEXT NOT NULL, relations TEXT NOT NULL,
-  PRIMARY KEY (org, id));
-CREATE TABLE links (
-  org TEXT NOT NULL, source INTEGER NOT NULL, target INTEGER NOT NULL, rel TEXT NOT NULL,
-  PRIMARY KEY (org, source, rel, target));
-"""
 FIELD_TYPES = {
     "System.Id": "integer",
     "System.Title": "string",
@@ -40,7 +33,6 @@ LOWER = {k.lower(): (k, k, t) for k, t in FIELD_TYPES.items()}
 
 
 def fill(conn: sqlite3.Connection) -> None:
-    conn.executescript(SCHEMA)
     rows = []
     links = []
     for i in range(1, ITEMS + 1):
@@ -104,7 +96,7 @@ def measure(conn: sqlite3.Connection, label: str, text: str, *, top: int | None 
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        conn = sqlite3.connect(Path(tmp) / "bench.sqlite")
+        conn = wiql_store(Path(tmp) / "bench.sqlite")
         start = time.perf_counter()
         fill(conn)
         took = time.perf_counter() - start

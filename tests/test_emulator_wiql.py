@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wiql_support import wiql_store
 
 from witsync.emulator.wiql import (
     WiqlContext,
@@ -21,16 +21,6 @@ from witsync.emulator.wiql import (
     run_wiql,
 )
 from witsync.emulator.wiql_parse import parse
-
-SCHEMA = """
-CREATE TABLE work_items (
-  org TEXT NOT NULL, id INTEGER NOT NULL, project TEXT NOT NULL, rev INTEGER NOT NULL,
-  deleted INTEGER NOT NULL DEFAULT 0, fields TEXT NOT NULL, relations TEXT NOT NULL,
-  PRIMARY KEY (org, id));
-CREATE TABLE links (
-  org TEXT NOT NULL, source INTEGER NOT NULL, target INTEGER NOT NULL, rel TEXT NOT NULL,
-  PRIMARY KEY (org, source, rel, target));
-"""
 
 FIELDS = {
     "System.Id": ("ID", "integer"),
@@ -73,8 +63,7 @@ def make_ctx(**changes: Any) -> WiqlContext:
 
 class Board:
     def __init__(self) -> None:
-        self.conn = sqlite3.connect(":memory:")
-        self.conn.executescript(SCHEMA)
+        self.conn = wiql_store()
 
     def add(
         self,
