@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from cli_support import cli_repo
 from rich.console import Console
 
 from witsync.cli import main
@@ -38,11 +39,7 @@ items:
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("WITSYNC_ORG_URL", raising=False)
-    (tmp_path / "witsync.yaml").write_text(CONFIG)
-    (tmp_path / "backlog.yaml").write_text(BACKLOG)
-    return tmp_path
+    return cli_repo(tmp_path, monkeypatch, CONFIG, BACKLOG)
 
 
 def board_items(repo: Path) -> dict[str, dict[str, object]]:

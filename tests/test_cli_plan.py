@@ -8,6 +8,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
+from cli_support import cli_repo
 from jsonschema import Draft202012Validator
 
 from witsync.cli import main
@@ -42,12 +43,8 @@ SECRET = "pat-value-that-must-never-leak"
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("WITSYNC_ORG_URL", raising=False)
     monkeypatch.setenv("AZURE_DEVOPS_EXT_PAT", SECRET)
-    (tmp_path / "witsync.yaml").write_text(CONFIG)
-    (tmp_path / "backlog.yaml").write_text(BACKLOG)
-    return tmp_path
+    return cli_repo(tmp_path, monkeypatch, CONFIG, BACKLOG)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
