@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from pathlib import Path
 
@@ -118,6 +119,29 @@ def test_unknown_state_lists_the_states(tmp_path: Path) -> None:
     (message,) = check(tmp_path, "items:\n  - {key: t, type: Task, title: T, state: Active}\n")
     assert message == (
         "a.yaml:2:36: error: 'Active' is not a state of Task\n  hint: states: New, Done"
+    )
+
+
+def test_reference_name_in_another_case_is_reported_with_its_spelling(tmp_path: Path) -> None:
+    # The board returns fields under the process's spelling: a plan comparing custom.risk
+    # would never find Custom.Risk on the item and would plan a change forever.
+    task = PROCESS.types["Task"]
+    process = dataclasses.replace(
+        PROCESS,
+        types={
+            **PROCESS.types,
+            "Task": dataclasses.replace(task, fields=task.fields | {"Custom.Risk"}),
+        },
+        fields={**PROCESS.fields, "Custom.Risk": FieldInfo("Custom.Risk", "Risk", "string")},
+    )
+    (message,) = check(
+        tmp_path,
+        "items:\n  - key: t\n    type: Task\n    title: T\n    fields: {custom.risk: high}\n",
+        process,
+    )
+    assert message == (
+        "a.yaml:5:14: error: field custom.risk is spelled Custom.Risk in this project\n"
+        "  hint: write Custom.Risk"
     )
 
 

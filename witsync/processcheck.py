@@ -15,8 +15,9 @@ def check_against_process(desired: Desired, process: Process) -> list[Diagnostic
 
     A field the process lists as read-only is an error, except tree paths (area, iteration),
     which the service lists as read-only and accepts all the same.
-    Names compare case-insensitively, as Azure DevOps does; a type spelled in another case is
-    still reported, with the right spelling, so that plans compare types exactly. Paths are
+    Names compare case-insensitively, as Azure DevOps does; a type or field reference name
+    spelled in another case is still reported, with the right spelling, so that plans compare
+    them exactly. Paths are
     checked only when the process lists some (an empty set means "not fetched").
     """
     types = {name.lower(): info for name, info in process.types.items()}
@@ -67,6 +68,17 @@ def _check_fields(
                     where,
                     did_you_mean(ref, [f.reference_name for f in fields.values()])
                     or "check the reference name in the process settings",
+                )
+            )
+        elif field_info.reference_name != ref:
+            # As for types: the board returns fields under its own spelling, and plans compare
+            # reference names exactly.
+            problems.append(
+                Diagnostic(
+                    "error",
+                    f"field {ref} is spelled {field_info.reference_name} in this project",
+                    where,
+                    f"write {field_info.reference_name}",
                 )
             )
         elif ref.lower() not in on_type:
