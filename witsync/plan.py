@@ -2,10 +2,11 @@
 into an ordered Plan of guarded patches. Pure and deterministic: same inputs, same plan.
 
 Pairing. A live work item belongs to a key when it carries this scope's marker hyperlink for
-that key (its tag is re-added if someone removed it). `id: N` adopts item N: the plan adds the
-scope tag and the marker, plus any field and link differences. Two live items claiming one key:
-the lowest id is used and the others are reported (`duplicate-key`); an item tagged for the
-scope without a key is reported (`marker-without-key`) and never touched.
+that key (its tag is re-added if someone removed it; but the fetch finds the managed set by the
+tag, so an untagged item is seen only when a manifest names its id). `id: N` adopts item N: the
+plan adds the scope tag and the marker, plus any field and link differences. Two live items
+claiming one key: the lowest id is used and the others are reported (`duplicate-key`); an item
+tagged for the scope without a key is reported (`marker-without-key`) and never touched.
 
 Fields. Only fields a manifest states are managed; `None` clears one. Ownership per field:
 `managed` (diffed every time), `create-only` (sent on create, never diffed after), `ignored`
