@@ -17,7 +17,7 @@ from typing import Any
 
 from witsync.config import CONFIG_NAMES, Settings
 from witsync.errors import Diagnostic, ManifestError
-from witsync.fieldnames import FRIENDLY_FIELDS, canonical_reference_name
+from witsync.fieldnames import FRIENDLY_FIELDS, canonical_reference_name, display_name
 from witsync.graph import check_graph
 from witsync.identity import TAG_PREFIX
 from witsync.model import (
@@ -432,7 +432,7 @@ class _FileReader:
                 elif ref.lower() in by_lower:
                     same = by_lower[ref.lower()]
                     self._error(
-                        f"{written_ref} is written twice: here and as '{_friendly(same)}' at "
+                        f"{written_ref} is written twice: here and as '{display_name(same)}' at "
                         f"{written.locations[same]}",
                         where,
                         "write each field once",
@@ -463,10 +463,6 @@ class _FileReader:
 
     def _error(self, message: str, where: Location, hint: str | None = None) -> None:
         self.problems.append(Diagnostic("error", message, where, hint))
-
-
-def _friendly(ref: str) -> str:
-    return next((name for name, known in FRIENDLY_FIELDS.items() if known == ref), ref)
 
 
 def _value(ref: str, value: Any) -> FieldValue:
