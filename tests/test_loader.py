@@ -215,6 +215,32 @@ def test_tags_written_by_reference_name_as_text(tmp_path: Path) -> None:
     assert load([tmp_path], SCOPED).items[0].fields["System.Tags"] == ("x", "y", "z")
 
 
+def test_tags_as_text_split_on_commas_too_as_the_board_does(tmp_path: Path) -> None:
+    # The board splits "a, b" into two tags: kept as one, it planned a change forever, and
+    # "a, witsync:x" slipped a reserved scope tag past the check.
+    write(
+        tmp_path,
+        "a.yaml",
+        """\
+        items:
+          - {key: a, type: Task, title: A, fields: {System.Tags: "x, y; z"}}
+        """,
+    )
+    assert load([tmp_path], SCOPED).items[0].fields["System.Tags"] == ("x", "y", "z")
+    write(
+        tmp_path,
+        "a.yaml",
+        """\
+        items:
+          - {key: a, type: Task, title: A, fields: {System.Tags: "x, witsync:other"}}
+        """,
+    )
+    with pytest.raises(ManifestError) as caught:
+        load([tmp_path], SCOPED)
+    (problem,) = [d for d in caught.value.diagnostics if d.severity == "error"]
+    assert problem.message == "tag 'witsync:other' uses the reserved prefix 'witsync:'"
+
+
 def test_yaml_12_scalars_stay_text(tmp_path: Path) -> None:
     write(
         tmp_path,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -466,9 +467,10 @@ class _FileReader:
 
 
 def _value(ref: str, value: Any) -> FieldValue:
-    """YAML value -> desired value: tags become a tuple (from a list or `"a; b"` text)."""
+    """YAML value -> desired value: tags become a tuple (from a list or `"a; b"`/`"a, b"` text)."""
     if ref.lower() == "system.tags" and value is not None:
-        names = value if isinstance(value, list) else str(value).split(";")
+        # The board splits tag text on ';' and ',' alike.
+        names = value if isinstance(value, list) else re.split(r"[;,]", str(value))
         return tuple(stripped for name in names if (stripped := str(name).strip()))
     if isinstance(value, list):  # a multi-value field written by reference name
         return "; ".join(str(v) for v in value)
