@@ -212,6 +212,19 @@ def test_text_around_what_a_sanitiser_drops_stays_one_run(sent, stored):
     assert canonical_html("a <!-- note --> b") != canonical_html("ab")
 
 
+@pytest.mark.parametrize(
+    ("text", "link"),
+    [
+        ("<https://example.com/a> has the details", 'href="https://example.com/a"'),
+        ("<ann@fabrikam.com> knows", 'href="mailto:ann@fabrikam.com"'),
+    ],
+)
+def test_markdown_starting_with_an_autolink_is_markdown(text, link):
+    assert link in to_html(text)
+    assert to_html("<p>x</p>") == "<p>x</p>"
+    assert to_html("<x-note>x</x-note>") == "<x-note>x</x-note>"
+
+
 def test_a_stored_value_is_html_never_markdown():
     # The sanitiser dropped the leading <iframe>: what is left is stored HTML, not Markdown.
     sent = "<iframe src=x></iframe>Watch *this*"

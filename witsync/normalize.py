@@ -28,7 +28,8 @@ REASON_FIELD = "System.Reason"
 
 _NUMBER_TYPES = frozenset({"integer", "double", "picklistInteger", "picklistDouble"})
 _EMAIL_IN_ANGLES = re.compile(r"<\s*([^<>\s]+@[^<>\s]+)\s*>\s*$")
-_LOOKS_LIKE_HTML = re.compile(r"^\s*<(?:[a-zA-Z][a-zA-Z0-9]*|!--)[^>]*>", re.DOTALL)
+_LOOKS_LIKE_HTML = re.compile(r"^\s*<(?:[a-zA-Z][a-zA-Z0-9-]*(?=[\s/>])|!--)[^>]*>", re.DOTALL)
+"""An element or comment first; `<https://...>` and `<a@b.c>` are Markdown autolinks."""
 _SPACE = re.compile(r"[\s\u00a0\u200b]+")
 _BETWEEN_TAGS = re.compile(r">\s+<")
 _VOID = frozenset(
