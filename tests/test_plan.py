@@ -153,6 +153,30 @@ def test_create_in_a_later_state_is_created_then_moved():
     assert any("then moved" in note for note in action(plan, "a").notes)
 
 
+def test_a_field_stated_empty_on_create_is_cleared_after_it():
+    # The server fills some fields with defaults on create (Priority 2 on Agile): a field the
+    # manifest states as null is cleared right after, or the next plan would clear it then.
+    plan = plan_for(desired(item("a", "User Story", priority=None, assigned="")), Board())
+    create, clear = action(plan, "a").steps
+    assert not any(op.path == "/fields/Microsoft.VSTS.Common.Priority" for op in create.ops)
+    assert clear.ops == (
+        PatchOp("test", "/rev", 1),
+        PatchOp("remove", "/fields/Microsoft.VSTS.Common.Priority"),
+        PatchOp("replace", "/fields/System.AssignedTo", ""),
+    )
+    assert "cleared" in (clear.note or "")
+
+
+def test_clearing_after_create_shares_the_state_move():
+    plan = plan_for(desired(item("a", "User Story", state="Active", priority=None)), Board())
+    _create, later = action(plan, "a").steps
+    assert [op.path for op in later.ops] == [
+        "/rev",
+        "/fields/System.State",
+        "/fields/Microsoft.VSTS.Common.Priority",
+    ]
+
+
 def test_create_in_the_initial_state_is_one_request():
     plan = plan_for(desired(item("a", state="New")), Board())
     assert len(action(plan, "a").steps) == 1

@@ -318,9 +318,16 @@ class _Planner:
             and str(state).casefold() != initial.casefold()
         )
         deferred: list[PatchOp] = []
+        cleared: list[PatchOp] = []
         for ref, value in item.fields.items():
             mode = item.owner(ref)
-            if mode == "ignored" or ref == TAGS_FIELD or is_empty(value):
+            if mode == "ignored" or ref == TAGS_FIELD:
+                continue
+            if is_empty(value):
+                # The server may fill a default on create (Priority 2 on Agile): a field the
+                # manifest states as empty is cleared right after, so the next plan is empty.
+                if ref not in (STATE_FIELD, REASON_FIELD):
+                    cleared.append(set_field(ref, self._kind(ref), None, None))
                 continue
             kind = self._kind(ref)
             after = display_value(kind, wire_value(kind, value))
@@ -334,14 +341,20 @@ class _Planner:
         work.field_ops.append(set_tags(None, tags))
         work.changes.append(FieldChange(TAGS_FIELD, None, join_tags(tags), item.owner(TAGS_FIELD)))
         work.link_adds.append(add_hyperlink(marker_url(self.scope, item.key)))
+        notes: list[str] = []
         if move:
             deferred.sort(key=lambda op: op.path != f"/fields/{STATE_FIELD}")
-            note = (
+            notes.append(
                 f"created in state {initial!r}, where every new {item.type} starts, "
                 f"then moved to {state!r}"
             )
-            work.later_steps.append(Step("update", (guard_rev(1), *deferred), note=note))
-            work.notes.append(note)
+        if cleared:
+            fields = ", ".join(op.path.removeprefix("/fields/") for op in cleared)
+            notes.append(f"then cleared {fields} (stated empty; the server may fill a default)")
+        if notes:
+            note = "; ".join(notes)
+            work.later_steps.append(Step("update", (guard_rev(1), *deferred, *cleared), note=note))
+            work.notes.extend(notes)
 
     def _plan_update(self, pair: _Pair) -> None:
         item, live, work = pair.item, pair.live, self.work[pair.item.key]
