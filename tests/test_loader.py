@@ -241,6 +241,27 @@ def test_tags_as_text_split_on_commas_too_as_the_board_does(tmp_path: Path) -> N
     assert problem.message == "tag 'witsync:other' uses the reserved prefix 'witsync:'"
 
 
+def test_ownership_names_a_field_in_any_case(tmp_path: Path) -> None:
+    # Azure DevOps reads reference names in any case: `ignore: [custom.risk]` must ignore
+    # Custom.Risk, not send it.
+    write(
+        tmp_path,
+        "a.yaml",
+        """\
+        defaults: {createOnly: [CUSTOM.SIZE]}
+        items:
+          - key: a
+            type: Task
+            title: A
+            ignore: [custom.risk]
+            fields: {Custom.Risk: high, Custom.Size: 3}
+        """,
+    )
+    item = load([tmp_path], SCOPED).items[0]
+    assert item.owner("Custom.Risk") == "ignored"
+    assert item.owner("Custom.Size") == "create-only"
+
+
 def test_yaml_12_scalars_stay_text(tmp_path: Path) -> None:
     write(
         tmp_path,

@@ -330,7 +330,10 @@ class _FileReader:
         self.default_fields = self._fields(self.defaults)
         layer, problems = read_layer(self.defaults, file)
         self.problems.extend(problems)
-        self.base: dict[str, Ownership] = {**base, **layer}
+        # Keyed by lower-case reference name: Azure DevOps reads field names in any case.
+        self.base: dict[str, Ownership] = {
+            ref.lower(): mode for ref, mode in (*base.items(), *layer.items())
+        }
         self.root = root
 
     def items(self, usable: Sequence[bool]) -> list[DesiredItem]:
@@ -360,8 +363,9 @@ class _FileReader:
             )
         layer, problems = read_layer(entry, self.file)
         self.problems.extend(problems)
+        modes = {**self.base, **{ref.lower(): mode for ref, mode in layer.items()}}
         ownership: dict[str, Ownership] = {
-            ref: layer.get(ref) or self.base.get(ref) or "managed" for ref in written.values
+            ref: modes.get(ref.lower(), "managed") for ref in written.values
         }
         parent, parent_location = self._parent(entry, key, nested_under)
         out.append(
