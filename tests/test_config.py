@@ -107,6 +107,18 @@ def test_bad_config_reports_every_problem_with_places(tmp_path: Path) -> None:
     assert any(line.startswith(f"{config}:3:10: error: removal must be one of") for line in lines)
 
 
+def test_a_config_problem_with_its_own_hint_gets_no_second_one(tmp_path: Path) -> None:
+    (tmp_path / "witsync.yaml").write_text("scpoe: x\n")
+    with pytest.raises(ConfigError) as caught:
+        settings_from_args(parse(), {}, tmp_path)
+    assert "did you mean 'scope'?" in str(caught.value)
+    assert caught.value.hint is None
+    (tmp_path / "witsync.yaml").write_text("scope: [x\n")
+    with pytest.raises(ConfigError) as caught:
+        settings_from_args(parse(), {}, tmp_path)
+    assert caught.value.hint is None  # the YAML error says where to look
+
+
 def test_unknown_field_in_config_lists(tmp_path: Path) -> None:
     (tmp_path / "witsync.yaml").write_text("ignore: [asignedTo]\n")
     with pytest.raises(ConfigError, match=r"unknown field name 'asignedTo' in ignore") as caught:

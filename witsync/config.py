@@ -163,7 +163,10 @@ def read_config(path: Path) -> tuple[Mapping[str, Any], dict[str, Ownership]]:
     if problems:
         raise ConfigError(
             "\n".join(str(p) for p in problems),
-            hint="see schemas/config.schema.json for the keys witsync.yaml takes",
+            # Each problem prints its own hint; a second, general one only when some lack one.
+            hint=None
+            if all(p.hint for p in problems)
+            else "see schemas/config.schema.json for the keys witsync.yaml takes",
         )
     return (root if isinstance(root, YamlMap) else {}), layer
 
