@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
 
-from witsync.render.common import value_text
+import pytest
+from plan_support import showcase_plan
+
+from witsync.model import FieldChange
+from witsync.render.common import action_heading, text_diff, value_text
 
 
 @pytest.mark.parametrize(
@@ -21,3 +25,14 @@ from witsync.render.common import value_text
 )
 def test_value_text_keeps_one_line_and_the_value_as_written(value: object, shown: str) -> None:
     assert value_text(value) == shown
+
+
+def test_control_characters_from_the_board_cannot_drive_a_terminal() -> None:
+    # A value someone typed on the board is printed in plans and CI logs: an escape sequence in
+    # it must be shown, not obeyed (it could hide or rewrite lines of the plan).
+    sneaky = "ok\x1b[2K\x1b[1Ahidden\x07\x9b"
+    assert value_text(sneaky) == '"ok\\x1b[2K\\x1b[1Ahidden\\x07\\x9b"'
+    change = FieldChange("System.Description", "a\n" + sneaky, "b\nc")
+    assert not any("\x1b" in line for line in text_diff(change))
+    action = dataclasses.replace(showcase_plan().actions[0], title=sneaky)
+    assert "\x1b" not in action_heading(action)

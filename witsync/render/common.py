@@ -20,6 +20,13 @@ SYMBOLS = {"create": "+", "update": "~", "adopt": "~", "remove": "-"}
 LONG = 60
 """A text value longer than this (or with several lines) is shown as a diff."""
 _BETWEEN_TAGS = re.compile(r">\s*<")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """`text` with control characters written out (`\x1b`): a value typed on the board is
+    printed in terminals and CI logs, where an escape sequence could hide or rewrite lines."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def summary_line(plan: Plan) -> str:
@@ -40,7 +47,7 @@ def value_text(value: JSON) -> str:
         return "(empty)"
     if isinstance(value, str):
         escaped = value.replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-        return f'"{escaped}"'
+        return f'"{shown(escaped)}"'
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -57,7 +64,7 @@ def _lines(value: JSON) -> list[str]:
     text = str(value)
     if text.lstrip().startswith("<"):
         text = _BETWEEN_TAGS.sub(">\n<", text)
-    return text.splitlines()
+    return [shown(line) for line in text.splitlines()]
 
 
 def text_diff(change: FieldChange, limit: int = 40) -> list[str]:
@@ -76,7 +83,7 @@ def text_diff(change: FieldChange, limit: int = 40) -> list[str]:
 def action_heading(action: Action) -> str:
     """`create Task "Title" (key k)` / `update Bug #12 "Title" (key k)`."""
     where = f" #{action.id}" if action.id is not None else ""
-    return f'{action.kind} {action.type}{where} "{action.title}" (key {action.key})'
+    return f'{action.kind} {action.type}{where} "{shown(action.title)}" (key {action.key})'
 
 
 def link_text(change: LinkChange) -> str:
