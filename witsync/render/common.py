@@ -24,7 +24,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def shown(text: str) -> str:
-    """`text` with control characters written out (`\x1b`): a value typed on the board is
+    """`text` with control characters written out (`\\x1b`): a value typed on the board is
     printed in terminals and CI logs, where an escape sequence could hide or rewrite lines."""
     return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
