@@ -35,7 +35,7 @@ FIELDS = {
             None,
         ]
     ),
-    "Priority": st.sampled_from([1, 2, 2.0, 4]),
+    "Priority": st.sampled_from([1, 2, 2.0, 4, None]),  # None: the server defaults it to 2
     "State": st.sampled_from(["New", "Active", "Resolved"]),
 }
 
