@@ -32,6 +32,9 @@ FIELDS = {
             "Plain *markdown* text\n\n- one\n- two",
             "<div><p>Hello<br>world</p>\n\n  <p>again</p></div>",
             "<p onclick='x()'>kept <b>bold</b></p><script>alert(1)</script>",
+            # What the sanitiser leaves is HTML even when it no longer starts with a tag.
+            "<iframe src='v'></iframe>Watch *this*, a<!-- note -->b <embed src=x> end",
+            "<https://example.com/docs> has the details",
             None,
         ]
     ),
