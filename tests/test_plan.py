@@ -325,6 +325,18 @@ def test_adopt_adds_the_marker_and_keeps_existing_tags():
     assert after.unchanged == 1
 
 
+def test_adopting_an_item_another_scope_manages_is_warned():
+    # Both manifest sets would then write its fields, each undoing the other on every apply.
+    board = Board()
+    id = board.add("Epic", {"System.Title": "Shared"}, tags="witsync:finance; q3")
+    plan = plan_for(desired(item("billing", "Epic", adopt_id=id, title="Shared")), board)
+    (warning,) = plan.warnings
+    assert warning.code == "managed-by-another-scope"
+    assert warning.id == id
+    assert warning.key == "billing"
+    assert "witsync:finance" in warning.message
+
+
 def test_adopting_an_item_owned_by_another_key_is_an_error():
     board = Board()
     id = board.add("Epic", {"System.Title": "x"}, key="other")

@@ -273,6 +273,7 @@ class _Planner:
         for key, pair in self.pairs.items():
             if pair.live is not None:
                 self.key_of_id[pair.live.id] = key
+                self._warn_other_scopes(key, pair.live)
                 if pair.live.type.casefold() != pair.item.type.casefold():
                     self._error(
                         pair.item.location,
@@ -280,6 +281,23 @@ class _Planner:
                         f"work item #{pair.live.id} is a {pair.live.type}",
                         "the API cannot change a work item's type: fix the manifest's type",
                     )
+
+    def _warn_other_scopes(self, key: str, live: LiveItem) -> None:
+        """An item another scope's tag marks is written by both sets, each undoing the other."""
+        own = self.own_tag.casefold()
+        others = [
+            tag
+            for tag in tag_list(live.fields.get(TAGS_FIELD))
+            if tag.casefold().startswith(TAG_PREFIX) and tag.casefold() != own
+        ]
+        if others:
+            self._warn(
+                "managed-by-another-scope",
+                f"work item #{live.id} ({key!r}) is also tagged {', '.join(others)}: both "
+                "manifest sets write its fields, each undoing the other (manage it in one set)",
+                key=key,
+                id=live.id,
+            )
 
     def _check_targets(self) -> None:
         """Every id a manifest names as parent or link target must exist on the board."""
