@@ -145,6 +145,18 @@ def test_second_parent_on_nested_child(tmp_path: Path) -> None:
     )
 
 
+def test_nested_item_naming_its_own_nesting_parent_is_told_so(tmp_path: Path) -> None:
+    (message,) = problems(
+        tmp_path,
+        a="items:\n  - key: top\n    type: Epic\n    title: Top\n    children:\n"
+        "      - {key: kid, type: Task, title: Kid, parent: top}\n",
+    )
+    assert message == (
+        "a.yaml:6:44: error: 'kid' is nested under 'top' and also names it with `parent:`\n"
+        "  hint: remove `parent: top`: being nested already makes 'top' its parent"
+    )
+
+
 def test_id_adopted_twice(tmp_path: Path) -> None:
     (message,) = problems(
         tmp_path,

@@ -392,7 +392,14 @@ class _FileReader:
         self, entry: YamlMap, key: str, nested_under: str | None
     ) -> tuple[str | int | None, Location | None]:
         if nested_under is not None:
-            if "parent" in entry:
+            if entry.get("parent") == nested_under:
+                self._error(
+                    f"'{key}' is nested under '{nested_under}' and also names it with `parent:`",
+                    _loc(self.file, entry.key_marks["parent"]),
+                    f"remove `parent: {nested_under}`: being nested already makes "
+                    f"'{nested_under}' its parent",
+                )
+            elif "parent" in entry:
                 self._error(
                     f"'{key}' has a second parent: it is nested under '{nested_under}' and also "
                     f"names parent {entry['parent']!r}",
