@@ -12,6 +12,7 @@ from typing import Protocol
 from witsync import __version__
 from witsync.console import stderr_console
 from witsync.errors import ManifestError, WitsyncError
+from witsync.http import redactor_from_env
 
 COMMANDS = {
     "validate": "Check manifests offline: schema, keys, parents, links. Exit 1 on any error.",
@@ -94,10 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # a bug, not a user mistake: say so, with what a report needs
         if os.environ.get("WITSYNC_DEBUG"):
             raise
+        # It did not pass through a client's redaction: it may quote a token (a URL, a header).
+        shown = redactor_from_env(os.environ)(f"{type(error).__name__}: {error}")
         err.print(
-            f"witsync: unexpected error (a bug in witsync {__version__}): "
-            f"{type(error).__name__}: {error}\n  hint: run again with WITSYNC_DEBUG=1 for the "
-            "traceback and report it",
+            f"witsync: unexpected error (a bug in witsync {__version__}): {shown}\n"
+            "  hint: run again with WITSYNC_DEBUG=1 for the traceback and report it",
             markup=False,
         )
         return 1

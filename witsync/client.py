@@ -29,7 +29,6 @@ from witsync.errors import (
 )
 from witsync.http import RetryPolicy, Sleep, Token, Transport, gather_all, token_from_env
 from witsync.model import JSON, LiveItem, Process
-from witsync.responses import raise_for_response
 from witsync.wiql import FlatQuery, parse_flat
 
 __all__ = [
@@ -421,7 +420,8 @@ class Client:
             status, content=text.encode(), headers={"Content-Type": "application/json"}
         )
         try:
-            raise_for_response(response, work_item=work_item, has_token=self.transport.has_token)
+            # through the transport's check, so that a token quoted back here is masked too
+            self.transport.check(response, work_item=work_item)
             return decode.live_item(json.loads(text))
         except ServerError as error:
             return error

@@ -26,10 +26,16 @@ MAX_CONCURRENCY = 8
 
 
 def open_client(
-    settings: Settings, environ: Mapping[str, str], *, max_concurrency: int = MAX_CONCURRENCY
+    settings: Settings,
+    environ: Mapping[str, str],
+    *,
+    max_concurrency: int = MAX_CONCURRENCY,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Client:
     """A client for `settings`: the organization it names, or the embedded local board.
-    `max_concurrency` bounds the requests in flight (and the connections kept open for them)."""
+    `max_concurrency` bounds the requests in flight (and the connections kept open for them);
+    `transport` carries the requests to an organization instead of the network (tests put a
+    misbehaving server or proxy there)."""
     if settings.org_url is None:
         return _local_client(settings, max_concurrency)
     if not settings.project:
@@ -39,6 +45,7 @@ def open_client(
         )
     parse_org_url(settings.org_url)  # a clear ConfigError before any connection is made
     http = httpx.AsyncClient(
+        transport=transport,
         timeout=TIMEOUT,
         verify=True,
         follow_redirects=False,  # a redirect means a sign-in page, never data

@@ -3,7 +3,8 @@
 Everything here is about *how* a request travels, not what it means: `Transport.send` takes an
 `httpx.Request`, returns a successful `httpx.Response`, and turns every failure into a
 `witsync.errors.ServerError` subclass (via `witsync.responses`). The token lives only inside
-`Token`, whose repr and str never show it.
+`Token`, whose repr and str never show it; every error the transport raises, and every line it
+logs, has passed through the token's `Redactor` (servers and proxies quote the token back).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import Literal, TypeVar
 
 import httpx
 
-from witsync.errors import OutcomeUnknownError, TransientError
+from witsync.errors import OutcomeUnknownError, ServerError, TransientError
+from witsync.redact import Redactor
 from witsync.responses import raise_for_response
 
 PAT_VARIABLE = "AZURE_DEVOPS_EXT_PAT"
@@ -49,6 +51,10 @@ class Token:
             return "Basic " + base64.b64encode(f":{self._secret}".encode()).decode("ascii")
         return f"Bearer {self._secret}"
 
+    def redactor(self) -> Redactor:
+        """What masks this token, in every form it may be quoted back, in text to show."""
+        return Redactor([self._secret])
+
     def __repr__(self) -> str:
         return f"Token(kind={self.kind!r}, secret='***')"
 
@@ -69,6 +75,13 @@ def token_from_env(environ: Mapping[str, str]) -> Token | None:
     if bearer:
         return Token(bearer, "bearer")
     return None
+
+
+def redactor_from_env(environ: Mapping[str, str]) -> Redactor:
+    """Masks every token the environment holds, the one in use or not: for text that reached the
+    user without passing through a client (an unexpected error)."""
+    names = (PAT_VARIABLE, PIPELINE_TOKEN_VARIABLE)
+    return Redactor(environ.get(name, "").strip() for name in names)
 
 
 @dataclass(frozen=True)
@@ -189,6 +202,8 @@ class Transport:
     ) -> None:
         self.http = http
         self._token = token
+        self.redactor = token.redactor() if token is not None else Redactor()
+        """Applied to every error raised and every line logged here, and by `check`."""
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -223,22 +238,33 @@ class Transport:
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
                 # Nothing reached the server: always safe to try again.
                 if last_try:
-                    raise _unreachable(request, error) from None
+                    raise self.redactor.scrub(_unreachable(request, error)) from None
                 await self._wait(request, type(error).__name__, attempt, None)
                 continue
             except httpx.TransportError as error:
                 if write:
-                    raise _outcome_unknown(request, error, work_item) from None
+                    unknown = _outcome_unknown(request, error, work_item)
+                    raise self.redactor.scrub(unknown) from None
                 if last_try:
-                    raise _unreachable(request, error) from None
+                    raise self.redactor.scrub(_unreachable(request, error)) from None
                 await self._wait(request, type(error).__name__, attempt, None)
                 continue
             if response.status_code in retry_statuses and not last_try:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), time.time())
                 await self._wait(request, f"HTTP {response.status_code}", attempt, retry_after)
                 continue
-            raise_for_response(response, work_item=work_item, has_token=self._token is not None)
+            self.check(response, work_item=work_item)
             return response
+
+    def check(self, response: httpx.Response, *, work_item: int | str | None) -> None:
+        """Return if `response` carries data; raise its ServerError otherwise, with every form of
+        the token taken out of what the server or a proxy on the way said (the one place where
+        answers become messages: `send`, and each answer inside a `$batch`)."""
+        try:
+            raise_for_response(response, work_item=work_item, has_token=self.has_token)
+        except ServerError as error:
+            self.redactor.scrub(error)
+            raise
 
     async def _wait(
         self, request: httpx.Request, why: str, attempt: int, retry_after: float | None
@@ -246,7 +272,8 @@ class Transport:
         wait = self.retry.backoff(attempt, self._rng)
         if retry_after is not None:
             wait = max(wait, min(retry_after, self.retry.max_retry_after))
-        log.info("%s: %s, retry %d in %.2f s", _describe(request), why, attempt, wait)
+        line = f"{_describe(request)}: {why}, retry {attempt} in {wait:.2f} s"
+        log.info("%s", self.redactor(line))
         await self._sleep(wait)
 
     async def _send_once(self, request: httpx.Request) -> httpx.Response:

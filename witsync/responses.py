@@ -95,15 +95,24 @@ def _auth_error(status: int, has_token: bool) -> AuthError:
 
 
 def _redirect_error(response: httpx.Response, has_token: bool) -> ServerError:
-    location = response.headers.get("Location", "")
-    target = httpx.URL(location) if location else None
+    target = _location(response)
     if target is not None and ("signin" in target.path.lower() or "login" in (target.host or "")):
         return _auth_error(response.status_code, has_token)
+    # Shown without query, fragment or user info: a redirect may carry credentials in any of them.
+    shown = target.copy_with(query=None, fragment=None, userinfo=b"") if target else "?"
     return ServerError(
-        f"the server redirected the request to {target.copy_with(query=None) if target else '?'}",
+        f"the server redirected the request to {shown}",
         hint="check the organization URL: use the https URL of the organization or collection",
         status=response.status_code,
     )
+
+
+def _location(response: httpx.Response) -> httpx.URL | None:
+    location = response.headers.get("Location", "")
+    try:
+        return httpx.URL(location) if location else None
+    except httpx.InvalidURL:
+        return None  # not a URL: where it pointed is unknown (and never a crash)
 
 
 def _where(work_item: int | str | None, field: str | None) -> str:
