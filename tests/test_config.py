@@ -14,6 +14,7 @@ from witsync.config import (
     settings_from_args,
 )
 from witsync.errors import ConfigError
+from witsync.yamlsource import MAX_SET_BYTES
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -142,7 +143,9 @@ def test_org_url_with_a_token_in_it_is_refused_without_echoing_it(tmp_path: Path
         assert "AZURE_DEVOPS_EXT_PAT" in (caught.value.hint or "")
 
 
-@pytest.mark.parametrize("scope", ["a;b", "a,b", "x' OR 1=1", " web", ""])
+@pytest.mark.parametrize(
+    "scope", ["a;b", "a,b", "x' OR 1=1", " web", "", "web\n", "web\r\n", "web "]
+)
 def test_scope_flag_is_checked_like_the_scope_key(tmp_path: Path, scope: str) -> None:
     # The scope becomes the tag witsync:<scope>: the board splits "witsync:a;b" into two tags,
     # so the managed set would never be found again and every apply would create duplicates.
@@ -165,3 +168,22 @@ def test_empty_config_is_all_defaults(tmp_path: Path) -> None:
 
 def test_commands_without_target_flags_still_get_settings(tmp_path: Path) -> None:
     assert settings_from_args(argparse.Namespace(), {}, tmp_path) == Settings()
+
+
+def test_org_url_must_end_where_the_value_ends(tmp_path: Path) -> None:
+    (tmp_path / "witsync.yaml").write_text('org: "https://dev.azure.com/fabrikam\\n"\n')
+    with pytest.raises(ConfigError, match=r"witsync.yaml:1:6: error: org has an invalid value"):
+        settings_from_args(parse(), {}, tmp_path)
+
+
+def test_the_set_size_limit_comes_from_witsync_yaml(tmp_path: Path) -> None:
+    assert settings_from_args(parse(), {}, tmp_path).max_set_bytes == MAX_SET_BYTES
+    (tmp_path / "witsync.yaml").write_text("maxSetSizeMB: 64\n")
+    assert settings_from_args(parse(), {}, tmp_path).max_set_bytes == 64 * 1024 * 1024
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "1.5", "big", "null"])
+def test_the_set_size_limit_is_a_positive_number_of_megabytes(tmp_path: Path, value: str) -> None:
+    (tmp_path / "witsync.yaml").write_text(f"maxSetSizeMB: {value}\n")
+    with pytest.raises(ConfigError, match=r"witsync.yaml:1:15: error: maxSetSizeMB must be"):
+        settings_from_args(parse(), {}, tmp_path)

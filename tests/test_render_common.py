@@ -7,8 +7,16 @@ import dataclasses
 import pytest
 from plan_support import showcase_plan
 
-from witsync.model import FieldChange
-from witsync.render.common import action_heading, text_diff, value_text
+from witsync.model import FieldChange, FieldEdit, LinkChange
+from witsync.render.common import (
+    action_heading,
+    edit_suffix,
+    link_text,
+    one_line,
+    shown,
+    text_diff,
+    value_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -36,3 +44,24 @@ def test_control_characters_from_the_board_cannot_drive_a_terminal() -> None:
     assert not any("\x1b" in line for line in text_diff(change))
     action = dataclasses.replace(showcase_plan().actions[0], title=sneaky)
     assert "\x1b" not in action_heading(action)
+
+
+def test_names_from_the_board_are_written_out_in_both_renderings() -> None:
+    # Who last set a field, a link target's key (from a marker URL) and a key or type are board
+    # text too; the text and Markdown plans both take them from here.
+    edit = FieldEdit("Eve\x1b]0;pwned\x07 <eve@x>", "2026-11-20\r", 2)
+    change = FieldChange("System.Title", "a", "b", last_edit=edit)
+    assert edit_suffix(change) == (
+        "  (last set on the board by Eve\\x1b]0;pwned\\x07 <eve@x> at 2026-11-20\\r, rev 2)"
+    )
+    link = LinkChange("add", "Custom.Link\x1b", "k\x1b\n", 4)
+    assert link_text(link) == "link Custom.Link\\x1b → #4 (k\\x1b\\n)"
+    action = dataclasses.replace(
+        showcase_plan().actions[0], key="k\x07", type="Task\x1b", title="one\ntwo"
+    )
+    assert action_heading(action) == 'create Task\\x1b "one\\ntwo" (key k\\x07)'
+
+
+def test_one_line_writes_out_line_breaks_and_control_characters() -> None:
+    assert one_line("a\nb\r\x1b\x9b\tc") == "a\\nb\\r\\x1b\\x9b\tc"
+    assert shown("a\nb\x1b") == "a\nb\\x1b"  # multi-line text keeps its lines

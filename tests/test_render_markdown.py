@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from golden_support import check_golden
 from plan_support import showcase_plan
@@ -83,3 +84,76 @@ def test_huge_values_are_cut_in_cells():
     row = next(line for line in text.splitlines() if line.startswith("| Custom.List"))
     assert row.endswith("… |")
     assert len(row) < 300
+
+
+# A title, value or name typed on the board (or in a manifest) reaches the comment, and from
+# there e-mail notifications, CI logs and terminals: ESC (CSI), OSC (a hyperlink, a window
+# title), BEL and CR must be written out, as the text plan writes them.
+OSC_LINK = "\x1b]8;;https://evil.example\x07click\x1b]8;;\x07"
+SNEAKY_TITLE = f"Pay\x1b[2K\x1b[1Aok {OSC_LINK}\rFAKE\x9b1m\x9d0;t\x07"
+RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _sneaky_plan():
+    from witsync.model import FieldEdit, LinkChange, PlanWarning
+
+    base = showcase_plan()
+    action = Action(
+        kind="update",
+        key="k\x1bey",  # keys of board items come from their marker URLs: anything
+        type="Task\x07",
+        title=SNEAKY_TITLE,
+        id=7,
+        rev=3,
+        steps=(Step("update", ()),),
+        field_changes=(
+            FieldChange(
+                "System.Title",
+                "old\x1b[31m",
+                SNEAKY_TITLE,
+                last_edit=FieldEdit("Eve\x1b]0;pwned\x07 <eve@x>", "2026-11-20T09:30:00Z", 2),
+            ),
+            FieldChange("Custom.Note", None, f"value {OSC_LINK}\r"),
+            FieldChange("System.Description", "a\nb", "a\nb\x1b[2Kc\r\n" + "x" * 80),
+        ),
+        link_changes=(LinkChange("add", "System.LinkTypes.Related", "t\x1bk", 9),),
+        notes=("note \x1b[8mhidden\x07",),
+    )
+    warning = PlanWarning("missing-from-manifests", f"work item #9 ('{SNEAKY_TITLE}') left", id=9)
+    return dataclasses.replace(base, actions=(action,), warnings=(warning,))
+
+
+def test_control_characters_are_written_out_everywhere_in_the_markdown_plan() -> None:
+    text = render_markdown(_sneaky_plan())
+    assert RAW_CONTROL.findall(text) == []
+    summary = next(line for line in text.splitlines() if line.startswith("<details><summary>"))
+    assert "Pay\\x1b[2K\\x1b[1Aok \\x1b]8;;https://evil.example\\x07click" in summary
+    assert "\\x0dFAKE\\x9b1m\\x9d0;t\\x07" in summary
+    assert "<code>k\\x1bey</code>" in summary
+    assert "Task\\x07" in summary
+    # In Markdown (outside the HTML line) the backslash is escaped itself, so that it shows.
+    assert "by Eve\\\\x1b\\]0;pwned\\\\x07 &lt;eve@x&gt;" in text  # who last set it
+    assert '"value \\\\x1b\\]8;;https://evil.example\\\\x07click' in text  # a table cell
+    assert "+b\\x1b[2Kc" in text  # the diff of a long value (a fenced block: no escaping)
+    assert "→ \\#9 (t\\\\x1bk)" in text  # a link target's key
+    assert "- _note \\\\x1b\\[8mhidden\\\\x07_" in text
+    warning = next(line for line in text.splitlines() if line.startswith("- `missing"))
+    assert "('Pay\\\\x1b\\[2K\\\\x1b\\[1Aok \\\\x1b\\]8;;" in warning
+    assert "\\\\x07\\\\x0dFAKE\\\\x9b1m\\\\x9d0;t\\\\x07')" in warning
+
+
+def test_control_characters_are_written_out_in_the_one_line_rows() -> None:
+    text = render_markdown(_sneaky_plan(), limit=1400)  # too small for the section: a row
+    assert "**More changes**" in text
+    assert RAW_CONTROL.findall(text) == []
+    row = next(line for line in text.splitlines() if line.startswith("| `~` update | #7"))
+    assert row.startswith("| `~` update | #7 | k\\\\x1bey | Pay\\\\x1b\\[2K\\\\x1b\\[1Aok")
+
+
+def test_a_line_break_in_a_title_cannot_end_the_summary_html_block() -> None:
+    plan = _sneaky_plan()
+    action = dataclasses.replace(plan.actions[0], title="one\n\n**two**")
+    text = render_markdown(dataclasses.replace(plan, actions=(action,)))
+    summary = "<summary><code>~</code> update Task\\x07 #7 <code>k\\x1bey</code> one<br><br>**two**"
+    assert summary in text
+    assert "\n\n**two**" not in text

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from witsync.fastschema import compile_schema
+from witsync.fastschema import check_portable, compile_schema
 from witsync.schemacheck import fast_validator, load_schema, validator
 
 SCHEMAS = Path(__file__).parent.parent / "schemas"
 NAMES = ["manifest.schema.json", "config.schema.json"]
+ALL_NAMES = [*NAMES, "plan.schema.json"]
 
 VALID_MANIFESTS: list[Any] = [
     {"items": []},
@@ -57,6 +61,21 @@ INVALID_MANIFESTS: list[Any] = [
     {"defaults": {"key": "a"}, "items": []},
     {"defaults": {"related": ["a"]}, "items": []},
     {"other": 1, "items": []},
+    # Whole values: Python's `$` (what jsonschema runs) also matches before a final line break,
+    # and the board trims names, so "victim\n" would join scope "victim"'s set.
+    {"scope": "victim\n", "items": []},
+    {"scope": "victim\r\n", "items": []},
+    {"scope": " victim", "items": []},
+    {"scope": "victim ", "items": []},
+    {"items": [{"key": "e0\n"}]},
+    {"items": [{"key": "e0\r\n"}]},
+    {"items": [{"key": "e0 "}]},
+    {"items": [{"key": "a", "parent": "e0\n"}]},
+    {"items": [{"key": "a", "related": ["e0\n"]}]},
+    {"items": [{"key": "a", "children": [{"key": "b\n"}]}]},
+    {"items": [{"key": "a", "fields": {"Custom.Risk\n": "High"}}]},
+    {"items": [{"key": "a", "startDate": "2026-01-15\n"}]},
+    {"items": [{"key": "a", "startDate": "\u0662\u0660\u0662\u0666-01-15"}]},  # Arabic-Indic digits
 ]
 
 
@@ -101,12 +120,14 @@ def test_fastschema_refuses_unknown_keywords() -> None:
         compile_schema({"if": {"type": "string"}})
 
 
+TEXTS = ["", "a", "Task", "a;b", "2026-01-15", "x.y", "has space", "witsync/v1", "a\n", "x.y\n",
+         "2026-01-15\n", " a", "a\r\n"]  # fmt: skip
 SCALARS = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(-3, 6),
     st.floats(-2, 5, allow_nan=False),
-    st.sampled_from(["", "a", "Task", "a;b", "2026-01-15", "x.y", "has space", "witsync/v1"]),
+    st.sampled_from(TEXTS),
 )
 KEYS = st.sampled_from(
     ["key", "type", "title", "priority", "tags", "parent", "related", "fields", "children",
@@ -131,3 +152,93 @@ def test_fast_path_agrees_with_jsonschema(document: dict[str, Any]) -> None:
 def test_fast_path_agrees_on_items(items: list[dict[str, Any]]) -> None:
     document = {"items": [{"key": "k", **item} for item in items]}
     assert fast_validator(NAMES[0])(document) == validator(NAMES[0]).is_valid(document)
+
+
+def _patterns(node: Any) -> list[str]:
+    """Every regular expression a schema holds: `pattern` values and `patternProperties` keys."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        if isinstance(node.get("pattern"), str):
+            found.append(node["pattern"])
+        found += list(node.get("patternProperties", {}))
+        for sub in node.values():
+            found += _patterns(sub)
+    elif isinstance(node, list):
+        for sub in node:
+            found += _patterns(sub)
+    return found
+
+
+PATTERNS = sorted({p for name in ALL_NAMES for p in _patterns(load_schema(name))})
+
+
+def test_every_pattern_is_found() -> None:
+    assert len(PATTERNS) >= 7  # scope, key, field names, tags, dates, org, x- (the walk works)
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_every_pattern_reads_alike_in_ecma_262_and_python(pattern: str) -> None:
+    assert check_portable(pattern) == pattern
+
+
+@pytest.mark.parametrize(
+    ("pattern", "advice"),
+    [
+        ("^[a-z]+$", r"end the value with \$\(\?!\\n\)"),
+        ("^[0-9]+$|^x$(?!\\n)", "bare '\\$'"),
+        ("^\\d{4}$(?!\\n)", r"write \[0-9\]"),
+        ("^a\\Z", "ECMA-262"),
+        ("^[\\w.]+$(?!\\n)", "explicit class"),
+        ("[]a]", "as \\\\]"),
+    ],
+)
+def test_a_pattern_python_reads_differently_is_refused(pattern: str, advice: str) -> None:
+    with pytest.raises(ValueError, match=advice):
+        check_portable(pattern)
+    # ...and so the fast path refuses to compile a schema that has one: never silently looser.
+    with pytest.raises(ValueError, match=advice):
+        compile_schema({"type": "string", "pattern": pattern})
+    with pytest.raises(ValueError, match=advice):
+        compile_schema({"patternProperties": {pattern: True}})
+
+
+def test_escaped_and_class_dollars_are_literal() -> None:
+    for pattern in ("^a\\$b$(?!\\n)", "^[$]+$(?!\\n)", "^x-"):
+        assert check_portable(pattern) == pattern
+
+
+PROBES = [
+    "web-team", "web-team\n", "web-team\r\n", " web-team", "web-team ", "\nweb-team", "a",
+    "sign-in\n", "Custom.Risk", "Custom.Risk\n", "2026-01-15", "2026-01-15\n",
+    "2026-01-15T10:00:00Z", "\u0662\u0660\u0662\u0666-01-15", "identity", "a;b", "q3\n",
+    "https://dev.azure.com/fabrikam", "https://dev.azure.com/fabrikam\n", "https://a b", "x-a",
+    "/fields/System.Title", "", "\u00e9t\u00e9",
+]  # fmt: skip
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_patterns_give_the_same_verdicts_in_javascript_and_python() -> None:
+    # What an editor (yaml-language-server: JavaScript, `u` flag) accepts, witsync accepts, and
+    # the reverse: run every bundled pattern on the same probes in both engines.
+    script = (
+        "const [patterns, probes] = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "const verdicts = patterns.map(p => probes.map(s => new RegExp(p, 'u').test(s)));"
+        "console.log(JSON.stringify(verdicts));"
+    )
+    answer = subprocess.run(
+        ["node", "-e", script],
+        input=json.dumps([PATTERNS, PROBES]),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    in_javascript = json.loads(answer.stdout)
+    in_python = [[re.search(p, s) is not None for s in PROBES] for p in PATTERNS]
+    disagreements = [
+        (pattern, probe)
+        for pattern, js_row, py_row in zip(PATTERNS, in_javascript, in_python, strict=True)
+        for probe, js, py in zip(PROBES, js_row, py_row, strict=True)
+        if js != py
+    ]
+    assert disagreements == []

@@ -22,11 +22,12 @@ from witsync.fieldnames import DEFAULT_OWNERSHIP
 from witsync.model import Ownership, RemovalPolicy
 from witsync.ownership import read_layer
 from witsync.schemacheck import check, load_schema
-from witsync.yamlsource import YamlMap, parse_yaml, read_text
+from witsync.yamlsource import MAX_SET_BYTES, YamlMap, parse_yaml, read_text
 
 CONFIG_NAMES = ("witsync.yaml", "witsync.yml")
 """A file with one of these names configures the folder; it is never a manifest."""
 ORG_ENV = "WITSYNC_ORG_URL"
+MEGABYTE = 1024 * 1024
 DEFAULT_BOARD = Path(".witsync/board.sqlite")
 
 
@@ -48,6 +49,8 @@ class Settings:
     """The repository-wide mode of each field a layer names, by reference name: the built-in
     create-only fields with witsync.yaml's `createOnly`/`manage`/`ignore` applied. Manifests
     refine it per file (`defaults`) and per item."""
+    max_set_bytes: int = MAX_SET_BYTES
+    """The most YAML one manifest set may hold, all files together (witsync.yaml `maxSetSizeMB`)."""
 
 
 def add_manifest_arguments(parser: argparse.ArgumentParser) -> None:
@@ -137,6 +140,7 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str], cwd
         board_process=values.get("process"),
         config_file=config_file,
         ownership=ownership,
+        max_set_bytes=int(values.get("maxSetSizeMB", MAX_SET_BYTES // MEGABYTE)) * MEGABYTE,
     )
 
 
@@ -175,8 +179,10 @@ def _check_scope(scope: str) -> None:
     """--scope takes what the `scope` key takes: it becomes a tag and a WIQL literal."""
     pattern = load_schema("config.schema.json")["properties"]["scope"]["pattern"]
     if not re.fullmatch(pattern, scope):
+        spaced = scope != scope.strip()
         raise ConfigError(
-            f"--scope {scope!r} is not a scope name",
+            f"--scope {scope!r} is not a scope name"
+            + (" (it starts or ends with a space or a line break)" if spaced else ""),
             hint="letters, digits, '.', '_' or '-' (up to 64), starting with a letter or digit, "
             "e.g. web-team",
         )

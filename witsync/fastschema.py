@@ -108,8 +108,61 @@ def _max_length(argument: Any) -> Predicate:
     return lambda value: not isinstance(value, str) or len(value) <= argument
 
 
+_ENGINE_SPECIFIC = {
+    "d": "[0-9]",  # Python's \d also takes other scripts' digits
+    "D": "[^0-9]",
+    "w": "an explicit class such as [A-Za-z0-9_]",  # Python's \w is Unicode-wide
+    "W": "an explicit class",
+    "s": "an explicit class",  # the engines disagree on what whitespace is
+    "S": "an explicit class",
+    "b": "an explicit class or a lookaround",
+    "B": "an explicit class or a lookaround",
+    "A": "^",
+    "Z": "$(?!\\n)",  # not ECMA-262
+    "z": "$(?!\\n)",
+}
+END = "$(?!\\n)"
+"""The end of the value in both engines. Python's `$` alone also matches before a final line
+break: `scope: "victim\\n"` would pass, and the board, which trims it, files the item under
+another scope."""
+
+
+def check_portable(pattern: str) -> str:
+    """`pattern`, once sure that ECMA-262 (what JSON Schema and editors mean) and Python's `re`
+    (what `jsonschema` and this module run) read it alike; else ValueError saying what to write.
+
+    A schema whose pattern meant more in Python than in an editor would let exactly the values
+    in between (a trailing line break, a non-ASCII digit) through witsync unseen."""
+    index = 0
+    in_class = False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            escaped = pattern[index + 1 : index + 2]
+            if escaped in _ENGINE_SPECIFIC:
+                raise ValueError(
+                    f"pattern {pattern!r}: \\{escaped} means something else in ECMA-262 and "
+                    f"Python; write {_ENGINE_SPECIFIC[escaped]}"
+                )
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            if pattern.startswith(("[]", "[^]"), index):  # ECMA-262: empty; Python: a ']'
+                raise ValueError(f"pattern {pattern!r}: write a ']' in a class as \\]")
+            in_class = True
+        elif char == "$" and not pattern.startswith(END, index):
+            raise ValueError(
+                f"pattern {pattern!r}: a bare '$' also matches before a final line break in "
+                f"Python; end the value with {END}"
+            )
+        index += 1
+    return pattern
+
+
 def _pattern(argument: Any) -> Predicate:
-    search = re.compile(argument).search
+    search = re.compile(check_portable(argument)).search
     return lambda value: not isinstance(value, str) or search(value) is not None
 
 
@@ -192,7 +245,7 @@ class _Compiler:
         """The object keywords in one pass over the mapping."""
         properties = {name: self.compile(sub) for name, sub in schema.get("properties", {}).items()}
         patterns = [
-            (re.compile(pattern).search, self.compile(sub))
+            (re.compile(check_portable(pattern)).search, self.compile(sub))
             for pattern, sub in schema.get("patternProperties", {}).items()
         ]
         required = tuple(schema.get("required", ()))

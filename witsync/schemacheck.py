@@ -16,6 +16,7 @@ from witsync.errors import Diagnostic
 from witsync.fastschema import Predicate, compile_schema
 from witsync.fieldnames import did_you_mean
 from witsync.model import Location
+from witsync.render.common import one_line
 from witsync.yamlsource import Mark, YamlMap, YamlSeq
 
 _TYPE_WORDS = {
@@ -130,17 +131,18 @@ def _describe(
             if key not in allowed and not any(re.search(p, key) for p in patterns):
                 yield Diagnostic(
                     "error",
-                    f"unknown property '{key}'" + (f" in {name}" if name else ""),
+                    f"unknown property {_show(key)}" + (f" in {name}" if name else ""),
                     _at(file, instance.key_marks.get(key, where)),
                     did_you_mean(key, allowed) or _allowed_hint(allowed),
                 )
         return
-    if kind == "propertyNames" and isinstance(instance, str):
+    # jsonschema reports a bad name as the failing keyword (`pattern`) inside `propertyNames`.
+    if "propertyNames" in error.relative_schema_path and isinstance(instance, str):
         parent = _walk(root, path)
         mark = parent.key_marks.get(instance, where) if isinstance(parent, YamlMap) else where
         yield Diagnostic(
             "error",
-            f"'{instance}' is not a reference name",
+            f"{_show(instance)} is not a reference name{_spaced(instance)}",
             _at(file, mark),
             "write fields by reference name, like Custom.Risk or Microsoft.VSTS.Common.Priority",
         )
@@ -186,11 +188,17 @@ def _message(kind: Any, error: ValidationError, name: str, instance: Any) -> str
         return f"{subject} must not be empty"
     if kind == "maxLength":
         return f"{subject} is longer than {argument} characters"
-    if kind == "pattern":
-        return f"{subject} has an invalid value {shown}"
-    if kind in {"anyOf", "oneOf"}:
-        return f"{subject} has an invalid value {shown}"
+    if kind in {"pattern", "anyOf", "oneOf"}:
+        return f"{subject} has an invalid value {shown}{_spaced(instance)}"
     return f"{subject}: {error.message}"
+
+
+def _spaced(value: Any) -> str:
+    """Why a value that looks right is not: `key: |` keeps a final line break, and the board,
+    which trims names, would read it as another one."""
+    if isinstance(value, str) and value != value.strip():
+        return ": it starts or ends with a space or a line break"
+    return ""
 
 
 def _hint(error: ValidationError) -> str | None:
@@ -201,7 +209,8 @@ def _hint(error: ValidationError) -> str | None:
     if examples:
         return "for example: " + ", ".join(_show(e) for e in examples[:3])
     if error.validator == "pattern":
-        return f"it must match {error.validator_value}"
+        description = schema.get("description")
+        return str(description) if description else f"it must match {error.validator_value}"
     return None
 
 
@@ -265,7 +274,9 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return f"'{value}'" if len(value) <= 40 else f"'{value[:37]}...'"
+        # One line, control characters written out: the message goes to terminals and CI logs.
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return f"'{one_line(text)}'"
     return json.dumps(value) if isinstance(value, list | dict) else str(value)
 
 

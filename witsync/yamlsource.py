@@ -33,6 +33,11 @@ Mark = tuple[int, int]
 """1-based (line, column)."""
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_SET_BYTES = 32 * 1024 * 1024
+"""All the files of a set together, checked before any is read (witsync.yaml `maxSetSizeMB`
+raises it). Loading holds about 20 MB of memory and takes about 0.4 s per MB of YAML: 100,000
+typical items (the project's target) are 18 MB, so 32 MB leaves 75% room above that, and one
+file at `MAX_FILE_BYTES` fits, while a runaway set is refused before it costs a gigabyte."""
 MAX_DEPTH = 100
 """Nesting of mappings and sequences; a backlog nested ten deep uses about 22."""
 MAX_ALIAS_EXPANSION = 100_000

@@ -29,6 +29,12 @@ def shown(text: str) -> str:
     return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
+def one_line(text: str) -> str:
+    """`shown(text)` with its line breaks written out too (`\\n`, `\\r`), for places that are
+    one line: a heading, a name, a value, a message."""
+    return shown(text.replace("\n", "\\n").replace("\r", "\\r"))
+
+
 def summary_line(plan: Plan) -> str:
     counts = summary(plan)
     return (
@@ -46,8 +52,8 @@ def value_text(value: JSON) -> str:
     if value is None:
         return "(empty)"
     if isinstance(value, str):
-        escaped = value.replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-        return f'"{shown(escaped)}"'
+        escaped = one_line(value.replace('"', '\\"'))
+        return f'"{escaped}"'
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -83,16 +89,20 @@ def text_diff(change: FieldChange, limit: int = 40) -> list[str]:
 def action_heading(action: Action) -> str:
     """`create Task "Title" (key k)` / `update Bug #12 "Title" (key k)`."""
     where = f" #{action.id}" if action.id is not None else ""
-    return f'{action.kind} {action.type}{where} "{shown(action.title)}" (key {action.key})'
+    return (
+        f'{action.kind} {one_line(action.type)}{where} "{one_line(action.title)}" '
+        f"(key {one_line(action.key)})"
+    )
 
 
 def link_text(change: LinkChange) -> str:
     """`link Parent → #12 (billing)`; the caller says whether it is added or removed."""
-    name = LINK_NAMES.get(change.rel, change.rel)
+    name = one_line(LINK_NAMES.get(change.rel, change.rel))
+    key = one_line(str(change.target_key))  # a board item's key comes from its marker URL
     if change.target_id is None:
-        other = f"{change.target_key} (new)"
+        other = f"{key} (new)"
     elif change.target_key is not None:
-        other = f"#{change.target_id} ({change.target_key})"
+        other = f"#{change.target_id} ({key})"
     else:
         other = f"#{change.target_id}"
     return f"link {name} → {other}"
@@ -107,4 +117,6 @@ def edit_suffix(change: FieldChange) -> str:
     if edit is None:
         return ""
     # Neutral wording: without a state file, an edit by a person and a past apply look alike.
-    return f"  (last set on the board by {edit.by} at {edit.at}, rev {edit.rev})"
+    # The name is whatever the board's identity says: written out, never obeyed by a terminal.
+    by, at = one_line(edit.by), one_line(edit.at)
+    return f"  (last set on the board by {by} at {at}, rev {edit.rev})"

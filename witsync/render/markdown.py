@@ -17,6 +17,7 @@ from witsync.render.common import (
     edit_suffix,
     is_long,
     link_text,
+    shown,
     summary_line,
     text_diff,
     value_text,
@@ -40,24 +41,26 @@ def render_markdown(plan: Plan, *, plan_file: str | None = None, limit: int = LI
     counts what is left out and points to the full plan.
     """
     head = _head(plan)
-    where = f"`{plan_file}`" if plan_file else "the plan file (`witsync plan --out plan.json`)"
+    where = (
+        f"`{shown(plan_file)}`" if plan_file else "the plan file (`witsync plan --out plan.json`)"
+    )
     reserve = 600  # room for the closing note
     parts = [head]
     used = len(head)
-    shown = 0
+    included = 0
     for action in plan.actions:
         section = _section(action)
         if used + len(section) > DETAILS_SHARE * limit:
             break
         parts.append(section)
         used += len(section)
-        shown += 1
-    if shown < len(plan.actions):
+        included += 1
+    if included < len(plan.actions):
         header = "| | Id | Key | Title | Fields and links |\n| --- | --- | --- | --- | --- |\n"
         header = "\n**More changes** (one line each)\n\n" + header
         rows: list[str] = []
         size = used + len(header)
-        for action in plan.actions[shown:]:
+        for action in plan.actions[included:]:
             row = _row(action)
             if size + len(row) + reserve > limit:
                 break
@@ -66,10 +69,10 @@ def render_markdown(plan: Plan, *, plan_file: str | None = None, limit: int = LI
         if rows:
             parts += [header, *rows]
             used = size
-            shown += len(rows)
+            included += len(rows)
     text = "".join(parts)
-    if shown < len(plan.actions):
-        left = len(plan.actions) - shown
+    if included < len(plan.actions):
+        left = len(plan.actions) - included
         text += (
             f"\n> **{left} more action{'s' if left != 1 else ''} not shown** to keep this comment "
             f"under {limit:,} characters. The full plan is in {where}.\n"
@@ -91,7 +94,7 @@ def _head(plan: Plan) -> str:
     counts = summary(plan)
     target = plan.target
     lines = [
-        f"### witsync plan: {_escape(target.project)} (scope `{target.scope}`)",
+        f"### witsync plan: {_escape(target.project)} (scope `{shown(target.scope)}`)",
         "",
         f"**{summary_line(plan)}**" if plan.actions else f"**No changes.** {summary_line(plan)}",
         "",
@@ -107,7 +110,7 @@ def _head(plan: Plan) -> str:
         lines.append(f"**Warnings ({len(plan.warnings)})**")
         lines.append("")
         for warning in plan.warnings[:MAX_WARNINGS]:
-            lines.append(f"- `{warning.code}`: {_escape(warning.message)}")
+            lines.append(f"- `{shown(warning.code)}`: {_escape(warning.message)}")
         if len(plan.warnings) > MAX_WARNINGS:
             lines.append(f"- ... and {len(plan.warnings) - MAX_WARNINGS} more (see the plan file)")
         lines.append("")
@@ -117,8 +120,8 @@ def _head(plan: Plan) -> str:
 def _section(action: Action) -> str:
     where = f" #{action.id}" if action.id is not None else ""
     summary_text = (
-        f"<code>{SYMBOLS[action.kind]}</code> {action.kind} {html.escape(action.type)}{where} "
-        f"<code>{html.escape(action.key)}</code> {html.escape(_cut(action.title, 120))}"
+        f"<code>{SYMBOLS[action.kind]}</code> {action.kind} {_html(action.type)}{where} "
+        f"<code>{_html(action.key)}</code> {_html(_cut(action.title, 120))}"
     )
     lines = [f"<details><summary>{summary_text}</summary>", ""]
     short = [change for change in action.field_changes if not is_long(change)]
@@ -161,8 +164,16 @@ def _cut(text: str, size: int) -> str:
 
 
 def _escape(text: str) -> str:
-    """Text that Markdown shows as is, also inside a table cell."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False)).replace("\n", "<br>")
+    """Text that Markdown shows as is, also inside a table cell, control characters written out
+    (a comment is also read as plain text: in e-mail notifications, CI logs, terminals)."""
+    escaped = html.escape(shown(text), quote=False)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", escaped).replace("\n", "<br>")
+
+
+def _html(text: str) -> str:
+    """Text inside the HTML of a `<summary>` line: escaped, control characters written out, and
+    on one line (a blank line would end the HTML block and spill the rest as Markdown)."""
+    return html.escape(shown(text)).replace("\n", "<br>")
 
 
 def _cell(text: str) -> str:
