@@ -8,6 +8,7 @@ from witsync.decode import (
     last_edits,
     live_item,
     process,
+    revision_date,
     wiql_ids,
     work_item_id_from_url,
 )
@@ -228,3 +229,92 @@ def test_last_edits_finds_the_latest_change_of_each_field() -> None:
         "Jamal Hartnett <jamal@fabrikam.com>", "2024-01-01T10:00:00Z", 1
     )
     assert "System.Description" not in edits
+
+
+# An item's history as GET .../updates returns it (after the documented example, trimmed): each
+# revision's update sets System.ChangedDate; revisedDate is when the revision was superseded, the
+# open end 9999-01-01 for the newest; a link-only update shares the rev before it.
+JAMAL = {"displayName": "Jamal Hartnett", "uniqueName": "fabrikamfiber4@hotmail.com"}
+PRIYA = {"displayName": "Priya Raman", "uniqueName": "priya@fabrikam.com"}
+HISTORY = [
+    {
+        "id": 1,
+        "workItemId": 1,
+        "rev": 1,
+        "revisedBy": JAMAL,
+        "revisedDate": "2017-09-04T02:28:56.253Z",
+        "fields": {
+            "System.Rev": {"newValue": 1},
+            "System.Title": {"newValue": "Bug 1"},
+            "System.ChangedDate": {"newValue": "2017-09-04T02:08:16.6Z"},
+            "System.RevisedDate": {"newValue": "2017-09-04T02:28:56.253Z"},
+        },
+    },
+    {
+        "id": 2,
+        "workItemId": 1,
+        "rev": 2,
+        "revisedBy": JAMAL,
+        "revisedDate": "2017-09-04T02:36:18.75Z",
+        "fields": {
+            "System.Rev": {"oldValue": 1, "newValue": 2},
+            "System.AssignedTo": {"newValue": JAMAL},
+            "System.ChangedDate": {
+                "oldValue": "2017-09-04T02:08:16.6Z",
+                "newValue": "2017-09-04T02:28:56.253Z",
+            },
+        },
+    },
+    {
+        "id": 3,
+        "workItemId": 1,
+        "rev": 2,
+        "revisedBy": JAMAL,
+        "revisedDate": "2017-09-04T02:33:39.23Z",
+        "relations": {"added": [{"rel": "System.LinkTypes.Hierarchy-Reverse", "url": "x/2"}]},
+    },
+    {
+        "id": 4,
+        "workItemId": 1,
+        "rev": 3,
+        "revisedBy": PRIYA,
+        "revisedDate": "9999-01-01T00:00:00Z",
+        "fields": {
+            "System.Rev": {"oldValue": 2, "newValue": 3},
+            "System.Title": {"oldValue": "Bug 1", "newValue": "Bug one"},
+            "System.ChangedDate": {
+                "oldValue": "2017-09-04T02:28:56.253Z",
+                "newValue": "2017-09-04T02:36:18.75Z",
+            },
+            "System.RevisedDate": {
+                "oldValue": "2017-09-04T02:36:18.75Z",
+                "newValue": "9999-01-01T00:00:00Z",
+            },
+        },
+    },
+]
+
+
+def test_a_revision_is_dated_by_its_changed_date_never_by_revised_date() -> None:
+    assert [revision_date(u) for u in HISTORY] == [
+        "2017-09-04T02:08:16.6Z",
+        "2017-09-04T02:28:56.253Z",
+        None,  # a link-only update carries no ChangedDate
+        "2017-09-04T02:36:18.75Z",
+    ]
+    edits = last_edits(HISTORY, ["System.Title", "System.AssignedTo"])
+    assert edits["System.Title"] == FieldEdit(
+        "Priya Raman <priya@fabrikam.com>", "2017-09-04T02:36:18.75Z", 3
+    )
+    assert edits["System.AssignedTo"].at == "2017-09-04T02:28:56.253Z"
+
+
+def test_the_newest_revision_without_a_changed_date_is_not_dated_9999() -> None:
+    """A server that left ChangedDate out of an update (the emulator did, for two saves in one
+    millisecond): the edit's time is unknown, not the newest revision's open end."""
+    newest = {**HISTORY[-1], "fields": dict(HISTORY[-1]["fields"])}
+    del newest["fields"]["System.ChangedDate"]
+    edits = last_edits([*HISTORY[:-1], newest], ["System.Title"])
+    assert edits["System.Title"].rev == 3
+    assert edits["System.Title"].at == ""
+    assert revision_date(newest) is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -567,7 +566,7 @@ async def test_a_known_person_keeps_the_first_email_spelling(
 async def test_as_of_reads_the_item_as_it_was(emulator_http: httpx.AsyncClient) -> None:
     first = (await create(emulator_http)).json()
     moment = first["fields"]["System.ChangedDate"]
-    await asyncio.sleep(0.01)
+    # no pause needed: a later revision is dated at least 1 ms later (test_emulator_dates.py)
     await patch(
         emulator_http, 1, {"op": "replace", "path": "/fields/System.Title", "value": "later"}
     )
@@ -593,3 +592,24 @@ async def test_recycle_bin_restore_and_destroy(emulator_http: httpx.AsyncClient)
     await emulator_http.delete(f"{ORG}/_apis/wit/workitems/2?{V}")
     assert (await emulator_http.delete(f"{bin_url}/2?{V}")).status_code == 204
     assert (await emulator_http.get(f"{bin_url}/2?{V}")).status_code == 404
+
+
+async def test_the_first_update_lists_create_time_links_as_added(
+    emulator_http: httpx.AsyncClient,
+) -> None:
+    parent = (await create(emulator_http, "Feature", "Parent")).json()["id"]
+    marker = {"rel": "Hyperlink", "url": "https://witsync.invalid/s/k"}
+    child = await create(
+        emulator_http,
+        "Task",
+        "Child",
+        {"op": "add", "path": "/relations/-", "value": marker},
+        link("System.LinkTypes.Hierarchy-Reverse", parent),
+    )
+    updates = await emulator_http.get(f"{ORG}/_apis/wit/workitems/{child.json()['id']}/updates?{V}")
+    [first] = updates.json()["value"]
+    assert set(first["relations"]) == {"added"}
+    assert {r["rel"] for r in first["relations"]["added"]} == {
+        "Hyperlink",
+        "System.LinkTypes.Hierarchy-Reverse",
+    }

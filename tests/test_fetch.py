@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -154,3 +155,25 @@ async def test_fetch_edits_names_who_last_changed_each_field(
     live = with_edits(await fetch_live(client, desired()), edits)
     assert live.edits[first.id]["System.Title"] == title_edit
     assert isinstance(title_edit, FieldEdit)
+
+
+async def test_fetch_edits_dates_edits_made_in_the_same_millisecond() -> None:
+    """The emulator's clock stands still: every save lands in one millisecond. Each edit is still
+    dated with its own revision's ChangedDate, never the newest revision's revisedDate (9999)."""
+    frozen = datetime(2026, 12, 1, 10, 38, 16, 590000, tzinfo=UTC)
+    app = create_app(projects=["Proj"], clock=lambda: frozen)
+    async with httpx.AsyncClient(transport=asgi_transport(app)) as http:
+        client = Client(http, "http://local-board/local", "Proj")
+        first = await client.create_item("Task", fields("a"))
+        retitled = await client.update_item(first.id, fields("a2"))
+        changed = await client.update_item(
+            first.id, [{"op": "add", "path": "/fields/Microsoft.VSTS.Common.Priority", "value": 1}]
+        )
+        wanted = ["System.Title", "Microsoft.VSTS.Common.Priority"]
+        edits = (await fetch_edits(client, {first.id: wanted}))[first.id]
+    assert edits["System.Title"].at == retitled.fields["System.ChangedDate"]
+    assert edits["Microsoft.VSTS.Common.Priority"].at == changed.fields["System.ChangedDate"]
+    title_at, priority_at = (
+        datetime.fromisoformat(edits[name].at.replace("Z", "+00:00")) for name in wanted
+    )
+    assert frozen < title_at < priority_at

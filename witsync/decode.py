@@ -175,7 +175,7 @@ def last_edits(updates: Sequence[Mapping[str, Any]], wanted: Iterable[str]) -> d
         if not hits:
             continue
         edit = FieldEdit(
-            by=_who(update, changed), at=_when(update, changed), rev=int(update.get("rev", 0))
+            by=_who(update, changed), at=revision_date(update) or "", rev=int(update.get("rev", 0))
         )
         for name in hits:
             found[name] = edit
@@ -201,9 +201,16 @@ def identity_text(person: JSON) -> str:
     return "" if person is None else str(person)
 
 
-def _when(update: Mapping[str, Any], changed: Mapping[str, Any]) -> str:
-    changed_date = changed.get("System.ChangedDate")
-    if isinstance(changed_date, Mapping) and changed_date.get("newValue"):
-        return str(changed_date["newValue"])
-    # revisedDate is when this revision was superseded; still better than nothing.
-    return str(update.get("revisedDate", ""))
+def revision_date(update: Mapping[str, Any]) -> str | None:
+    """When the revision of an update (from GET .../updates) was made: the System.ChangedDate it
+    set. The service writes one into every revision's update; a link-only update, which has no
+    fields, carries none (None).
+
+    Never the update's `revisedDate`: that is when the revision was superseded by the next one,
+    and for the newest revision it is the open end, 9999-01-01T00:00:00Z.
+    """
+    changed = update.get("fields")
+    date = changed.get("System.ChangedDate") if isinstance(changed, Mapping) else None
+    if isinstance(date, Mapping) and date.get("newValue"):
+        return str(date["newValue"])
+    return None

@@ -19,7 +19,7 @@ from witsync.emulator.faults import EmulatorOptions, FaultMiddleware, FaultState
 from witsync.emulator.processes import process_named
 from witsync.emulator.routes import ROUTES
 from witsync.emulator.store import Store
-from witsync.emulator.values import parse_identity
+from witsync.emulator.values import Clock, parse_identity, system_clock
 
 DEFAULT_USER = "Local User <local.user@local-board.invalid>"
 VERSION = re.compile(r"^7\.[01](-preview(\.\d+)?)?$")
@@ -30,12 +30,18 @@ SIGN_IN_PAGE = (
 
 
 class Emulator:
-    """Everything one app instance holds: the store, the projects to create, the fault state."""
+    """Everything one app instance holds: the store, the projects to create, the fault state, the
+    clock that dates its writes."""
 
     def __init__(
-        self, db: str | os.PathLike[str], projects: Sequence[str], options: EmulatorOptions
+        self,
+        db: str | os.PathLike[str],
+        projects: Sequence[str],
+        options: EmulatorOptions,
+        clock: Clock = system_clock,
     ) -> None:
         self.store = Store(db)
+        self.clock = clock
         self.projects: list[tuple[str, str]] = []
         for spec in projects:
             name, _, process = spec.partition(":")
@@ -252,10 +258,12 @@ def create_app(
     *,
     projects: Sequence[str] = (),
     options: EmulatorOptions | None = None,
+    clock: Clock = system_clock,
 ) -> Starlette:
     """The emulator app. `projects`: "Name" or "Name:Process", created in every org on first use;
-    `app.state.emulator.options` may be replaced at run time."""
-    emulator = Emulator(db, projects, options or EmulatorOptions())
+    `app.state.emulator.options` may be replaced at run time. `clock` dates the writes (tests
+    freeze it to put several saves in one millisecond)."""
+    emulator = Emulator(db, projects, options or EmulatorOptions(), clock)
     app = Starlette(
         routes=ROUTES,
         middleware=[

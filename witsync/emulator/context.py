@@ -12,6 +12,7 @@ from starlette.responses import Response
 from witsync.emulator import errors, wire
 from witsync.emulator.errors import ServiceError
 from witsync.emulator.store import Item, Project, Store
+from witsync.emulator.values import Clock
 from witsync.emulator.workitems import Board
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -37,6 +38,7 @@ class Ctx:
         base = f"{request.url.scheme}://{request.url.netloc}"
         self.urls = wire.Urls(base, self.org)
         self.link_bumps_rev: bool = emulator.options.link_bumps_rev
+        self.clock: Clock = emulator.clock
         name = request.path_params.get("project")
         self.project: Project | None = None
         if name is not None:
@@ -48,7 +50,12 @@ class Ctx:
 
     def board(self, temp_ids: Mapping[int, int] | None = None) -> Board:
         return Board(
-            self.store, self.org, self.me, link_bumps_rev=self.link_bumps_rev, temp_ids=temp_ids
+            self.store,
+            self.org,
+            self.me,
+            link_bumps_rev=self.link_bumps_rev,
+            temp_ids=temp_ids,
+            clock=self.clock,
         )
 
     def param(self, name: str, default: str | None = None) -> str | None:

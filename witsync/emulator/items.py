@@ -228,10 +228,12 @@ async def get_updates(ctx: Ctx) -> Response:
     rows = ctx.store.updates(ctx.org, item.id)
     project = ctx.project_of(item)
     values = []
-    for index, (seq, rev, by, _at, fields, relations) in enumerate(rows):
-        # revisedDate is when this revision was superseded (the next revision's date).
+    for index, (seq, rev, by, at, fields, relations) in enumerate(rows):
+        # A revision's revisedDate is when it was superseded: the next revision's ChangedDate, the
+        # open end for the newest one. A link-only update (no fields, the rev it shares) shows when
+        # it was made, as in the documented history (a link added, then removed a minute later).
         later = [r for r in rows[index + 1 :] if r[1] != rev]
-        revised = later[0][3] if later else OPEN_ENDED
+        revised = at if not fields else later[0][3] if later else OPEN_ENDED
         values.append(
             wire.update(seq, item.id, rev, by, revised, fields, relations, ctx.urls, project)
         )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from witsync.emulator import errors
 from witsync.emulator.linktypes import PARENT, LinkType, link_type
 from witsync.emulator.store import Item, Store
-from witsync.emulator.values import now_stamp
+from witsync.emulator.values import Clock, now_stamp, revision_stamp
 
 if TYPE_CHECKING:
     from witsync.emulator.patch import Patch
@@ -45,7 +45,8 @@ def sync_parent(item: Item) -> None:
 
 
 def stamp_revision(fields: dict[str, Any], rev: int, now: str, me: str, kept: set[str]) -> None:
-    """A new revision's system fields; `kept` are fields a bypassRules patch set itself."""
+    """A new revision's system fields; `kept` are fields a bypassRules patch set itself. `now` is
+    the revision's date, later than the item's previous one (`values.revision_stamp`)."""
     fields["System.Rev"] = rev
     fields["System.AuthorizedDate"] = now
     if "System.ChangedDate" not in kept:
@@ -55,12 +56,13 @@ def stamp_revision(fields: dict[str, Any], rev: int, now: str, me: str, kept: se
 
 
 class LinkKeeper:
-    """The link half of a `Board`: needs its store, organization, caller and revision mode."""
+    """The link half of a `Board`: needs its store, organization, caller, revision mode, clock."""
 
     store: Store
     org: str
     me: str
     link_bumps_rev: bool
+    clock: Clock
 
     def _final_relations(self, item: Item, patch: Patch) -> list[dict[str, Any]]:
         kept = [r for i, r in enumerate(patch.relations) if i not in patch.removed]
@@ -90,7 +92,7 @@ class LinkKeeper:
                 if relation["rel"] == "Hyperlink":
                     attrs = relation.setdefault("attributes", {})
                     if "id" not in attrs:
-                        now = now_stamp()
+                        now = now_stamp(self.clock)
                         attrs.update(
                             {
                                 "authorizedDate": now,
@@ -210,9 +212,11 @@ class LinkKeeper:
         other.relations = rest if change == "removed" else self._ordered([*rest, mirror])
         sync_parent(other)
         fields_delta: dict[str, Any] = {}
+        at = now  # a link-only update is dated when it was made
         if self.link_bumps_rev:
             before = dict(other.fields)
-            stamp_revision(other.fields, other.rev + 1, now, self.me, set())
+            at = revision_stamp(now, before.get("System.ChangedDate"))
+            stamp_revision(other.fields, other.rev + 1, at, self.me, set())
             other.rev += 1
             fields_delta = {
                 k: {"oldValue": before.get(k), "newValue": other.fields.get(k)}
@@ -228,7 +232,7 @@ class LinkKeeper:
         if self.link_bumps_rev:
             self.store.add_revision(other, other.fields)
         self.store.add_update(
-            self.org, target, other.rev, self.me, now, fields_delta, {change: [mirror]}
+            self.org, target, other.rev, self.me, at, fields_delta, {change: [mirror]}
         )
 
     def _drop_reciprocals(self, item: Item) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from html import escape
 from html.parser import HTMLParser
 
@@ -11,9 +12,34 @@ EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 NAMED = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]+)>\s*$")
 
 
-def now_stamp() -> str:
+Clock = Callable[[], datetime]
+"""The server's time source (tests give the emulator a frozen one)."""
+
+ONE_MS = timedelta(milliseconds=1)
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def now_stamp(clock: Clock = system_clock) -> str:
     """Server time as stored: ISO-8601 UTC with milliseconds."""
-    return format_date(datetime.now(UTC))
+    return format_date(clock())
+
+
+def revision_stamp(now: str, previous: object) -> str:
+    """The date of an item's new revision: `now`, or 1 ms after its previous ChangedDate when the
+    clock has not moved past it (two saves in one millisecond, a clock stepped back).
+
+    The service keeps ChangedDate strictly increasing per item (it refuses a bypassRules write
+    that is not: VS402625 "Dates must be increasing with each revision"), and every update in an
+    item's history carries System.ChangedDate. What it does itself when two saves fall in the same
+    clock tick is not documented; moving the later one forward keeps both promises.
+    """
+    before = parse_date(previous) if isinstance(previous, str) else None
+    if before is None or now > before:  # both in the stored form: string order is time order
+        return now
+    return format_date(datetime.fromisoformat(before.replace("Z", "+00:00")) + ONE_MS)
 
 
 def format_date(moment: datetime) -> str:

@@ -17,7 +17,14 @@ from witsync.emulator.links import LinkKeeper, link_target, stamp_revision, sync
 from witsync.emulator.patch import Patch, PatchReader, as_text
 from witsync.emulator.processes import lookup_field, process_named, transition_reason
 from witsync.emulator.store import Item, Project, Store
-from witsync.emulator.values import identity_parts, now_stamp, split_tags
+from witsync.emulator.values import (
+    Clock,
+    identity_parts,
+    now_stamp,
+    revision_stamp,
+    split_tags,
+    system_clock,
+)
 
 
 @dataclass
@@ -29,7 +36,8 @@ class Saved:
 
 
 class Board(PatchReader, LinkKeeper):
-    """The work items of one organization, seen by one caller (`me` as stored: `Name <email>`)."""
+    """The work items of one organization, seen by one caller (`me` as stored: `Name <email>`);
+    `clock` is the server time its writes are stamped with."""
 
     def __init__(
         self,
@@ -39,12 +47,14 @@ class Board(PatchReader, LinkKeeper):
         *,
         link_bumps_rev: bool = False,
         temp_ids: Mapping[int, int] | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         self.store = store
         self.org = org
         self.me = me
         self.link_bumps_rev = link_bumps_rev
         self.temp_ids = temp_ids or {}
+        self.clock = clock
 
     # -- public operations ----------------------------------------------------------------------
 
@@ -73,7 +83,7 @@ class Board(PatchReader, LinkKeeper):
                 "you do not have permission to access it.",
                 prepare=True,
             )
-        now = now_stamp()
+        now = now_stamp(self.clock)
         fields: dict[str, Any] = {
             "System.AreaPath": project.name,
             "System.TeamProject": project.name,
@@ -92,7 +102,7 @@ class Board(PatchReader, LinkKeeper):
         }
         patch = Patch(wit, fields, [])
         self._evaluate(patch, ops, None, bypass_rules)
-        self._check_rules(patch, None, project, bypass_rules)
+        self._check_rules(patch, None, project, bypass_rules, now)
         with self.store.write():
             new_id = 0 if validate_only else self.store.next_value(self.org, "workitem")
             patch.fields["System.Id"] = new_id
@@ -115,7 +125,7 @@ class Board(PatchReader, LinkKeeper):
             }
             self._save_links(item, [], final, [], now)
             self.store.add_update(
-                self.org, new_id, 1, self.me, now, delta, self._relation_delta([], final, [])
+                self.org, new_id, 1, self.me, now, delta, self._relation_delta(final, [], [])
             )
         return Saved(item, patch.history)
 
@@ -135,9 +145,12 @@ class Board(PatchReader, LinkKeeper):
             if project is None or wit is None:
                 raise errors.not_found(id)
             before = dict(item.fields)
+            now = now_stamp(self.clock)
+            # the date a new revision gets: strictly after the last one, even within a millisecond
+            stamp = revision_stamp(now, before.get("System.ChangedDate"))
             patch = Patch(wit, dict(item.fields), copy.deepcopy(item.relations))
             self._evaluate(patch, ops, item, bypass_rules)
-            self._check_rules(patch, item, project, bypass_rules)
+            self._check_rules(patch, item, project, bypass_rules, stamp)
             final = self._final_relations(item, patch)
             self._check_links(item, patch, final)
             changed = {
@@ -163,10 +176,9 @@ class Board(PatchReader, LinkKeeper):
                 )
             if not bump and not link_change:
                 return Saved(item, None)
-            now = now_stamp()
             if bump:
                 kept = patch.touched if bypass_rules else set()
-                stamp_revision(patch.fields, item.rev + 1, now, self.me, kept)
+                stamp_revision(patch.fields, item.rev + 1, stamp, self.me, kept)
                 if patch.history is not None:
                     patch.fields["System.CommentCount"] = (
                         int(before.get("System.CommentCount", 0)) + 1
@@ -202,7 +214,7 @@ class Board(PatchReader, LinkKeeper):
                 id,
                 item.rev,
                 self.me,
-                now,
+                stamp if bump else now,  # a link-only update is dated when it was made
                 changed if bump else {},
                 self._relation_delta(added, removed, updated),
             )
@@ -236,7 +248,11 @@ class Board(PatchReader, LinkKeeper):
 
     # -- patch evaluation -----------------------------------------------------------------------
 
-    def _check_rules(self, patch: Patch, item: Item | None, project: Project, bypass: bool) -> None:
+    def _check_rules(
+        self, patch: Patch, item: Item | None, project: Project, bypass: bool, stamp: str
+    ) -> None:
+        """Tree paths, required fields, allowed values and state moves; `stamp` is the date of
+        the revision being made (a state change is dated with it)."""
         fields = patch.fields
         work_item = item.id if item else -1
         for ref, structure in (("System.AreaPath", "area"), ("System.IterationPath", "iteration")):
@@ -300,7 +316,7 @@ class Board(PatchReader, LinkKeeper):
         if item is not None and state is not None and str(old_state).lower() != state.name.lower():
             if "System.Reason" not in patch.touched:
                 fields["System.Reason"] = transition_reason(state)
-            fields["Microsoft.VSTS.Common.StateChangeDate"] = now_stamp()
+            fields["Microsoft.VSTS.Common.StateChangeDate"] = stamp
 
     def _with_history(self, fields: dict[str, Any], history: str | None) -> dict[str, Any]:
         return {**fields, "System.History": history} if history is not None else dict(fields)
