@@ -11,7 +11,7 @@ import httpx
 from witsync.apply import apply_plan
 from witsync.client import Client
 from witsync.emulator import EmulatorOptions, asgi_transport, create_app
-from witsync.fetch import fetch_live
+from witsync.engine import Options, plan_against, plan_within
 from witsync.http import RetryPolicy
 from witsync.identity import marker_keys
 from witsync.model import (
@@ -23,9 +23,7 @@ from witsync.model import (
     Plan,
     RemovalPolicy,
     Result,
-    Target,
 )
-from witsync.plan import make_plan
 
 ORG = "http://emulator.test/org"
 PROJECT = "Proj"
@@ -125,18 +123,26 @@ def open_board(
 
 
 async def plan_for(
-    board: Board, want: Desired, *, prune: bool = False, removal: RemovalPolicy = "close"
+    board: Board,
+    want: Desired,
+    *,
+    prune: bool = False,
+    removal: RemovalPolicy = "close",
+    process_check: bool = True,
 ) -> Plan:
-    process = await board.client.get_process()
-    live = await fetch_live(board.client, want)
-    target = Target(ORG, PROJECT, want.scope)
-    return make_plan(want, live, process, target, prune=prune, removal=removal)
+    """The plan `witsync plan` makes (the engine's pipeline once the client is open). Without
+    `process_check`, manifests the process check would refuse reach the server's own checks."""
+    options = Options(org_url=ORG, prune=prune, removal=removal)
+    if process_check:
+        return await plan_against(board.client, want, options)
+    return await plan_within(board.client, want, await board.client.get_process(), options)
 
 
 async def plan_and_apply(board: Board, want: Desired, **kwargs: object) -> tuple[Plan, Result]:
     prune = bool(kwargs.pop("prune", False))
     removal: RemovalPolicy = kwargs.pop("removal", "close")  # type: ignore[assignment]
-    plan = await plan_for(board, want, prune=prune, removal=removal)
+    process_check = bool(kwargs.pop("process_check", True))
+    plan = await plan_for(board, want, prune=prune, removal=removal, process_check=process_check)
     result = await apply_plan(board.client, plan, **kwargs)  # type: ignore[arg-type]
     return plan, result
 

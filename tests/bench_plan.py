@@ -135,10 +135,9 @@ def end_to_end(count: int) -> None:
     from bench_fetch import ORG, PROJECT, SCOPE, seed
     from serving import served
 
-    from witsync.commands.plan import plan_against
     from witsync.config import Settings
     from witsync.connect import open_client
-    from witsync.loader import load
+    from witsync.engine import Options, load_desired, plan_against
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
@@ -155,7 +154,9 @@ def end_to_end(count: int) -> None:
 
             async def pipeline() -> tuple[int, int]:
                 async with open_client(settings, {}) as client:
-                    plan = await plan_against(client, settings, load([root], settings))
+                    options = Options.from_settings(settings)
+                    desired = load_desired([root], options)
+                    plan = await plan_against(client, desired, options)
                     return plan.unchanged, client.request_count
 
             started = time.perf_counter()

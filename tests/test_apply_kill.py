@@ -47,6 +47,10 @@ def manifests(version: int) -> str:
                 lines += [f"          - key: e{e}f{f}s{s}", "            type: User Story"]
                 title = f"S {e}.{f}.{s}" + (" v2" if version == 2 else "")
                 lines += [f"            title: {title}", f"            priority: {1 + s % 3}"]
+                if s % 2 == 0:
+                    # a later step after the create: a kill between the two is finished by
+                    # the next run although state is create-only
+                    lines += ["            state: Active"]
                 if version == 2 and s:
                     lines += [f"            related: [e{e}f{f}s{s - 1}]"]
     return "\n".join(lines) + "\n"
@@ -118,21 +122,24 @@ def apply_with_kills(repo: Path, rng: random.Random, *extra: str) -> int:
     raise AssertionError(f"apply never finished:\n{(repo / 'witsync.log').read_text()}")
 
 
-async def board_state(url: str) -> dict[str, list[tuple[int, dict[str, set[int | None]], str]]]:
+async def board_state(
+    url: str,
+) -> dict[str, list[tuple[int, dict[str, set[int | None]], str, str]]]:
     async with Client(httpx.AsyncClient(timeout=30), url, PROJECT) as client:
         ids = await client.query_ids(
             "SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project"
             " ORDER BY [System.Id]"
         )
-        state: dict[str, list[tuple[int, dict[str, set[int | None]], str]]] = {}
+        state: dict[str, list[tuple[int, dict[str, set[int | None]], str, str]]] = {}
         for item in await client.get_items(ids):
             links = {
                 rel: {r.target_id for r in item.relations if r.rel == rel}
                 for rel in (REL_PARENT, REL_CHILD, REL_RELATED)
             }
             tags = str(item.fields.get("System.Tags", ""))
+            status = str(item.fields.get("System.State", ""))
             for key in marker_keys(item, SCOPE) or ["<no key>"]:
-                state.setdefault(key, []).append((item.id, links, tags))
+                state.setdefault(key, []).append((item.id, links, tags, status))
         return state
 
 
@@ -142,8 +149,10 @@ def check_board(url: str, version: int) -> None:
     assert "<no key>" not in state, "an item without a marker was created"
     assert set(state) == expected_keys(version)
     ids = {key: entries[0][0] for key, entries in state.items()}
-    for key, [(_, links, tags)] in state.items():
+    for key, [(_, links, tags, status)] in state.items():
         assert scope_tag(SCOPE) in tags
+        if len(key) == 6 and int(key[-1]) % 2 == 0:
+            assert status == "Active", f"{key}: state {status}, the create's move never happened"
         want_parent = {ids[key[: len(key) - 2]]} if len(key) > 2 else set()
         assert links[REL_PARENT] == want_parent, f"{key}: parent {links[REL_PARENT]}"
         children = {ids[k] for k in ids if len(k) == len(key) + 2 and k.startswith(key)}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
+import signal
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,11 +15,14 @@ import pytest
 from cli_support import cli_repo
 from rich.console import Console
 
+from witsync.applyview import ApplyProgress
 from witsync.cli import main
 from witsync.client import Client
 from witsync.commands import apply as apply_command
 from witsync.config import Settings
 from witsync.connect import open_client
+from witsync.model import ItemResult
+from witsync.schedule import INTERRUPTED
 
 CONFIG = "project: Proj\nscope: web\nremoval: delete\n"
 BACKLOG = """\
@@ -225,3 +230,59 @@ def test_a_saved_plan_of_new_items_links_them_by_the_ids_they_get(
     assert items["A story"]["System.Parent"] == items["The epic"]["id"]
     capsys.readouterr()
     assert main(["plan", "--detailed-exitcode"]) == 0
+
+
+TITLES = {"epic": "The epic", "story": "A story", "loose": "On its own"}
+
+
+@pytest.mark.parametrize("signals", [1, 2], ids=["once", "twice"])
+def test_ctrl_c_while_writing_reports_what_landed_and_exits_130(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, signals: int
+) -> None:
+    """Once: no write starts after it, each result is known. Twice: aborted at once, and what
+    was under way is reported as maybe written. Either way the JSON document is printed and the
+    signal handlers are the ones from before."""
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+
+    class CtrlCAtTheFirstResult(ApplyProgress):
+        def report(self, result: ItemResult) -> None:
+            super().report(result)
+            if not getattr(self, "sent", False):
+                self.sent = True
+                for _ in range(signals):
+                    os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(apply_command, "ApplyProgress", CtrlCAtTheFirstResult)
+    assert main(["apply", "--yes", "--format", "json"]) == 130
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert document["interrupted"] == "SIGINT"
+    assert "Apply interrupted (SIGINT)" in captured.err
+    on_board = set(board_items(repo))
+    outcome = {i["key"]: (i["outcome"], i["message"]) for i in document["items"]}
+    assert set(outcome) == set(TITLES)
+    for key, (result, message) in outcome.items():
+        if result == "applied":
+            assert TITLES[key] in on_board
+        elif signals == 1 or "may or may not" not in str(message):
+            assert (result, message) == ("skipped", INTERRUPTED)
+            assert TITLES[key] not in on_board
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers
+
+
+def test_ctrl_c_while_planning_writes_nothing_and_exits_130(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the writes, Ctrl-C keeps its usual meaning: stop now (nothing was written)."""
+    plan_against = apply_command.plan_against
+
+    async def interrupted_plan(*args: object, **kwargs: object) -> object:
+        os.kill(os.getpid(), signal.SIGINT)
+        return await plan_against(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(apply_command, "plan_against", interrupted_plan)
+    assert main(["apply", "--yes", "--format", "json"]) == 130
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "witsync: interrupted" in captured.err
+    assert board_items(repo) == {}

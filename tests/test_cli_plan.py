@@ -12,9 +12,9 @@ from cli_support import cli_repo
 from jsonschema import Draft202012Validator
 
 from witsync.cli import main
-from witsync.commands.plan import validate_plan
 from witsync.config import Settings
 from witsync.connect import open_client
+from witsync.engine import validate_plan
 from witsync.model import Action, PatchOp, Plan, Step, Target
 from witsync.planfile import load_plan
 

@@ -157,3 +157,11 @@ def test_a_line_break_in_a_title_cannot_end_the_summary_html_block() -> None:
     summary = "<summary><code>~</code> update Task\\x07 #7 <code>k\\x1bey</code> one<br><br>**two**"
     assert summary in text
     assert "\n\n**two**" not in text
+
+
+def test_errors_are_listed_apart_from_warnings():
+    plan = showcase_plan()
+    error = dataclasses.replace(plan.warnings[0], code="duplicate-key", severity="error")
+    text = render_markdown(dataclasses.replace(plan, warnings=(error, *plan.warnings)))
+    errors, warnings = text.index("**Errors (apply is blocked) (1)**"), text.index("**Warnings (")
+    assert errors < text.index("`duplicate-key`") < warnings

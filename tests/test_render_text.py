@@ -71,3 +71,18 @@ def test_colour_only_when_the_console_is_a_terminal():
     Console(file=tty, force_terminal=True, color_system="standard").print(text, soft_wrap=True)
     assert "\x1b[" in tty.getvalue()
     assert "\x1b[" not in render_plain(showcase_plan())
+
+
+def test_a_duplicate_key_is_listed_as_an_error_that_blocks_apply():
+    board = Board()
+    first = board.add("Task", {"System.Title": "Title of a"}, key="a")
+    second = board.add("Task", {"System.Title": "Title of a"}, key="a")
+    plan = make_plan(desired(item("a")), board.live(), process(), TARGET)
+    [error] = plan.errors
+    assert (error.code, error.id) == ("duplicate-key", first)
+    text = render_plain(plan)
+    errors = text.index("Errors (apply is blocked until they are fixed):")
+    assert f"duplicate-key: key 'a' has 2 work items: #{first} and #{second}" in text[errors:]
+    assert "witsync apply --dedupe" in text
+    assert "No changes planned, but the board has errors (above)." in text
+    assert "The board matches" not in text

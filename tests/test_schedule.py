@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from witsync.model import Action, ItemResult, Outcome
-from witsync.schedule import run_actions
+from witsync.schedule import INTERRUPTED, Interrupted, WriteSlots, run_actions
 
 
 def action(key: str, *deps: str) -> Action:
@@ -129,3 +129,77 @@ async def test_an_exception_in_the_runner_propagates_after_running_tasks_finish(
     with pytest.raises(RuntimeError, match="bug"):
         await run_actions([action("slow"), action("boom")], run)
     assert finished == ["slow"]
+
+
+async def test_after_a_cancel_nothing_starts_and_the_running_actions_finish() -> None:
+    actions = [action("a"), action("b"), action("c", "a"), *(action(f"k{i}") for i in range(5))]
+    cancel = asyncio.Event()
+    run = Recorder()
+    seen: list[ItemResult] = []
+
+    def on_result(result: ItemResult) -> None:
+        seen.append(result)
+        cancel.set()
+
+    done = await run_actions(actions, run, parallelism=2, on_result=on_result, cancel=cancel)
+    results = {r.key: r for r in done}
+    assert run.started == ["a", "b"]
+    assert run.finished == ["a", "b"]  # b was under way: it finished, its outcome is known
+    assert results["a"].outcome == results["b"].outcome == "applied"
+    # c (whose dependency was applied) and the others never started
+    for key in ["c", *(f"k{i}" for i in range(5))]:
+        assert (results[key].outcome, results[key].message) == ("skipped", INTERRUPTED)
+    assert sorted(r.key for r in seen) == sorted(results)
+
+
+async def test_after_a_cancel_dependents_of_a_failure_are_interrupted_too() -> None:
+    cancel = asyncio.Event()
+    cancel.set()
+    results = await run_actions([action("a"), action("b", "a")], Recorder(), cancel=cancel)
+    assert [(r.outcome, r.message) for r in results] == [("skipped", INTERRUPTED)] * 2
+
+
+async def test_cancelling_the_run_cancels_the_actions_under_way_and_reports_each() -> None:
+    started = asyncio.Event()
+
+    async def run(act: Action) -> ItemResult:
+        started.set()
+        await asyncio.Event().wait()  # a request that never answers
+        return ItemResult(act.key, act.kind, "applied")
+
+    seen: list[ItemResult] = []
+    actions = [action("a"), action("b"), action("c", "a")]
+    task = asyncio.ensure_future(run_actions(actions, run, parallelism=2, on_result=seen.append))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    by_key = {r.key: r for r in seen}
+    assert by_key["a"].outcome == by_key["b"].outcome == "failed"
+    assert "may or may not have been written" in str(by_key["a"].message)
+    assert (by_key["c"].outcome, by_key["c"].message) == ("skipped", INTERRUPTED)
+
+
+async def test_write_slots_refuse_once_stopped_even_a_write_already_waiting() -> None:
+    stop = asyncio.Event()
+    slots = WriteSlots(1, stop)
+    order: list[str] = []
+
+    async def write(name: str) -> None:
+        try:
+            async with slots:
+                order.append(f"{name} sent")
+                await asyncio.sleep(0)
+        except Interrupted:
+            order.append(f"{name} refused")
+
+    await slots.acquire()  # a write in flight holds the only slot
+    waiting = [asyncio.ensure_future(write(n)) for n in ("w1", "w2")]
+    await asyncio.sleep(0)  # both now wait for the slot
+    stop.set()
+    slots.release()  # the write in flight is answered
+    await asyncio.gather(*waiting)
+    assert order == ["w1 refused", "w2 refused"]
+    await write("late")
+    assert order[-1] == "late refused"
+    assert not slots.locked()  # no slot was lost on the way

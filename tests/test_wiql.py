@@ -107,3 +107,8 @@ def test_parse_flat_is_case_insensitive_and_ignores_keywords_in_strings() -> Non
 )
 def test_parse_flat_refuses_what_cannot_be_paged_by_id(text: str) -> None:
     assert parse_flat(text) is None
+
+
+def test_a_field_name_with_a_trailing_newline_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a usable WIQL field name"):
+        field("System.Title\n")

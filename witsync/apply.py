@@ -7,7 +7,9 @@ that fails because of somebody else's edit makes that item (and what depends on 
 a write whose outcome is unknown is looked up before it is sent again (`witsync.settle`).
 Creates that are ready at the same moment travel together in `$batch` requests
 (`witsync.batching`); updates and deletes go one item per request, at most `parallelism` writes
-in flight.
+in flight. A key is never created twice: each create is checked against the board before it is
+sent and after it lands (`witsync.claims`), and a step whose changes the board already shows is
+not sent again ("already applied"), so a plan applied twice, or by two runs at once, converges.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from witsync.batching import CreateBatcher
+from witsync.claims import Claims
 from witsync.client import WRITE_BATCH_SIZE, Client
 from witsync.errors import ConflictError, NotFoundError, OutcomeUnknownError, WitsyncError
 from witsync.identity import scope_tag
@@ -32,12 +35,14 @@ from witsync.model import (
     Result,
     Step,
 )
+from witsync.normalize import TAGS_FIELD, tag_list
 from witsync.revs import RunLedger, same_relation, work_item_id_of
-from witsync.schedule import run_actions
+from witsync.schedule import Interrupted, WriteSlots, aborted, interrupted, run_actions
 from witsync.settle import (
     StepConflict,
     StepFailed,
     changed_after_plan,
+    differences,
     find_created,
     update_landed,
 )
@@ -56,25 +61,53 @@ async def apply_plan(
     parallelism: int = 8,
     suppress_notifications: bool = False,
     on_event: Callable[[ItemResult], None] | None = None,
+    cancel: asyncio.Event | None = None,
 ) -> Result:
     """Apply every action of `plan`; one result per action, in plan order. Never raises for a
-    single item's failure: conflicts and failures are results, and their dependents are skipped."""
-    applier = _Applier(client, plan, parallelism, suppress_notifications)
+    single item's failure: conflicts and failures are results, and their dependents are skipped.
+
+    Setting `cancel` stops the run early: no write request is sent after it is set; those in
+    flight finish (at most `parallelism`, a `$batch` of creates counting as one), so every write
+    that landed is in the result, and every action not written is `skipped` with the message
+    `schedule.INTERRUPTED`. Cancelling the task instead aborts at once, requests in flight too.
+    """
+    applier = _Applier(client, plan, parallelism, suppress_notifications, cancel)
     writes = [a for a in plan.actions if a.kind != "remove"]
     removals = [a for a in plan.actions if a.kind == "remove"]
+
+    def report(result: ItemResult) -> ItemResult:
+        if on_event is not None:
+            on_event(result)
+        return result
+
     # `parallelism` bounds the write requests in flight; many more actions may be under way,
     # so that the creates ready at one moment fill `$batch` requests together
-    results = await run_actions(
-        writes, applier.run, parallelism=parallelism * WRITE_BATCH_SIZE, on_result=on_event
-    )
+    try:
+        results = await run_actions(
+            writes,
+            applier.run,
+            parallelism=parallelism * WRITE_BATCH_SIZE,
+            on_result=on_event,
+            cancel=cancel,
+        )
+    except asyncio.CancelledError:  # aborted: every action still gets a report
+        for removal in removals:
+            report(interrupted(removal))
+        raise
     # Removals come after every other write, one at a time in the plan's children-first order:
     # a parent is closed or deleted only once its children are. They do not depend on each
     # other's success (a conflict on one child does not stop the others).
-    for removal in removals:
-        result = await applier.run(removal)
-        if on_event is not None:
-            on_event(result)
-        results.append(result)
+    for index, removal in enumerate(removals):
+        if cancel is not None and cancel.is_set():
+            results.append(report(interrupted(removal)))
+            continue
+        try:
+            results.append(report(await applier.run(removal)))
+        except asyncio.CancelledError:
+            report(aborted(removal))
+            for later in removals[index + 1 :]:
+                report(interrupted(later))
+            raise
     done = {id(action): result for action, result in zip(writes + removals, results, strict=True)}
     return Result(tuple(done[id(action)] for action in plan.actions))
 
@@ -85,20 +118,34 @@ class _Progress:
 
     id: int | None
     created: bool = False
+    found: str | None = None
+    """How the item was found already there instead of created (then nothing was created)."""
+    settled: bool = False
+    """Some step was already applied on the board (by an earlier run of this plan, or another)."""
 
 
 class _Applier:
     def __init__(
-        self, client: Client, plan: Plan, parallelism: int, suppress_notifications: bool
+        self,
+        client: Client,
+        plan: Plan,
+        parallelism: int,
+        suppress_notifications: bool,
+        cancel: asyncio.Event | None = None,
     ) -> None:
         self.client = client
         self.plan = plan
         self.suppress = suppress_notifications
-        self.writes = asyncio.Semaphore(parallelism)
+        # every write request holds a slot; once `cancel` is set no slot is handed out
+        self.writes = WriteSlots(parallelism, cancel)
         self.creates = CreateBatcher(
             client, self.writes, suppress_notifications=suppress_notifications
         )
         self.ledger = RunLedger()
+        self.claims = Claims(client, plan.target.scope, plan.known_max_id)
+        # items found already there instead of created, as read: a later step is checked
+        # against them before it is sent
+        self.found: dict[int, LiveItem] = {}
         # every key whose id is known: items the plan names by id now, created ones as they land
         self.ids: dict[str, int] = {a.key: a.id for a in plan.actions if a.id is not None}
         # Items whose relations this run removes by index. While one of them is read and patched,
@@ -118,6 +165,12 @@ class _Applier:
                 await self._step(action, step, progress)
         except StepConflict as error:
             return ItemResult(action.key, action.kind, "conflict", progress.id, _message(error))
+        except Interrupted as error:
+            # stopped before its next write: only what was sent before counts
+            if progress.created:
+                message = f"created as #{progress.id}, then interrupted before its other changes"
+                return ItemResult(action.key, action.kind, "failed", progress.id, message)
+            return ItemResult(action.key, action.kind, "skipped", progress.id, error.message)
         except WitsyncError as error:
             message = _message(error)
             if progress.created:
@@ -127,23 +180,80 @@ class _Applier:
 
     async def _step(self, action: Action, step: Step, progress: _Progress) -> None:
         if step.kind == "create":
-            item = await self._create(action, step)
-            progress.id, progress.created = item.id, True
-            self.ids[action.key] = item.id
+            await self._create(action, step, progress)
+            assert progress.id is not None
+            self.ids[action.key] = progress.id
             return
         if progress.id is None:
             raise StepFailed(f"the plan has a {step.kind} step for {action.key!r} without an id")
         if step.kind == "update":
-            await self._update(action, progress.id, step)
+            await self._update(action, progress.id, step, progress)
         else:
             await self._delete(action, progress.id)
 
     # -- create -------------------------------------------------------------------------------
 
-    async def _create(self, action: Action, step: Step) -> LiveItem:
+    async def _create(self, action: Action, step: Step, progress: _Progress) -> None:
+        """Create the item, unless its key got a work item since the plan; keep the lowest id
+        when another run created the same key at the same time."""
+        existing = await self.claims.existing(action.key)
+        if existing is not None:
+            self._take_existing(action, step, existing, progress, "created since the plan")
+            return
         ops = [self._wire(op) for op in step.ops]
         async with self._relations_of(_linked(step.ops, ops)):
-            return await self._send_create(action, ops)
+            item = await self._send_create(action, ops)
+        progress.id, progress.created = item.id, True
+        winner = await self.claims.winner(action.key, item)
+        if winner is None:
+            return
+        # Another run created the key too, and first: its item is the one everybody keeps.
+        # Ours goes before anything links to it (its children have not been created yet).
+        await self._discard(item, ops)
+        progress.created = False
+        self._take_existing(
+            action, step, winner, progress, f"created at the same time by another run; #{item.id}, "
+            "this run's copy, was deleted"
+        )
+
+    def _take_existing(
+        self, action: Action, step: Step, live: LiveItem, progress: _Progress, how: str
+    ) -> None:
+        """Use `live` as the item the create would have made, if it is what the create says."""
+        ops = [self._wire(op) for op in step.ops]
+        differ = differences(live, ops)
+        if differ:
+            raise StepConflict(
+                f"key {action.key!r} already has work item #{live.id} ({how}) with other values "
+                f"than this plan's: {', '.join(differ)}; plan again",
+                hint="run witsync plan to see the work item as it is, then apply",
+            )
+        self.ledger.saw(live)
+        self.found[live.id] = live
+        progress.id, progress.found = live.id, how
+
+    async def _discard(self, item: LiveItem, ops: Sequence[Mapping[str, JSON]]) -> None:
+        """Delete a copy this run just created (to the recycle bin), noting the link ends it takes
+        off other items so their guards still recognise this run's own revisions."""
+        for op in ops:
+            value = op.get("value")
+            if op.get("path") == "/relations/-" and isinstance(value, Mapping):
+                target = work_item_id_of(str(value.get("url", "")))
+                if target is not None:
+                    self.ledger.note_removed(item.id, str(value.get("rel")), target)
+        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
+            try:
+                async with self.writes:
+                    await self.client.delete_item(item.id)
+                return
+            except NotFoundError:
+                return
+            except OutcomeUnknownError:
+                continue
+        raise StepFailed(
+            f"#{item.id} is a second work item for its key and could not be deleted",
+            hint=f"delete #{item.id}, or run witsync apply --dedupe",
+        )
 
     async def _send_create(self, action: Action, ops: Sequence[Mapping[str, JSON]]) -> LiveItem:
         pending = self.ledger.link_ends(None, ops)
@@ -168,15 +278,25 @@ class _Applier:
 
     # -- update -------------------------------------------------------------------------------
 
-    async def _update(self, action: Action, item_id: int, step: Step) -> None:
+    async def _update(self, action: Action, item_id: int, step: Step, progress: _Progress) -> None:
         wired = [self._wire(op) for op in step.ops if not _is_rev_test(op)]
+        removed = [op.relation for op in step.ops if op.relation is not None]
+        found = self.found.get(item_id)
+        if found is not None and not differences(found, wired, removed):
+            return  # an item found already there shows this step done (by the run that made it)
         async with self._relations_of({item_id, *_linked(step.ops, wired)}):
-            await self._send_update(action, item_id, step, wired)
+            await self._send_update(action, item_id, step, wired, progress)
 
     async def _send_update(
-        self, action: Action, item_id: int, step: Step, wired: list[dict[str, JSON]]
+        self,
+        action: Action,
+        item_id: int,
+        step: Step,
+        wired: list[dict[str, JSON]],
+        progress: _Progress,
     ) -> None:
         removes_relations = any(op.relation is not None for op in step.ops)
+        removed = [op.relation for op in step.ops if op.relation is not None]
         resyncs = 0
         attempts = 0
         while True:
@@ -202,6 +322,12 @@ class _Applier:
                         item_id, patch, suppress_notifications=self.suppress
                     )
             except ConflictError:
+                current = await self.client.get_item(item_id)
+                if current is not None and not differences(current, ops, removed):
+                    # someone (an earlier run of this plan, another apply) already wrote it
+                    self.ledger.saw(current)
+                    progress.settled = True
+                    return
                 if resyncs >= OWN_REVISION_RESYNCS:
                     raise StepConflict(
                         f"#{item_id} kept changing while it was being written; plan again"
@@ -213,7 +339,6 @@ class _Applier:
                 raise StepConflict(f"#{item_id} was deleted after the plan; plan again") from None
             except OutcomeUnknownError:
                 attempts += 1
-                removed = [op.relation for op in step.ops if op.relation is not None]
                 landed = await update_landed(
                     self.client, self.ledger, item_id, expected, patch, removed
                 )
@@ -266,7 +391,8 @@ class _Applier:
             live = await self.client.get_item(item_id)
             if live is None:
                 return  # already gone (an earlier attempt whose answer was lost)
-            if scope_tag(self.plan.target.scope).lower() not in _tags(live):
+            own = scope_tag(self.plan.target.scope).casefold()
+            if own not in {tag.casefold() for tag in tag_list(live.fields.get(TAGS_FIELD))}:
                 raise StepConflict(
                     f"#{item_id} no longer carries the scope tag; it is left alone",
                     hint="plan again",
@@ -336,16 +462,15 @@ def _reindex(
     return first + kept
 
 
-def _tags(item: LiveItem) -> set[str]:
-    raw = str(item.fields.get("System.Tags") or "")
-    return {tag.strip().lower() for tag in raw.replace(",", ";").split(";") if tag.strip()}
-
-
 def _message(error: WitsyncError) -> str:
     return f"{error.message} (hint: {error.hint})" if error.hint else error.message
 
 
 def _done(action: Action, progress: _Progress) -> str:
     where = f"#{progress.id}" if progress.id is not None else action.key
+    if progress.found is not None:
+        return f"already there: #{progress.id} ({progress.found})"
+    if progress.settled and action.kind != "create":
+        return f"already applied: {where} shows this plan's changes"
     verb = {"create": "created", "update": "updated", "adopt": "adopted", "remove": "removed"}
     return f"{verb[action.kind]} {where}"

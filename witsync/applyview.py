@@ -26,6 +26,7 @@ from rich.progress import (
 from rich.text import Text
 
 from witsync.model import ItemResult, Plan, Result
+from witsync.schedule import INTERRUPTED
 
 RESULT_FORMAT_VERSION = 1
 
@@ -81,7 +82,8 @@ class ApplyProgress:
 
     def report(self, result: ItemResult) -> None:
         if self._bar is not None and self._task is not None:
-            if result.outcome != "applied":  # problems stay on screen above the bar
+            # problems stay on screen above the bar; after Ctrl-C the summary counts the rest
+            if result.outcome != "applied" and result.message != INTERRUPTED:
                 self._bar.console.print(item_line(result), markup=False, highlight=False)
             self._bar.advance(self._task)
             return
@@ -95,11 +97,16 @@ def item_line(result: ItemResult) -> str:
     return f"{line}: {result.message}" if result.message else line
 
 
-def summary(result: Result) -> str:
-    """The closing lines: counts, then what to do about anything not applied."""
+def summary(result: Result, *, interrupted: str | None = None) -> str:
+    """The closing lines: counts, then what to do about anything not applied. `interrupted`:
+    the signal that stopped the run, if one did."""
     counts = Counter(item.outcome for item in result.items)
     parts = [f"{counts.get(o, 0)} {o}" for o in ("applied", "conflict", "failed", "skipped")]
-    lines = [f"Apply {'complete' if result.ok else 'incomplete'}: {', '.join(parts)}."]
+    if interrupted is not None:
+        state = f"interrupted ({interrupted})"
+    else:
+        state = "complete" if result.ok else "incomplete"
+    lines = [f"Apply {state}: {', '.join(parts)}."]
     conflicts = [item for item in result.items if item.outcome == "conflict"]
     if conflicts:
         lines.append(
@@ -111,7 +118,13 @@ def summary(result: Result) -> str:
     if failed:
         lines.append("These items failed:")
         lines += [f"  {item.key}: {item.message}" for item in failed]
-    skipped = sum(1 for item in result.items if item.outcome == "skipped")
+    stopped = sum(1 for item in result.items if item.message == INTERRUPTED)
+    if stopped:
+        lines.append(
+            f"{stopped} item(s) were not written because the run was interrupted; "
+            "what landed is listed as applied. Apply again to write the rest."
+        )
+    skipped = sum(1 for i in result.items if i.outcome == "skipped" and i.message != INTERRUPTED)
     if skipped:
         lines.append(
             f"{skipped} item(s) were skipped because something they depend on was not written."
@@ -119,8 +132,9 @@ def summary(result: Result) -> str:
     return "\n".join(lines)
 
 
-def result_document(plan: Plan, result: Result) -> str:
-    """The `--format json` output: per item what was done and how it went."""
+def result_document(plan: Plan, result: Result, *, interrupted: str | None = None) -> str:
+    """The `--format json` output: per item what was done and how it went. `interrupted`: the
+    signal that stopped the run (`SIGINT`, `SIGTERM`), else null."""
     counts = Counter(item.outcome for item in result.items)
     document = {
         "format_version": RESULT_FORMAT_VERSION,
@@ -130,6 +144,7 @@ def result_document(plan: Plan, result: Result) -> str:
             "scope": plan.target.scope,
         },
         "ok": result.ok,
+        "interrupted": interrupted,
         "summary": {o: counts.get(o, 0) for o in ("applied", "conflict", "failed", "skipped")},
         "items": [
             {

@@ -7,14 +7,15 @@ nothing but the wire format.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import httpx
 
 from witsync import __version__
 from witsync.client import Client, display_url, parse_org_url
-from witsync.config import Settings
+from witsync.config import DEFAULT_BOARD, Settings
 from witsync.errors import ConfigError
-from witsync.http import token_from_env
+from witsync.http import Token, token_from_env
 
 LOCAL_ORG_URL = "http://local-board/local"
 LOCAL_PROJECT = "Local"
@@ -36,14 +37,38 @@ def open_client(
     `max_concurrency` bounds the requests in flight (and the connections kept open for them);
     `transport` carries the requests to an organization instead of the network (tests put a
     misbehaving server or proxy there)."""
-    if settings.org_url is None:
-        return _local_client(settings, max_concurrency)
-    if not settings.project:
+    return open_target(
+        settings.org_url,
+        settings.project,
+        token=None if settings.org_url is None else token_from_env(environ),
+        board=settings.board_path,
+        board_process=settings.board_process,
+        max_concurrency=max_concurrency,
+        transport=transport,
+    )
+
+
+def open_target(
+    org_url: str | None,
+    project: str | None,
+    *,
+    token: Token | None = None,
+    board: Path = DEFAULT_BOARD,
+    board_process: str | None = None,
+    max_concurrency: int = MAX_CONCURRENCY,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Client:
+    """`open_client` from plain values (the library has no Settings): `org_url` None is the local
+    board in the file `board` (a new project there gets `board_process`); `token` is only ever
+    sent to an organization."""
+    if org_url is None:
+        return _local_client(project, board, board_process, max_concurrency)
+    if not project:
         raise ConfigError(
-            "no project given for " + settings.org_url,
+            "no project given for " + org_url,
             hint="pass --project NAME, set `project:` in witsync.yaml",
         )
-    parse_org_url(settings.org_url)  # a clear ConfigError before any connection is made
+    parse_org_url(org_url)  # a clear ConfigError before any connection is made
     http = httpx.AsyncClient(
         transport=transport,
         timeout=TIMEOUT,
@@ -54,23 +79,19 @@ def open_client(
         ),
         headers={"User-Agent": f"witsync/{__version__}"},
     )
-    return Client(
-        http,
-        settings.org_url,
-        settings.project,
-        token=token_from_env(environ),
-        max_concurrency=max_concurrency,
-    )
+    return Client(http, org_url, project, token=token, max_concurrency=max_concurrency)
 
 
-def _local_client(settings: Settings, max_concurrency: int) -> Client:
+def _local_client(
+    project: str | None, board: Path, board_process: str | None, max_concurrency: int
+) -> Client:
     # Imported here so that runs against a real organization never load the emulator's stack.
     from witsync.emulator import asgi_transport, create_app
 
-    project = settings.project or LOCAL_PROJECT
-    settings.board_path.parent.mkdir(parents=True, exist_ok=True)
-    process = f":{settings.board_process}" if settings.board_process else ""
-    app = create_app(db=settings.board_path, projects=[project + process])
+    project = project or LOCAL_PROJECT
+    board.parent.mkdir(parents=True, exist_ok=True)
+    process = f":{board_process}" if board_process else ""
+    app = create_app(db=board, projects=[project + process])
     http = httpx.AsyncClient(transport=asgi_transport(app, owns_app=True), timeout=TIMEOUT)
     return Client(http, LOCAL_ORG_URL, project, max_concurrency=max_concurrency)
 

@@ -157,6 +157,9 @@ class Live:
     """Ids carrying the scope marker."""
     edits: Mapping[int, Mapping[str, FieldEdit]] = field(default_factory=dict)
     """For items whose managed fields drifted: the last edit of each field, when fetched."""
+    unmoved: frozenset[int] = frozenset()
+    """Items witsync created (the marker came in their first revision) whose state has not
+    changed since: a run that stopped before the create's move to the stated state."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,6 +301,8 @@ class PlanWarning:
     key: str | None = None
     id: int | None = None
     location: Location | None = None
+    severity: Literal["warning", "error"] = "warning"
+    """An error (two work items for one key) makes the plan fail and blocks apply."""
 
 
 @dataclass(frozen=True)
@@ -310,10 +315,26 @@ class Plan:
     manifest_digest: str = ""
     prune: bool = False
     removal_policy: RemovalPolicy = "close"
+    known_max_id: int = 0
+    """The highest id of the managed set when planned: an item created on the board since then
+    has a higher id, so apply finds what appeared after the plan with one cheap query."""
+    board: str | None = field(default=None, compare=False)
+    """The local board file the plan was made against, so that the library's `apply` writes
+    there too (None: an organization's plan, or one read back from a plan file, which never
+    holds a path); not part of a plan's value."""
 
     @property
     def has_changes(self) -> bool:
         return bool(self.actions)
+
+    def is_empty(self) -> bool:
+        """Nothing to apply and nothing blocking it: the board matches the manifests."""
+        return not self.actions and not self.errors
+
+    @property
+    def errors(self) -> tuple[PlanWarning, ...]:
+        """Problems on the board that no apply may proceed past (e.g. duplicate keys)."""
+        return tuple(warning for warning in self.warnings if warning.severity == "error")
 
     def count(self, kind: ActionKind) -> int:
         return sum(1 for action in self.actions if action.kind == kind)

@@ -5,15 +5,19 @@ Pairing. A live work item belongs to a key when it carries this scope's marker h
 that key (its tag is re-added if someone removed it; but the fetch finds the managed set by the
 tag, so an untagged item is seen only when a manifest names its id). `id: N` adopts item N: the
 plan adds the scope tag and the marker, plus any field and link differences. Two live items
-claiming one key: the lowest id is used and the others are reported (`duplicate-key`); an item
-tagged for the scope without a key is reported (`marker-without-key`) and never touched.
+claiming one key are an error (`duplicate-key`, which blocks apply): the lowest id is the one
+to keep, and with `dedupe` the plan deletes the others (their children in the set move to the
+kept one, as any re-parenting does). An item tagged for the scope without a key is reported
+(`marker-without-key`) and never touched.
 
 Fields. Only fields a manifest states are managed; `None` clears one. Ownership per field:
 `managed` (diffed every time), `create-only` (sent on create, never diffed after), `ignored`
 (never sent). Values are compared in their canonical form (witsync.normalize). Tags: the set
 stated in the manifest plus the scope tag (other scopes' `witsync:` tags are kept); with no
 tags stated, only the scope tag is ensured. A new item whose state is not its type's initial
-state is created, then moved by a second `update` step, and the plan says so.
+state is created, then moved by a second `update` step, and the plan says so. A create is not
+finished until that move is: an item witsync created whose state never changed since
+(`Live.unmoved`, from its history) is moved now, although state is create-only.
 
 Links. Compared canonically, as one edge per pair of ends (A Related B == B Related A;
 A Successor B == B Predecessor A; a child's Parent == the parent's Child), so nothing is sent
@@ -43,8 +47,10 @@ marker tag and hyperlink removed); see witsync.prune. Link edges: witsync.links.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 from witsync.diffs import changed_fields
 from witsync.errors import Diagnostic, ManifestError
@@ -53,6 +59,7 @@ from witsync.links import Edge, End, canonical_edge, edge_order, rel_from
 from witsync.model import (
     JSON,
     MANAGED_LINK_TYPES,
+    REL_CHILD,
     Action,
     ActionKind,
     Desired,
@@ -128,9 +135,36 @@ def make_plan(
     *,
     prune: bool = False,
     removal: RemovalPolicy = "close",
+    dedupe: bool = False,
 ) -> Plan:
     """The actions that make the board match `desired` (see the module docstring for the rules)."""
-    return _Planner(desired, live, process, target, prune, removal).plan()
+    return _Planner(desired, live, process, target, prune, removal, dedupe).plan()
+
+
+def unmoved_candidates(desired: Desired, live: Live, process: Process) -> list[int]:
+    """Items whose create may have stopped before its state move: managed by a key whose entry
+    states a state other than its type's initial one, while the item is still in that initial
+    state. Their histories tell (`Live.unmoved`); state is create-only, so nothing else would."""
+    wanted = {
+        item.key: item.fields[STATE_FIELD]
+        for item in desired.items
+        if item.adopt_id is None
+        and item.owner(STATE_FIELD) == "create-only"
+        and not is_empty(item.fields.get(STATE_FIELD))
+    }
+    candidates = []
+    for item_id in sorted(live.managed_ids & live.items.keys()):
+        item = live.items[item_id]
+        keys = marker_keys(item, desired.scope)
+        state = wanted.get(keys[0]) if len(keys) == 1 else None
+        type_info = process.types.get(item.type)
+        if state is None or type_info is None:
+            continue
+        current = str(item.fields.get(STATE_FIELD, "")).casefold()
+        initial = type_info.initial_state.casefold()
+        if current == initial and str(state).casefold() != initial:
+            candidates.append(item_id)
+    return candidates
 
 
 class _Planner:
@@ -142,6 +176,7 @@ class _Planner:
         target: Target,
         prune: bool,
         removal: RemovalPolicy,
+        dedupe: bool,
     ) -> None:
         self.desired = desired
         self.live = live
@@ -149,12 +184,15 @@ class _Planner:
         self.target = target
         self.prune = prune
         self.removal = removal
+        self.dedupe = dedupe
         self.scope = desired.scope
         self.own_tag = scope_tag(desired.scope)
         self.errors: list[Diagnostic] = []
         self.warnings: list[PlanWarning] = []
         self.pairs: dict[str, _Pair] = {}
         self.claims: dict[str, int] = {}
+        self.extras: dict[str, list[int]] = {}
+        """Further work items claiming a key beyond the lowest id (duplicates)."""
         self.key_of_id: dict[int, str] = {}
         self.work: dict[str, _Work] = {}
         self.kinds: dict[str, str] = {}
@@ -177,7 +215,7 @@ class _Planner:
                 self._plan_update(pair)
         self._plan_links()
         actions = self._actions()
-        removals = self._removals()
+        removals = self._removals() + self._duplicates()
         acted = {action.key for action in actions}
         unchanged = sum(1 for key in self.pairs if key not in acted)
         unchanged += self.already_removed
@@ -189,6 +227,7 @@ class _Planner:
             manifest_digest=self.desired.digest,
             prune=self.prune,
             removal_policy=self.removal,
+            known_max_id=max(self.live.managed_ids, default=0),
         )
 
     # -- pairing ------------------------------------------------------------------------------
@@ -221,14 +260,7 @@ class _Planner:
         for key, ids in by_key.items():
             self.claims[key] = ids[0]
             if len(ids) > 1:
-                others = ", ".join(f"#{i}" for i in ids[1:])
-                self._warn(
-                    "duplicate-key",
-                    f"key {key!r} is claimed by work items #{ids[0]} and {others}; "
-                    f"#{ids[0]} is used, the others are left alone (delete or unmark them)",
-                    key=key,
-                    id=ids[0],
-                )
+                self.extras[key] = ids[1:]
 
     def _pair(self) -> None:
         owner_of_id = {item_id: key for key, item_id in self.claims.items()}
@@ -401,10 +433,33 @@ class _Planner:
             work.changes.append(
                 FieldChange(ref, display_value(kind, current), after, "managed", edits.get(ref))
             )
+        if live.id in self.live.unmoved:
+            self._finish_move(pair, work)
         self._plan_tags(pair, work)
         if not self.keys_of_id.get(live.id):
             work.link_adds.append(add_hyperlink(marker_url(self.scope, item.key)))
             work.notes.append(f"adds the marker: tag {self.own_tag} and key {item.key!r}")
+
+    def _finish_move(self, pair: _Pair, work: _Work) -> None:
+        """The state move of a create that stopped before it (see `Live.unmoved`)."""
+        item, live = pair.item, pair.live
+        assert live is not None
+        state, current = item.fields.get(STATE_FIELD), live.fields.get(STATE_FIELD)
+        if item.owner(STATE_FIELD) != "create-only" or is_empty(state):
+            return
+        if str(state).casefold() == str(current).casefold():
+            return
+        for ref in (STATE_FIELD, REASON_FIELD):
+            value = item.fields.get(ref)
+            if ref == STATE_FIELD or not is_empty(value):
+                work.field_ops.append(PatchOp("replace", f"/fields/{ref}", value))
+                work.changes.append(
+                    FieldChange(ref, live.fields.get(ref), value, "create-only")
+                )
+        work.notes.append(
+            f"finishes its create: the move from {current!r} to {state!r} never happened "
+            "(the run that created it stopped or failed before it)"
+        )
 
     def _plan_tags(self, pair: _Pair, work: _Work) -> None:
         item, live = pair.item, pair.live
@@ -608,13 +663,75 @@ class _Planner:
         self.already_removed = found.already_closed
         return list(found.actions)
 
+    def _duplicates(self) -> list[Action]:
+        """Two work items for one key: an error, or with `dedupe` the deletion of every copy but
+        the lowest id. A copy with children outside the set is not deleted: people's items
+        under it must be moved first, by hand."""
+        removals: list[Action] = []
+        extra_ids = {item_id for ids in self.extras.values() for item_id in ids}
+        for key, extras in sorted(self.extras.items()):
+            keeper = self.claims[key]
+            copies = ", ".join(f"#{i}" for i in extras)
+            if not self.dedupe:
+                self._warn(
+                    "duplicate-key",
+                    f"key {key!r} has {len(extras) + 1} work items: #{keeper} and {copies}. Run "
+                    f"`witsync apply --dedupe` to keep #{keeper} and delete {copies} (their "
+                    "children in the manifests move to the kept one), or by hand: keep the "
+                    f"lowest id #{keeper}, move the others' children under it, delete the others",
+                    key=key,
+                    id=keeper,
+                    severity="error",
+                )
+                continue
+            for item_id in extras:
+                stranded = self._stranded_children(item_id, extra_ids)
+                if stranded:
+                    listed = ", ".join(f"#{i}" for i in stranded)
+                    self._warn(
+                        "duplicate-key",
+                        f"key {key!r}: #{item_id}, a second work item next to #{keeper}, has "
+                        f"children that are not in the manifests ({listed}); move them under "
+                        f"#{keeper} on the board, then run `witsync apply --dedupe` again",
+                        key=key,
+                        id=item_id,
+                        severity="error",
+                    )
+                    continue
+                found = plan_removals(
+                    self.live, self.process, self.scope, [(item_id, key)],
+                    prune=True, removal="delete",
+                )
+                for action in found.actions:
+                    note = f"a second work item for key {key!r}: #{keeper} keeps the key"
+                    removals.append(dataclasses.replace(action, notes=(note, *action.notes)))
+        return removals
+
+    def _stranded_children(self, item_id: int, extra_ids: set[int]) -> list[int]:
+        """Children of `item_id` that are neither items of the set nor duplicates themselves."""
+        children = (r.target_id for r in self.live.items[item_id].relations if r.rel == REL_CHILD)
+        in_set = self.key_of_id.keys() | set(self.claims.values())
+        return sorted(
+            child
+            for child in children
+            if child is not None and child not in in_set and child not in extra_ids
+        )
+
     # -- reporting ----------------------------------------------------------------------------
 
     def _warn(
-        self, code: str, message: str, *, key: str | None = None, id: int | None = None
+        self,
+        code: str,
+        message: str,
+        *,
+        key: str | None = None,
+        id: int | None = None,
+        severity: Literal["warning", "error"] = "warning",
     ) -> None:
         location = self.pairs[key].item.location if key is not None and key in self.pairs else None
-        self.warnings.append(PlanWarning(code, message, key=key, id=id, location=location))
+        self.warnings.append(
+            PlanWarning(code, message, key=key, id=id, location=location, severity=severity)
+        )
 
     def _error(self, location: Location | None, message: str, hint: str) -> None:
         self.errors.append(Diagnostic("error", message, location, hint))

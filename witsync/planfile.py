@@ -138,10 +138,19 @@ def _plan(document: dict[str, Any]) -> Plan:
         actions=tuple(_action(action) for action in document["actions"]),
         unchanged=document["summary"]["unchanged"],
         warnings=tuple(
-            PlanWarning(w["code"], w["message"], w["key"], w["id"], _location(w["location"]))
+            PlanWarning(
+                w["code"],
+                w["message"],
+                w["key"],
+                w["id"],
+                _location(w["location"]),
+                w.get("severity", "warning"),
+            )
             for w in document["warnings"]
         ),
         manifest_digest=document["manifest_digest"],
         prune=document["prune"],
         removal_policy=document["removal_policy"],
+        # a plan file without it (older witsync) makes apply look at the whole managed set
+        known_max_id=document.get("known_max_id", 0),
     )

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from witsync.client import Client
+from witsync.decode import revision_date
 from witsync.errors import WitsyncError
 from witsync.identity import marker_keys, scope_tag
 from witsync.model import JSON, LiveItem, LiveRelation
-from witsync.normalize import canonical
+from witsync.normalize import canonical, tag_list
 from witsync.revs import BOOKKEEPING_FIELDS, RunLedger, same_relation
 from witsync.wiql import FlatQuery, literal, managed_set
 
@@ -92,6 +93,35 @@ async def update_landed(
     return landed
 
 
+def differences(
+    live: LiveItem,
+    patch: Sequence[Mapping[str, JSON]],
+    removed: Sequence[tuple[str, str]] = (),
+) -> list[str]:
+    """What of `patch` (plus the relations in `removed`) `live` does not show yet: field names,
+    and `link <rel> <url>`. Empty when the item already is as the patch would make it; tags
+    count as there when every tag sent is (people's added tags do not matter)."""
+    missing: list[str] = []
+    fields = {name.lower(): value for name, value in live.fields.items()}
+    for op in patch:
+        name, value = _field_of(op), op.get("value")
+        if name == "system.tags":
+            if not _tags(value) <= _tags(fields.get(name)):
+                missing.append(str(op["path"])[len("/fields/") :])
+        elif name is not None:
+            sent = None if op.get("op") == "remove" else value
+            if not _same_value(sent, fields.get(name)):
+                missing.append(str(op["path"])[len("/fields/") :])
+        elif op.get("path") == "/relations/-" and isinstance(value, Mapping):
+            rel, url = str(value.get("rel")), str(value.get("url"))
+            if not _has(live.relations, rel, url):
+                missing.append(f"link {rel} {url}")
+    missing += [
+        f"link {rel} {url} (removal)" for rel, url in removed if _has(live.relations, rel, url)
+    ]
+    return missing
+
+
 def changed_after_plan(item_id: int, foreign: Sequence[Mapping[str, JSON]]) -> StepConflict:
     """The conflict for an item someone else changed after the plan, naming their edits."""
     return StepConflict(
@@ -102,7 +132,8 @@ def changed_after_plan(item_id: int, foreign: Sequence[Mapping[str, JSON]]) -> S
 
 
 def describe_revisions(updates: Sequence[Mapping[str, JSON]]) -> str:
-    """`rev 5 by Jane <jane@x> at 2026-...: System.Title, System.State` (and how many more)."""
+    """`rev 5 by Jane <jane@x> at 2026-...: System.Title, System.State` (and how many more); the
+    time is when the first revision was made (its ChangedDate; none for a link-only update)."""
     first = updates[0]
     who = first.get("revisedBy")
     if isinstance(who, Mapping):
@@ -114,8 +145,9 @@ def describe_revisions(updates: Sequence[Mapping[str, JSON]]) -> str:
     text = f"rev {first.get('rev')}"
     if who:
         text += f" by {who}"
-    if first.get("revisedDate"):
-        text += f" at {first['revisedDate']}"
+    when = revision_date(first)
+    if when:
+        text += f" at {when}"
     if changed:
         text += ": " + ", ".join(changed)
     if len(updates) > 1:
@@ -153,6 +185,10 @@ def _writes(update: Mapping[str, JSON], ops: Sequence[Mapping[str, JSON]]) -> bo
         if not _same_value(sent, change.get("newValue")):
             return False
     return True
+
+
+def _tags(value: JSON) -> set[str]:
+    return {tag.casefold() for tag in tag_list(value)}
 
 
 def _has(relations: Sequence[LiveRelation], rel: str, url: str) -> bool:

@@ -32,7 +32,7 @@ def literal(value: str | int | float) -> str:
 
 def field(name: str) -> str:
     """A bracketed field name; WIQL cannot escape `]`, so only plain names are accepted."""
-    if not _FIELD_NAME.match(name):
+    if not _FIELD_NAME.fullmatch(name):
         raise ValueError(f"not a usable WIQL field name: {name!r}")
     return f"[{name}]"
 

@@ -6,24 +6,27 @@ import argparse
 import asyncio
 import dataclasses
 import os
+import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from types import FrameType
+from typing import Any, TextIO
 
 from rich.console import Console
 
 from witsync.apply import apply_plan
 from witsync.applyview import ApplyProgress, result_document, summary
 from witsync.client import Client
-from witsync.commands.plan import plan_against, with_manifest_target
 from witsync.config import Settings, add_manifest_arguments, settings_from_args
 from witsync.connect import LOCAL_ORG_URL, describe_target, open_client
 from witsync.console import stderr_console, write_data
+from witsync.engine import Options, load_desired, plan_against, with_manifest_target
 from witsync.errors import ConfigError, PlanFileError
-from witsync.loader import load
-from witsync.model import Desired, Plan, Result, Target
+from witsync.model import Desired, ItemResult, Plan, Result, Target
 from witsync.planfile import ensure_target, load_plan
 from witsync.render.text import render_text
+from witsync.schedule import aborted
 
 DESCRIPTION = """\
 Make the board match the manifests: plan (or read a saved plan), show the plan, then write it:
@@ -34,6 +37,10 @@ Every update is guarded by the rev it was planned against: an item somebody chan
 plan is not written (a conflict); the rest goes on and the run exits 1, naming the items to
 plan again. Exit 0 only when everything planned was applied. On a terminal apply asks before
 writing; elsewhere (CI) it needs --yes.
+
+Ctrl-C (SIGINT) or SIGTERM while writing: no write starts after it, the requests in flight (at
+most --parallelism) finish, every write that landed is reported, and the exit is 130 (143).
+A second signal aborts at once.
 """
 
 EXAMPLES = """\
@@ -41,6 +48,7 @@ examples:
   witsync apply samples/agile                 plan, show, confirm, apply
   witsync apply --yes --prune                 in a pipeline; also remove what left the manifests
   witsync plan --out plan.json && witsync apply --plan plan.json --yes
+  witsync apply --yes --dedupe                keep one work item per key where there are two
   witsync apply --yes --format json > result.json
 """
 
@@ -74,6 +82,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also remove managed items that left the manifests (policy: witsync.yaml `removal`)",
     )
     parser.add_argument(
+        "--dedupe",
+        action="store_true",
+        help="where a key has two work items (an error), keep the lowest id and delete the others",
+    )
+    parser.add_argument(
         "--format",
         choices=("text", "json"),
         default="text",
@@ -98,11 +111,11 @@ def run(args: argparse.Namespace) -> int:
     saved: Plan | None = None
     desired: Desired | None = None
     if args.plan is not None:
-        if args.paths or args.prune:
+        if args.paths or args.prune or args.dedupe:
             raise ConfigError(
                 "a saved plan is applied exactly as it was reviewed: give --plan FILE alone, "
-                "not with manifest paths or --prune (they are for planning; not both)",
-                hint="plan again with the paths or --prune you want, then apply that plan",
+                "not with manifest paths, --prune or --dedupe (they are for planning; not both)",
+                hint="plan again with the paths and flags you want, then apply that plan",
             )
         saved = _read_plan(args.plan)
         settings = _with_plan_target(settings, saved)
@@ -110,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         org = settings.org_url or LOCAL_ORG_URL
         ensure_target(saved, Target(org, str(settings.project), str(settings.scope)))
     else:
-        desired = load(list(args.paths) or [Path(".")], settings)
+        desired = load_desired(list(args.paths) or [Path(".")], Options.from_settings(settings))
         settings = with_manifest_target(settings, desired)
     return asyncio.run(_run(args, settings, saved, desired, stderr_console()))
 
@@ -126,11 +139,20 @@ async def _run(
     async with open_client(settings, os.environ, max_concurrency=args.parallelism) as client:
         err.print(f"target: {describe_target(settings)}", markup=False, highlight=False)
         if desired is not None:
-            plan = await plan_against(client, settings, desired)
+            options = Options.from_settings(settings, dedupe=args.dedupe)
+            plan = await plan_against(client, desired, options)
         else:
             assert saved is not None
             plan = saved
         err.print(render_text(plan), highlight=False, end="")
+        if plan.errors:
+            err.print(
+                f"witsync: error: nothing was written: the board has {len(plan.errors)} "
+                "problem(s) that apply must not write over (listed above)",
+                markup=False,
+                style="bold red",
+            )
+            return 1
         if not plan.actions:  # the plan text has said so
             if args.format == "json":
                 write_data(result_document(plan, Result(())))
@@ -142,18 +164,100 @@ async def _run(
 
 
 async def _apply(client: Client, plan: Plan, args: argparse.Namespace, err: Console) -> int:
-    with ApplyProgress(err, len(plan.actions)) as progress:
-        result = await apply_plan(
-            client,
-            plan,
-            parallelism=args.parallelism,
-            suppress_notifications=args.suppress_notifications,
-            on_event=progress.report,
+    reported: dict[tuple[str, str], ItemResult] = {}
+    with ApplyProgress(err, len(plan.actions)) as progress, Interrupts(err) as interrupts:
+
+        def report(result: ItemResult) -> None:
+            reported[(result.key, result.action)] = result
+            progress.report(result)
+
+        writing = asyncio.ensure_future(
+            apply_plan(
+                client,
+                plan,
+                parallelism=args.parallelism,
+                suppress_notifications=args.suppress_notifications,
+                on_event=report,
+                cancel=interrupts.stop,
+            )
         )
-    err.print(summary(result), markup=False, highlight=False)
+        interrupts.abort = writing.cancel
+        await asyncio.wait({writing})
+    if writing.cancelled():  # aborted: every action was reported, those under way as unknown
+        items = (reported.get((a.key, a.kind)) or aborted(a) for a in plan.actions)
+        result = Result(tuple(items))
+    else:
+        result = writing.result()
+    by = interrupts.received.name if interrupts.received else None
+    err.print(summary(result, interrupted=by), markup=False, highlight=False)
     if args.format == "json":
-        write_data(result_document(plan, result))
+        write_data(result_document(plan, result, interrupted=by))
+    if interrupts.received is not None:
+        return 128 + interrupts.received  # the shell's code for "ended by this signal"
     return 0 if result.ok else 1
+
+
+_Handler = Callable[[int, FrameType | None], Any] | int | None
+"""A Python-level signal handler, as `signal.getsignal` returns it."""
+
+
+class Interrupts:
+    """SIGINT (Ctrl-C) and SIGTERM (a cancelled pipeline) while apply writes, from the event loop.
+
+    The first signal sets `stop`: no write request starts after it, those in flight (at most
+    --parallelism, a `$batch` of creates counting as one) finish so that their outcome is known
+    and reported. The second calls `abort`: the writes in flight are abandoned. Only while
+    writing: before (planning, the prompt) and after, the signals do what they did before.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, err: Console) -> None:
+        self.err = err
+        self.stop = asyncio.Event()
+        self.abort: Callable[[], object] | None = None
+        self.received: signal.Signals | None = None
+        self._previous: dict[signal.Signals, _Handler] = {}
+
+    def __enter__(self) -> Interrupts:
+        loop = asyncio.get_running_loop()
+        for sig in self.SIGNALS:
+            previous = signal.getsignal(sig)
+            try:
+                loop.add_signal_handler(sig, self._handle, sig)
+            except (NotImplementedError, RuntimeError):
+                continue  # not on this platform or thread: the signal keeps its default
+            self._previous[sig] = previous
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        loop = asyncio.get_running_loop()
+        for sig, previous in self._previous.items():
+            loop.remove_signal_handler(sig)
+            if previous is not None:  # None: set outside Python, and left as it is now
+                signal.signal(sig, previous)  # e.g. asyncio.run's own Ctrl-C handler
+        self._previous.clear()
+
+    def _handle(self, sig: signal.Signals) -> None:
+        again = "Ctrl-C" if sig == signal.SIGINT else sig.name
+        if self.received is None:
+            self.received = sig
+            self.stop.set()
+            self.err.print(
+                f"witsync: interrupted ({sig.name}): no more writes start; waiting for the ones "
+                f"in flight to finish so that they are reported. {again} again aborts them.",
+                markup=False,
+                highlight=False,
+            )
+            return
+        self.err.print(
+            f"witsync: interrupted again ({sig.name}): aborting; the writes in flight may or may "
+            "not land (witsync plan shows the board as it is).",
+            markup=False,
+            highlight=False,
+        )
+        if self.abort is not None:
+            self.abort()
 
 
 def _read_plan(path: Path) -> Plan:

@@ -35,6 +35,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "summary": summary(plan),
         "actions": [_action(action) for action in plan.actions],
         "warnings": [_warning(warning) for warning in plan.warnings],
+        "known_max_id": plan.known_max_id,
     }
 
 
@@ -110,4 +111,5 @@ def _warning(warning: PlanWarning) -> dict[str, Any]:
         "key": warning.key,
         "id": warning.id,
         "location": location_json(warning.location),
+        "severity": warning.severity,
     }

@@ -106,13 +106,16 @@ def _head(plan: Plan) -> str:
         f"| unchanged | {counts['unchanged']} |",
         "",
     ]
-    if plan.warnings:
-        lines.append(f"**Warnings ({len(plan.warnings)})**")
+    for heading, severity in (("Errors (apply is blocked)", "error"), ("Warnings", "warning")):
+        listed = [warning for warning in plan.warnings if warning.severity == severity]
+        if not listed:
+            continue
+        lines.append(f"**{heading} ({len(listed)})**")
         lines.append("")
-        for warning in plan.warnings[:MAX_WARNINGS]:
+        for warning in listed[:MAX_WARNINGS]:
             lines.append(f"- `{shown(warning.code)}`: {_escape(warning.message)}")
-        if len(plan.warnings) > MAX_WARNINGS:
-            lines.append(f"- ... and {len(plan.warnings) - MAX_WARNINGS} more (see the plan file)")
+        if len(listed) > MAX_WARNINGS:
+            lines.append(f"- ... and {len(listed) - MAX_WARNINGS} more (see the plan file)")
         lines.append("")
     return "\n".join(lines) + "\n"
 

@@ -16,6 +16,7 @@ from witsync.render.common import (
     is_long,
     link_text,
     mode_suffix,
+    one_line,
     summary_line,
     text_diff,
     value_text,
@@ -36,13 +37,21 @@ def render_text(plan: Plan) -> Text:
     for action in plan.actions:
         out.append("\n")
         _action(out, action)
-    if plan.warnings:
-        out.append("\nWarnings:\n", style="bold magenta")
-        for warning in plan.warnings:
+    for heading, severity, mark, style in (
+        ("Errors (apply is blocked until they are fixed)", "error", "x", "red"),
+        ("Warnings", "warning", "!", "magenta"),
+    ):
+        listed = [warning for warning in plan.warnings if warning.severity == severity]
+        if listed:
+            out.append(f"\n{heading}:\n", style=f"bold {style}")
+        for warning in listed:
             where = f"{warning.location}: " if warning.location else ""
-            out.append(f"  ! {where}{warning.code}: {warning.message}\n", style="magenta")
+            message = one_line(warning.message)
+            out.append(f"  {mark} {where}{warning.code}: {message}\n", style=style)
     out.append("\n")
-    if not plan.actions:
+    if plan.errors and not plan.actions:
+        out.append("No changes planned, but the board has errors (above).\n", style="bold red")
+    elif not plan.actions:
         out.append("No changes. The board matches the manifests.\n", style="bold green")
     out.append(f"Plan: {summary_line(plan)}.\n", style="bold")
     return out
@@ -70,7 +79,7 @@ def _action(out: Text, action: Action) -> None:
             style="green" if link.op == "add" else "red",
         )
     for note in action.notes:
-        out.append(f"{_INDENT}note: {note}\n", style="dim")
+        out.append(f"{_INDENT}note: {one_line(note)}\n", style="dim")
 
 
 def _change(out: Text, action: Action, change: FieldChange) -> None:

@@ -1,0 +1,253 @@
+"""Load → fetch → plan → apply: the one glue that the commands and the library API both run.
+
+Async, over plain values: an `Options` (what the CLI merges from flags, the environment and
+witsync.yaml; what the library takes as arguments), an open `Client`, model values.
+`plan_against` is the planning pipeline once a client is open: the commands, the library
+(`witsync.api`) and the tests all run it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from witsync.apply import apply_plan
+from witsync.client import Client
+from witsync.config import DEFAULT_BOARD, Settings
+from witsync.connect import LOCAL_ORG_URL, open_target
+from witsync.errors import ConfigError, ManifestError, ServerError, WitsyncError
+from witsync.fetch import fetch_edits, fetch_live, fetch_unmoved, with_edits
+from witsync.fieldnames import DEFAULT_OWNERSHIP
+from witsync.http import Token
+from witsync.loader import check_against_process, load
+from witsync.model import (
+    JSON,
+    Desired,
+    ItemResult,
+    Ownership,
+    PatchOp,
+    Plan,
+    Process,
+    RemovalPolicy,
+    Result,
+    Target,
+)
+from witsync.plan import make_plan, unmoved_candidates
+from witsync.render.json import op_json
+from witsync.yamlsource import MAX_SET_BYTES
+
+DRIFT_ITEMS = 50
+"""At most this many changed items get their revision history read (one request each)."""
+PARALLELISM = 8
+"""Independent writes in flight at once, unless asked otherwise (`witsync apply --parallelism`)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a run needs besides the manifest paths, as plain values: where it points and how it
+    loads and plans. Every field has the CLI's default."""
+
+    org_url: str | None = None
+    """None: the local board in the file `board`."""
+    project: str | None = None
+    scope: str | None = None
+    token: Token | None = field(default=None, repr=False)
+    """Sent to an organization only; a `Token` never shows its secret."""
+    board: Path = DEFAULT_BOARD
+    board_process: str | None = None
+    """The process of a project the local board creates (None: Agile)."""
+    prune: bool = False
+    removal: RemovalPolicy = "close"
+    dedupe: bool = False
+    ownership: Mapping[str, Ownership] = field(default_factory=lambda: DEFAULT_OWNERSHIP)
+    max_set_bytes: int = MAX_SET_BYTES
+    config_file: Path | None = None
+    """The witsync.yaml the values came from; only named in messages."""
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, token: Token | None = None, dedupe: bool = False
+    ) -> Options:
+        """The CLI's merged settings, with what flags alone give (a token, --dedupe)."""
+        return cls(
+            org_url=settings.org_url,
+            project=settings.project,
+            scope=settings.scope,
+            token=token,
+            board=settings.board_path,
+            board_process=settings.board_process,
+            prune=settings.prune,
+            removal=settings.removal,
+            dedupe=dedupe,
+            ownership=settings.ownership,
+            max_set_bytes=settings.max_set_bytes,
+            config_file=settings.config_file,
+        )
+
+
+def load_desired(paths: Iterable[Path], options: Options) -> Desired:
+    """The manifest set under `paths`; raises ManifestError listing every problem."""
+    # The loader still reads these from a Settings (issue 10 point 1 gives it plain arguments).
+    settings = Settings(
+        scope=options.scope,
+        project=options.project,
+        ownership=options.ownership,
+        max_set_bytes=options.max_set_bytes,
+        config_file=options.config_file,
+    )
+    return load(list(paths), settings)
+
+
+Targeted = TypeVar("Targeted", Settings, Options)
+
+
+def with_manifest_target(values: Targeted, desired: Desired) -> Targeted:
+    """The manifests' project and scope fill in what flags and witsync.yaml left open."""
+    return dataclasses.replace(
+        values, project=values.project or desired.project, scope=values.scope or desired.scope
+    )
+
+
+def open_client(options: Options, *, max_concurrency: int = PARALLELISM) -> Client:
+    """A client for the organization `options` names, or for its local board file."""
+    return open_target(
+        options.org_url,
+        options.project,
+        token=options.token,
+        board=options.board,
+        board_process=options.board_process,
+        max_concurrency=max_concurrency,
+    )
+
+
+async def plan_against(client: Client, desired: Desired, options: Options) -> Plan:
+    """Check the manifests against the project's process, read the board, plan, and read who
+    last changed each drifted field (and which creates stopped before their state move)."""
+    return await plan_within(client, desired, await checked_process(client, desired), options)
+
+
+async def checked_process(client: Client, desired: Desired) -> Process:
+    """The target project's process, once the manifests are known to fit it (ManifestError)."""
+    if desired.project and desired.project.casefold() != client.project.casefold():
+        raise ConfigError(
+            f"the manifests are for project {desired.project!r}, the target is {client.project!r}",
+            hint="pass --project, or fix `project:` in the manifests or witsync.yaml",
+        )
+    process = await client.get_process()
+    problems = check_against_process(desired, process)
+    if any(problem.severity == "error" for problem in problems):
+        raise ManifestError(problems)
+    return process
+
+
+async def plan_within(client: Client, desired: Desired, process: Process, options: Options) -> Plan:
+    """`plan_against` for manifests already checked against `process` (tests skip the check to
+    see what the server itself refuses)."""
+    live = await fetch_live(client, desired)
+    candidates = unmoved_candidates(desired, live, process)
+    if candidates:
+        unmoved = await fetch_unmoved(client, candidates, desired.scope)
+        live = dataclasses.replace(live, unmoved=unmoved)
+    target = Target(options.org_url or LOCAL_ORG_URL, client.project, desired.scope)
+
+    plan_with = functools.partial(
+        make_plan,
+        desired,
+        process=process,
+        target=target,
+        prune=options.prune,
+        removal=options.removal,
+        dedupe=options.dedupe,
+    )
+    plan = plan_with(live)
+    wanted = {
+        action.id: [change.field for change in action.field_changes if change.before is not None]
+        for action in plan.actions
+        if action.kind in ("update", "adopt") and action.id is not None
+    }
+    wanted = dict(sorted((id, refs) for id, refs in wanted.items() if refs)[:DRIFT_ITEMS])
+    if not wanted:
+        return plan
+    edits = await fetch_edits(client, wanted)
+    return plan_with(with_edits(live, edits))
+
+
+async def validate_plan(client: Client, plan: Plan) -> list[str]:
+    """Dry-run every step the server can judge now (validateOnly=true); one message per refusal.
+
+    Steps that need an item this plan creates first (its later state move, a link to it)
+    cannot be sent before the apply; their other operations still are.
+    """
+    failures: list[str] = []
+    for action in plan.actions:
+        for index, step in enumerate(action.steps):
+            if step.kind == "delete" or (action.id is None and index > 0):
+                continue
+            ops = [_wire(op, client) for op in step.ops if op.target is None]
+            try:
+                if step.kind == "create":
+                    await client.create_item(action.type, ops, validate_only=True)
+                elif action.id is not None:
+                    await client.update_item(action.id, ops, validate_only=True)
+            except ServerError as error:
+                failures.append(f"{action.key} ({action.kind}): {error.message}")
+    return failures
+
+
+def _wire(op: PatchOp, client: Client) -> dict[str, JSON]:
+    wired = op_json(op)
+    for annotation in ("target", "target_id", "relation"):
+        wired.pop(annotation, None)
+    if op.target_id is not None:
+        wired["value"] = {**op.value, "url": client.work_item_url(op.target_id)}
+    return wired
+
+
+def refuse_blocked(plan: Plan) -> None:
+    """Raise when the board has problems that no apply may write over (e.g. duplicate keys)."""
+    if plan.errors:
+        raise WitsyncError(
+            f"nothing was written: the board has {len(plan.errors)} problem(s) that apply must "
+            "not write over: " + "; ".join(error.message for error in plan.errors),
+            hint="fix them on the board (or plan with dedupe=True), then plan again",
+        )
+
+
+async def plan_paths(paths: Iterable[Path], options: Options) -> Plan:
+    """Load the manifests under `paths`, open the target, plan: what `witsync plan` does. A plan
+    for the local board remembers its file, so that `apply_to` writes there too."""
+    paths = list(paths)
+    desired = load_desired(paths, options)
+    options = with_manifest_target(options, desired)
+    async with open_client(options) as client:
+        plan = await plan_against(client, desired, options)
+    if options.org_url is None:
+        plan = dataclasses.replace(plan, board=str(options.board))
+    return plan
+
+
+async def apply_to(
+    plan: Plan,
+    options: Options,
+    *,
+    parallelism: int = PARALLELISM,
+    suppress_notifications: bool = False,
+    on_result: Callable[[ItemResult], None] | None = None,
+) -> Result:
+    """Write `plan` to the target `options` names (the plan's own, see `witsync.api.aapply`);
+    refused before anything is opened when the plan has errors that block apply."""
+    refuse_blocked(plan)
+    if not plan.actions:
+        return Result(())
+    async with open_client(options, max_concurrency=parallelism) as client:
+        return await apply_plan(
+            client,
+            plan,
+            parallelism=parallelism,
+            suppress_notifications=suppress_notifications,
+            on_event=on_result,
+        )
