@@ -20,6 +20,17 @@ from witsync.emulator.wiql import (
     WiqlResult,
     run_wiql,
 )
+from witsync.emulator.wiql_ast import (
+    Cond,
+    Const,
+    Expr,
+    FieldRef,
+    Junction,
+    Negation,
+    Prefix,
+    Query,
+    SortKey,
+)
 from witsync.emulator.wiql_parse import parse
 
 FIELDS = {
@@ -136,25 +147,192 @@ def error_of(board: Board, text: str, **ctx: Any) -> WiqlError:
 # ---------------------------------------------------------------- grammar
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
+def _ref(name: str, text: str | None = None, prefix: Prefix = None) -> FieldRef:
+    """A field as the parser keeps it: `text` is how an error message would show it."""
+    return FieldRef(prefix, name, text if text is not None else name)
+
+
+def _str(value: str, text: str | None = None) -> Const:
+    return Const("string", value, text if text is not None else f"'{value}'")
+
+
+def _num(value: float, text: str) -> Const:
+    return Const("number", value, text)
+
+
+ID = _ref("System.Id", "[System.Id]")
+
+
+def _query(
+    where: Expr | None,
+    *,
+    columns: tuple[FieldRef, ...] = (ID,),
+    links: bool = False,
+    order: tuple[SortKey, ...] = (),
+    modes: tuple[str, ...] = (),
+) -> Query:
+    return Query(columns, links, where, order, modes, "MODE")
+
+
+# Each valid query, the syntax tree it parses to, and what it returns on the `seeded` board:
+# flat queries give ids, the link query gives (link type, source, target) rows.
+VALID_QUERIES: list[tuple[str, Query, tuple[Any, ...]]] = [
+    (
         "SELECT [System.Id] FROM WorkItems",
+        _query(None),
+        (1, 2, 3, 4, 5, 6, 7),
+    ),
+    (
         "select System.Id, [System.Title] from workitems where [State] = 'New' order by System.Id",
+        _query(
+            Cond(_ref("State"), "=", _str("New")),
+            # a dotted name is shown bracketed in messages, however it was written
+            columns=(ID, _ref("System.Title", "[System.Title]")),
+            order=(SortKey(ID),),
+        ),
+        (1, 5, 7),
+    ),
+    (
         "Select [Assigned To] From WorkItems Where [Assigned To] = @Me "
         "And [Created Date] >= @Today-7",
+        _query(
+            Junction(
+                "AND",
+                (
+                    Cond(_ref("Assigned To", "[Assigned To]"), "=", Const("macro", "me", "@Me")),
+                    Cond(
+                        _ref("Created Date", "[Created Date]"),
+                        ">=",
+                        Const("macro", "today", "@Today - 7", offset=-7),
+                    ),
+                ),
+            ),
+            columns=(_ref("Assigned To", "[Assigned To]"),),
+        ),
+        (1,),  # 3 is also assigned to me, but was created in September
+    ),
+    (
         'SELECT [System.Id] FROM WorkItems WHERE [System.Title] = "say ""hi"""',
+        _query(Cond(_ref("System.Title", "[System.Title]"), "=", _str('say "hi"'))),
+        (1,),
+    ),
+    (
         "SELECT [System.Id] FROM WorkItems WHERE NOT ([State] = 'a' OR ([State] <> 'b')) "
         "ASOF '2026-01-01'",
+        _query(
+            Negation(
+                Junction(
+                    "OR",
+                    (Cond(_ref("State"), "=", _str("a")), Cond(_ref("State"), "<>", _str("b"))),
+                )
+            )
+        ),
+        (3,),  # ASOF is answered with current values
+    ),
+    (
         "SELECT [System.Id] FROM WorkItems WHERE [Priority] IN (1, 2,3) AND [Priority] NOT IN (4)",
+        _query(
+            Junction(
+                "AND",
+                (
+                    Cond(
+                        _ref("Priority"),
+                        "IN",
+                        (_num(1.0, "1"), _num(2.0, "2"), _num(3.0, "3")),
+                    ),
+                    Cond(_ref("Priority"), "NOT IN", (_num(4.0, "4"),)),
+                ),
+            )
+        ),
+        (1, 2, 5),
+    ),
+    (
         "SELECT [System.Id] FROM WorkItemLinks WHERE [Source].[State] = 'New' AND "
         "Target.[System.State] <> 'Done' AND [System.Links.LinkType] = 'Child' MODE (MayContain)",
+        _query(
+            Junction(
+                "AND",
+                (
+                    Cond(_ref("State", prefix="source"), "=", _str("New")),
+                    Cond(
+                        _ref("System.State", "[System.State]", prefix="target"),
+                        "<>",
+                        _str("Done"),
+                    ),
+                    Cond(
+                        _ref("System.Links.LinkType", "[System.Links.LinkType]"),
+                        "=",
+                        _str("Child"),
+                    ),
+                ),
+            ),
+            links=True,
+            modes=("MayContain",),
+        ),
+        # New sources, each with its children that are not Done (5 -> 6 is Done)
+        ((None, None, 1), (None, None, 5), (FORWARD, 5, 7), (None, None, 7)),
+    ),
+    (
         "SELECT [System.Id] FROM WorkItems WHERE [Created Date] > @StartOfMonth('-1M')",
+        _query(
+            Cond(
+                _ref("Created Date", "[Created Date]"),
+                ">",
+                Const("macro", "startofmonth", "@StartOfMonth('-1M')", arg="-1M"),
+            )
+        ),
+        (1, 2, 4, 5, 6, 7),  # after 2026-10-01; 3 was created in September
+    ),
+    (
         "SELECT [System.Id] FROM WorkItems WHERE [System.Title] EVER 'x' AND [Priority] >= -1.5",
-    ],
+        _query(
+            Junction(
+                "AND",
+                (
+                    Cond(_ref("System.Title", "[System.Title]"), "EVER", _str("x")),
+                    Cond(_ref("Priority"), ">=", _num(-1.5, "-1.5")),
+                ),
+            )
+        ),
+        (2,),  # 4 is titled X too, but its priority is -2
+    ),
+]
+
+
+@pytest.fixture
+def seeded(board: Board) -> Board:
+    """Seven items that tell the valid queries apart (today is 2026-11-23, `@Me` is Ada)."""
+    board.add(1, Title='say "hi"', AssignedTo=ME, CreatedDate="2026-11-20T08:00:00Z", Priority=1)
+    board.add(2, State="a", Title="x", Priority=2, CreatedDate="2026-10-15T08:00:00Z")
+    board.add(3, State="b", Priority=4, AssignedTo=ME, CreatedDate="2026-09-30T08:00:00Z")
+    board.add(
+        4,
+        State="Active",
+        Title="X",
+        Priority=-2,
+        AssignedTo="Bob <bob@example.com>",
+        CreatedDate="2026-11-22T08:00:00Z",
+    )
+    board.add(5, Priority=3)
+    board.add(6, State="Done")
+    board.add(7)
+    board.link(5, 6)
+    board.link(5, 7)
+    return board
+
+
+@pytest.mark.parametrize(
+    ("text", "tree", "answer"), VALID_QUERIES, ids=[f"q{n}" for n in range(len(VALID_QUERIES))]
 )
-def test_valid_queries_parse(text: str) -> None:
-    parse(text)
+def test_valid_queries_parse_to_their_tree_and_answer(
+    seeded: Board, text: str, tree: Query, answer: tuple[Any, ...]
+) -> None:
+    assert parse(text) == tree
+    result = seeded.run(text)
+    if tree.links:
+        assert result.relations == answer
+    else:
+        assert result.work_item_ids == answer
 
 
 W = "SELECT [System.Id] FROM WorkItems WHERE "

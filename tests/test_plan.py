@@ -21,6 +21,7 @@ from witsync.model import (
     Live,
     PatchOp,
     Plan,
+    Step,
 )
 from witsync.plan import make_plan
 
@@ -179,7 +180,18 @@ def test_clearing_after_create_shares_the_state_move():
 
 def test_create_in_the_initial_state_is_one_request():
     plan = plan_for(desired(item("a", state="New")), Board())
-    assert len(action(plan, "a").steps) == 1
+    # The initial state rides in the create itself: no second, guarded move.
+    assert action(plan, "a").steps == (
+        Step(
+            "create",
+            (
+                PatchOp("add", "/fields/System.State", "New"),
+                PatchOp("add", "/fields/System.Title", "Title of a"),
+                PatchOp("add", "/fields/System.Tags", "witsync:web"),
+                PatchOp("add", "/relations/-", {"rel": "Hyperlink", "url": marker_url("web", "a")}),
+            ),
+        ),
+    )
 
 
 # -- update -------------------------------------------------------------------------------------
@@ -297,7 +309,17 @@ def test_ignored_fields_are_never_sent():
 
 def test_ignored_state_does_not_trigger_a_move():
     d = desired(item("a", title="x", state="Active", ownership={"System.State": "ignored"}))
-    assert len(action(plan_for(d, Board()), "a").steps) == 1
+    # Not sent at all: neither in the create nor in a move after it.
+    assert action(plan_for(d, Board()), "a").steps == (
+        Step(
+            "create",
+            (
+                PatchOp("add", "/fields/System.Title", "x"),
+                PatchOp("add", "/fields/System.Tags", "witsync:web"),
+                PatchOp("add", "/relations/-", {"rel": "Hyperlink", "url": marker_url("web", "a")}),
+            ),
+        ),
+    )
 
 
 # -- adopt --------------------------------------------------------------------------------------
@@ -356,10 +378,17 @@ def test_links_compare_canonically_and_are_sent_once():
     )
     board = Board()
     plan = plan_for(d, board)
-    links = [
-        op for a in plan.actions for op in a.steps[0].ops if _rel(op) not in (None, "Hyperlink")
-    ]
-    assert len(links) == 2  # a-b related once, a->c dependency once
+    links = {
+        a.key: [op for op in a.steps[0].ops if _rel(op) not in (None, "Hyperlink")]
+        for a in plan.actions
+    }
+    # a-b related once and a->c dependency once, each from the later create (its other end
+    # exists by then), as the canonical end of the pair: c is a's successor, a is c's predecessor
+    assert links == {
+        "a": [],
+        "b": [PatchOp("add", "/relations/-", {"rel": REL_RELATED, "url": None}, target="a")],
+        "c": [PatchOp("add", "/relations/-", {"rel": REL_PREDECESSOR, "url": None}, target="a")],
+    }
     assert applied(d, board).actions == ()
 
 
@@ -423,9 +452,22 @@ def test_links_between_items_of_the_set_follow_the_manifests():
     board.link(a, REL_RELATED, b)
     board.link(b, REL_PARENT, a)
     plan = plan_for(desired(item("a"), item("b")), board)
-    removed = [op for x in plan.actions for op in x.steps[0].ops if op.op == "remove"]
-    assert sorted(op.relation[0] for op in removed) == sorted([REL_PARENT, REL_RELATED])
-    assert len(removed) == 2  # each link once, not from both ends
+    # Each link once, not from both ends; on b, as one guarded patch, highest index first.
+    assert [(x.key, x.steps) for x in plan.actions] == [
+        (
+            "b",
+            (
+                Step(
+                    "update",
+                    (
+                        PatchOp("test", "/rev", 1),
+                        PatchOp("remove", "/relations/1", relation=(REL_RELATED, board.url(a))),
+                        PatchOp("remove", "/relations/0", relation=(REL_PARENT, board.url(a))),
+                    ),
+                ),
+            ),
+        )
+    ]
     board.apply(plan)
     assert all(not s.relations[:-1] for s in board.items.values())
     assert plan_for(desired(item("a"), item("b")), board).actions == ()
@@ -451,10 +493,15 @@ def test_relation_removals_go_highest_index_first():
         other = board.add("Task", {"System.Title": f"Title of {key}"}, key=key)
         board.link(a, REL_RELATED, other)
     d = desired(item("a", risk="x"), item("b"), item("c"), item("d"))
-    ops = ops_of(plan_for(d, board), "a")
-    indexes = [int(op.path.rsplit("/", 1)[1]) for op in ops if op.op == "remove"]
-    assert indexes == sorted(indexes, reverse=True)
-    assert len(indexes) == 3
+    # Live list of a: related d, c, b (newest first), then its marker. Removing /relations/0
+    # first would shift the others, so the highest index goes first; each names its relation.
+    assert ops_of(plan_for(d, board), "a") == [
+        PatchOp("test", "/rev", 1),
+        PatchOp("remove", "/relations/2", relation=(REL_RELATED, board.url(a + 1))),
+        PatchOp("remove", "/relations/1", relation=(REL_RELATED, board.url(a + 2))),
+        PatchOp("remove", "/relations/0", relation=(REL_RELATED, board.url(a + 3))),
+        PatchOp("add", "/fields/Custom.Risk", "x"),
+    ]
 
 
 def test_child_end_reciprocal_counts_as_the_parent_link():
