@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from witsync.apply import apply_plan
-from witsync.client import Client
+from witsync.ado.client import Client
+from witsync.ado.transport import RetryPolicy
+from witsync.applying.applier import apply_plan
 from witsync.emulator import EmulatorOptions, asgi_transport, create_app
 from witsync.engine import Options, plan_against, plan_within
-from witsync.http import RetryPolicy
-from witsync.identity import marker_keys
+from witsync.marker import marker_keys
 from witsync.model import (
     Desired,
     DesiredItem,

@@ -27,11 +27,11 @@ import httpx
 from bench_fetch import seed  # the same seeded board the fetch benchmark reads
 from serving import served
 
-from witsync.apply import apply_plan
-from witsync.client import Client
+from witsync.ado.client import Client
+from witsync.applying.applier import apply_plan
 from witsync.fetch import fetch_live
 from witsync.model import Desired, DesiredItem, Location, Target
-from witsync.plan import make_plan
+from witsync.planning.planner import make_plan
 
 ORG = "bench"
 PROJECT = "Bench"

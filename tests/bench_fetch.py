@@ -24,11 +24,11 @@ from pathlib import Path
 import httpx
 from serving import served
 
-from witsync.client import WIQL_PAGE, Client
+from witsync.ado.client import WIQL_PAGE, Client
 from witsync.emulator import asgi_transport, create_app
 from witsync.emulator.store import Item, Store
 from witsync.fetch import fetch_live
-from witsync.identity import marker_url, scope_tag
+from witsync.marker import marker_url, scope_tag
 from witsync.model import Desired
 
 ORG = "bench"

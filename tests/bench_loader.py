@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from witsync.config import Settings
-from witsync.loader import load
-from witsync.schemacheck import check
-from witsync.yamlsource import parse_yaml
+from witsync.loading.loader import load
+from witsync.loading.schema import check
+from witsync.loading.yamlsource import parse_yaml
 
 BUDGET_S = 3.0
 

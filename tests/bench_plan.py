@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from plan_support import TARGET, process
 
-from witsync.identity import marker_url, scope_tag
+from witsync.marker import marker_url, scope_tag
 from witsync.model import (
     REL_CHILD,
     REL_HYPERLINK,
@@ -36,9 +36,9 @@ from witsync.model import (
     LiveRelation,
     Location,
 )
-from witsync.plan import make_plan
-from witsync.render.json import render_json
-from witsync.render.text import render_plain
+from witsync.planning.planner import make_plan
+from witsync.rendering.json import render_json
+from witsync.rendering.text import render_plain
 
 URL = "https://dev.azure.com/fabrikam/Fabrikam/_apis/wit/workItems/"
 

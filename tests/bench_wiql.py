@@ -13,7 +13,7 @@ from pathlib import Path
 
 from wiql_support import wiql_store
 
-from witsync.emulator.wiql import WiqlContext, WiqlLimitError, run_wiql
+from witsync.emulator.wiql.run import WiqlContext, WiqlLimitError, run_wiql
 
 ITEMS = 100_000
 SCOPED = 20_000  # items carrying the scope tag: the flat query must return all of them

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from witsync.identity import marker_url, scope_tag
+from witsync.marker import marker_url, scope_tag
 from witsync.model import (
     OPPOSITE_REL,
     REL_HYPERLINK,
@@ -362,7 +362,7 @@ def showcase_plan() -> Plan:
     """A create tree (one created then moved), an update with drift, links and long text, an
     adopt, a prune, and warnings: deterministic, so renderings can be compared byte for byte."""
     from witsync.model import REL_PARENT, REL_RELATED, FieldEdit
-    from witsync.plan import make_plan
+    from witsync.planning.planner import make_plan
 
     board = Board()
     legacy = board.add("Epic", {"System.Title": "Legacy billing"}, tags="finance")

@@ -14,7 +14,7 @@ from witsync.config import (
     settings_from_args,
 )
 from witsync.errors import ConfigError
-from witsync.yamlsource import MAX_SET_BYTES
+from witsync.loading.yamlsource import MAX_SET_BYTES
 
 
 def parse(*argv: str) -> argparse.Namespace:

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from witsync.client import Client
+from witsync.ado.client import Client
 from witsync.emulator import asgi_transport, create_app
 from witsync.fetch import fetch_edits, fetch_live, outside_ids, with_edits
-from witsync.identity import marker_url, scope_tag
+from witsync.marker import marker_url, scope_tag
 from witsync.model import (
     REL_PARENT,
     REL_RELATED,

@@ -7,7 +7,7 @@ from apply_support import open_board
 from hypothesis import given
 from hypothesis import strategies as st
 
-from witsync.identity import marker_keys, marker_url, parse_marker, scope_tag
+from witsync.marker import marker_keys, marker_url, parse_marker, scope_tag
 from witsync.model import REL_HYPERLINK, REL_RELATED, LiveItem, LiveRelation
 
 ODD = [

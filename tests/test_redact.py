@@ -10,8 +10,8 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
+from witsync.ado.transport import Token, redactor_from_env
 from witsync.errors import BatchRefusedError, ServerError
-from witsync.http import Token, redactor_from_env
 from witsync.redact import Redactor
 
 PAT = "4kq7vbn2xw3ohzj5r6ycl7mfe2uqpsd3t5iaewn6bgk4xjzoyr3q"  # a PAT's shape: 52 base32 chars

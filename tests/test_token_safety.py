@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from witsync import cli
-from witsync.client import BatchCreate, BatchUpdate, Client
+from witsync.ado.client import BatchCreate, BatchUpdate, Client
+from witsync.ado.transport import RetryPolicy, Token, token_from_env
 from witsync.emulator import EmulatorOptions, asgi_transport, create_app
 from witsync.errors import AuthError, BatchRefusedError, ConfigError, ServerError, WitsyncError
-from witsync.http import RetryPolicy, Token, token_from_env
 
 SECRET = "pat-5ecret-zq81x"
 WRONG = "pat-wrong-77yy"

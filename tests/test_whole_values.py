@@ -17,8 +17,8 @@ import pytest
 from witsync.cli import main
 from witsync.config import Settings, settings_from_args
 from witsync.errors import ConfigError, ManifestError, PlanFileError
-from witsync.loader import load
-from witsync.planfile import load_plan
+from witsync.loading.loader import load
+from witsync.rendering.planfile import load_plan
 
 GOLDEN_PLAN = Path(__file__).parent / "golden" / "plan.json"
 SPACED = "it starts or ends with a space or a line break"

@@ -20,6 +20,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0"
 
 # After __version__: the modules below read it while this package is still initialising.
+from witsync.ado.transport import Token
 from witsync.api import (
     aapply,
     aplan,
@@ -40,7 +41,6 @@ from witsync.errors import (
     TransientError,
     WitsyncError,
 )
-from witsync.http import Token
 from witsync.model import (
     Action,
     Desired,
@@ -54,7 +54,7 @@ from witsync.model import (
     Result,
     Target,
 )
-from witsync.planfile import dump_plan, load_plan
+from witsync.rendering.planfile import dump_plan, load_plan
 
 __all__ = [
     "Action",

@@ -17,14 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal, ParamSpec, TypeVar, get_args
 
+from witsync.ado.transport import Token
 from witsync.config import settings_from_args
 from witsync.connect import LOCAL_ORG_URL
 from witsync.engine import PARALLELISM, Options, apply_to, load_desired, plan_paths
-from witsync.http import Token
 from witsync.model import Desired, ItemResult, Plan, RemovalPolicy, Result
-from witsync.render.json import render_json
-from witsync.render.markdown import render_markdown
-from witsync.render.text import render_plain
+from witsync.rendering.json import render_json
+from witsync.rendering.markdown import render_markdown
+from witsync.rendering.text import render_plain
 
 Paths = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
 """Manifest files or folders; one path alone is one path, never a string of characters."""

@@ -18,11 +18,11 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from witsync.errors import ConfigError, Diagnostic
-from witsync.fieldnames import DEFAULT_OWNERSHIP
+from witsync.loading.fieldnames import DEFAULT_OWNERSHIP
+from witsync.loading.ownership import read_layer
+from witsync.loading.schema import check, load_schema
+from witsync.loading.yamlsource import MAX_SET_BYTES, YamlMap, parse_yaml, read_text
 from witsync.model import Ownership, RemovalPolicy
-from witsync.ownership import read_layer
-from witsync.schemacheck import check, load_schema
-from witsync.yamlsource import MAX_SET_BYTES, YamlMap, parse_yaml, read_text
 
 CONFIG_NAMES = ("witsync.yaml", "witsync.yml")
 """A file with one of these names configures the folder; it is never a manifest."""

@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 
 from witsync import __version__
-from witsync.client import Client, display_url, parse_org_url
+from witsync.ado.client import Client, display_url, parse_org_url
+from witsync.ado.transport import Token, token_from_env
 from witsync.config import DEFAULT_BOARD, Settings
 from witsync.errors import ConfigError
-from witsync.http import Token, token_from_env
 
 LOCAL_ORG_URL = "http://local-board/local"
 LOCAL_PROJECT = "Local"

@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from witsync.apply import apply_plan
-from witsync.client import Client
+from witsync.ado.client import Client
+from witsync.ado.transport import Token
+from witsync.applying.applier import apply_plan
 from witsync.config import DEFAULT_BOARD, Settings
 from witsync.connect import LOCAL_ORG_URL, open_target
 from witsync.errors import ConfigError, ManifestError, ServerError, WitsyncError
 from witsync.fetch import fetch_edits, fetch_live, fetch_unmoved, with_edits
-from witsync.fieldnames import DEFAULT_OWNERSHIP
-from witsync.http import Token
-from witsync.loader import check_against_process, load
+from witsync.loading.fieldnames import DEFAULT_OWNERSHIP
+from witsync.loading.loader import check_against_process, load
+from witsync.loading.yamlsource import MAX_SET_BYTES
 from witsync.model import (
     JSON,
     Desired,
@@ -36,9 +37,8 @@ from witsync.model import (
     Result,
     Target,
 )
-from witsync.plan import make_plan, unmoved_candidates
-from witsync.render.json import op_json
-from witsync.yamlsource import MAX_SET_BYTES
+from witsync.planning.planner import make_plan, unmoved_candidates
+from witsync.rendering.json import op_json
 
 DRIFT_ITEMS = 50
 """At most this many changed items get their revision history read (one request each)."""

@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
-from witsync import decode, wiql
-from witsync.client import Client
-from witsync.http import gather_all
-from witsync.identity import parse_marker, scope_tag
+from witsync.ado import wiql, wire
+from witsync.ado.client import Client
+from witsync.ado.transport import gather_all
+from witsync.marker import parse_marker, scope_tag
 from witsync.model import JSON, Desired, FieldEdit, Live
 
 
@@ -47,7 +47,7 @@ async def fetch_edits(
     ids = [id for id, fields in wanted.items() if fields]
     histories = await gather_all(*(client.get_updates(id) for id in ids))
     return {
-        id: decode.last_edits(history, wanted[id])
+        id: wire.last_edits(history, wanted[id])
         for id, history in zip(ids, histories, strict=True)
     }
 

@@ -15,18 +15,18 @@ from typing import Any, TextIO
 
 from rich.console import Console
 
-from witsync.apply import apply_plan
-from witsync.applyview import ApplyProgress, result_document, summary
-from witsync.client import Client
+from witsync.ado.client import Client
+from witsync.applying.applier import apply_plan
+from witsync.applying.schedule import aborted
 from witsync.config import Settings, add_manifest_arguments, settings_from_args
 from witsync.connect import LOCAL_ORG_URL, describe_target, open_client
 from witsync.console import stderr_console, write_data
 from witsync.engine import Options, load_desired, plan_against, with_manifest_target
 from witsync.errors import ConfigError, PlanFileError
 from witsync.model import Desired, ItemResult, Plan, Result, Target
-from witsync.planfile import ensure_target, load_plan
-from witsync.render.text import render_text
-from witsync.schedule import aborted
+from witsync.rendering.planfile import ensure_target, load_plan
+from witsync.rendering.result import ApplyProgress, result_document, summary
+from witsync.rendering.text import render_text
 
 DESCRIPTION = """\
 Make the board match the manifests: plan (or read a saved plan), show the plan, then write it:

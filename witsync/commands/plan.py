@@ -15,10 +15,10 @@ from witsync.console import stderr_console, stdout_console, write_data
 from witsync.engine import Options, load_desired, plan_against, validate_plan, with_manifest_target
 from witsync.errors import ConfigError
 from witsync.model import Desired, Plan
-from witsync.planfile import dump_plan
-from witsync.render.json import render_json
-from witsync.render.markdown import render_markdown
-from witsync.render.text import render_text
+from witsync.rendering.json import render_json
+from witsync.rendering.markdown import render_markdown
+from witsync.rendering.planfile import dump_plan
+from witsync.rendering.text import render_text
 
 DESCRIPTION = """\
 Compare the manifests with the board and show what `witsync apply` would do: items to create

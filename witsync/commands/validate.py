@@ -8,7 +8,7 @@ from pathlib import Path
 
 from witsync.config import add_manifest_arguments, settings_from_args
 from witsync.console import stderr_console, write_data
-from witsync.loader import load_report
+from witsync.loading.loader import load_report
 
 DESCRIPTION = """\
 Check manifests without touching any board: YAML syntax, the manifest schema (schemas/

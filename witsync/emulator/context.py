@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from witsync.emulator import errors, wire
+from witsync.emulator.board import Board
 from witsync.emulator.errors import ServiceError
 from witsync.emulator.store import Item, Project, Store
 from witsync.emulator.values import Clock
-from witsync.emulator.workitems import Board
 
 JSON_TYPE = "application/json; charset=utf-8"
 PATCH_TYPE = "application/json-patch+json"

@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from witsync.emulator import errors, wire
+from witsync.emulator.board import Saved
 from witsync.emulator.context import (
     ERROR_POLICIES,
     EXPANDS,
@@ -22,7 +23,6 @@ from witsync.emulator.links import OPEN_ENDED
 from witsync.emulator.processes import lookup_field
 from witsync.emulator.store import Item
 from witsync.emulator.values import now_stamp, parse_date, wire_date
-from witsync.emulator.workitems import Saved
 
 
 @endpoint

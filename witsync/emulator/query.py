@@ -12,7 +12,7 @@ from witsync.emulator.context import Ctx, JSONResponse, endpoint, read_json
 from witsync.emulator.errors import ServiceError
 from witsync.emulator.processes import lookup_field
 from witsync.emulator.values import now_stamp, wire_date
-from witsync.emulator.wiql import WiqlContext, WiqlError, WiqlResult, run_wiql
+from witsync.emulator.wiql.run import WiqlContext, WiqlError, WiqlResult, run_wiql
 
 
 def resolve_field(name: str) -> tuple[str, str, str] | None:

@@ -1,0 +1,1 @@
+"""Apply: a `Plan` → `Result` in guarded, ordered, crash-safe writes; the only writes."""

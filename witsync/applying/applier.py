@@ -1,0 +1,477 @@
+"""Apply a plan: guarded minimal patches in dependency order, concurrent within a bound, crash-safe.
+
+Each action's steps are sent as planned, except for what only the run can know: the URLs of items
+created earlier in the run, the rev each `test /rev` guard must carry (the planned rev plus the
+revisions this run caused), and relation indexes, re-read when a step removes relations. A guard
+that fails because of somebody else's edit makes that item (and what depends on it) a conflict;
+a write whose outcome is unknown is looked up before it is sent again (`witsync.applying.recover`).
+Creates that are ready at the same moment travel together in `$batch` requests
+(`witsync.applying.batching`); updates and deletes go one item per request, at most `parallelism`
+writes in flight. A key is never created twice: each create is checked against the board before it
+is sent and after it lands (`witsync.applying.claims`), and a step whose changes the board already
+shows is not sent again ("already applied"), so a plan applied twice, or by two runs at once,
+converges.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from witsync.ado.client import WRITE_BATCH_SIZE, Client
+from witsync.applying.batching import CreateBatcher
+from witsync.applying.claims import Claims
+from witsync.applying.ledger import RunLedger, same_relation, work_item_id_of
+from witsync.applying.recover import (
+    StepConflict,
+    StepFailed,
+    changed_after_plan,
+    differences,
+    find_created,
+    update_landed,
+)
+from witsync.applying.schedule import Interrupted, WriteSlots, aborted, interrupted, run_actions
+from witsync.errors import ConflictError, NotFoundError, OutcomeUnknownError, WitsyncError
+from witsync.marker import scope_tag
+from witsync.model import (
+    JSON,
+    Action,
+    ItemResult,
+    LiveItem,
+    LiveRelation,
+    PatchOp,
+    Plan,
+    Result,
+    Step,
+)
+from witsync.planning.normalize import TAGS_FIELD, tag_list
+
+UNKNOWN_OUTCOME_ATTEMPTS = 4
+"""How many times one write is sent when each answer is lost (each resend is checked first)."""
+OWN_REVISION_RESYNCS = 3
+"""How many times a failed guard is re-armed because the new revisions were this run's own link
+ends (concurrent link writes of the run can each bump the item once more)."""
+
+
+async def apply_plan(
+    client: Client,
+    plan: Plan,
+    *,
+    parallelism: int = 8,
+    suppress_notifications: bool = False,
+    on_event: Callable[[ItemResult], None] | None = None,
+    cancel: asyncio.Event | None = None,
+) -> Result:
+    """Apply every action of `plan`; one result per action, in plan order. Never raises for a
+    single item's failure: conflicts and failures are results, and their dependents are skipped.
+
+    Setting `cancel` stops the run early: no write request is sent after it is set; those in
+    flight finish (at most `parallelism`, a `$batch` of creates counting as one), so every write
+    that landed is in the result, and every action not written is `skipped` with the message
+    `model.INTERRUPTED`. Cancelling the task instead aborts at once, requests in flight too.
+    """
+    applier = _Applier(client, plan, parallelism, suppress_notifications, cancel)
+    writes = [a for a in plan.actions if a.kind != "remove"]
+    removals = [a for a in plan.actions if a.kind == "remove"]
+
+    def report(result: ItemResult) -> ItemResult:
+        if on_event is not None:
+            on_event(result)
+        return result
+
+    # `parallelism` bounds the write requests in flight; many more actions may be under way,
+    # so that the creates ready at one moment fill `$batch` requests together
+    try:
+        results = await run_actions(
+            writes,
+            applier.run,
+            parallelism=parallelism * WRITE_BATCH_SIZE,
+            on_result=on_event,
+            cancel=cancel,
+        )
+    except asyncio.CancelledError:  # aborted: every action still gets a report
+        for removal in removals:
+            report(interrupted(removal))
+        raise
+    # Removals come after every other write, one at a time in the plan's children-first order:
+    # a parent is closed or deleted only once its children are. They do not depend on each
+    # other's success (a conflict on one child does not stop the others).
+    for index, removal in enumerate(removals):
+        if cancel is not None and cancel.is_set():
+            results.append(report(interrupted(removal)))
+            continue
+        try:
+            results.append(report(await applier.run(removal)))
+        except asyncio.CancelledError:
+            report(aborted(removal))
+            for later in removals[index + 1 :]:
+                report(interrupted(later))
+            raise
+    done = {id(action): result for action, result in zip(writes + removals, results, strict=True)}
+    return Result(tuple(done[id(action)] for action in plan.actions))
+
+
+@dataclass
+class _Progress:
+    """What one action has done so far, for its result even when a later step fails."""
+
+    id: int | None
+    created: bool = False
+    found: str | None = None
+    """How the item was found already there instead of created (then nothing was created)."""
+    settled: bool = False
+    """Some step was already applied on the board (by an earlier run of this plan, or another)."""
+
+
+class _Applier:
+    def __init__(
+        self,
+        client: Client,
+        plan: Plan,
+        parallelism: int,
+        suppress_notifications: bool,
+        cancel: asyncio.Event | None = None,
+    ) -> None:
+        self.client = client
+        self.plan = plan
+        self.suppress = suppress_notifications
+        # every write request holds a slot; once `cancel` is set no slot is handed out
+        self.writes = WriteSlots(parallelism, cancel)
+        self.creates = CreateBatcher(
+            client, self.writes, suppress_notifications=suppress_notifications
+        )
+        self.ledger = RunLedger()
+        self.claims = Claims(client, plan.target.scope, plan.known_max_id)
+        # items found already there instead of created, as read: a later step is checked
+        # against them before it is sent
+        self.found: dict[int, LiveItem] = {}
+        # every key whose id is known: items the plan names by id now, created ones as they land
+        self.ids: dict[str, int] = {a.key: a.id for a in plan.actions if a.id is not None}
+        # Items whose relations this run removes by index. While one of them is read and patched,
+        # no other write of the run may change its relation list: a link added or removed at
+        # the other end shifts the indexes, and where links do not bump the rev the guard
+        # cannot tell. Every write that touches such an item's relations holds its lock.
+        self.relation_locks = {
+            a.id: asyncio.Lock()
+            for a in plan.actions
+            if a.id is not None and any(op.relation for step in a.steps for op in step.ops)
+        }
+
+    async def run(self, action: Action) -> ItemResult:
+        progress = _Progress(action.id)
+        try:
+            for step in action.steps:
+                await self._step(action, step, progress)
+        except StepConflict as error:
+            return ItemResult(action.key, action.kind, "conflict", progress.id, _message(error))
+        except Interrupted as error:
+            # stopped before its next write: only what was sent before counts
+            if progress.created:
+                message = f"created as #{progress.id}, then interrupted before its other changes"
+                return ItemResult(action.key, action.kind, "failed", progress.id, message)
+            return ItemResult(action.key, action.kind, "skipped", progress.id, error.message)
+        except WitsyncError as error:
+            message = _message(error)
+            if progress.created:
+                message = f"created as #{progress.id}, then: {message}"
+            return ItemResult(action.key, action.kind, "failed", progress.id, message)
+        return ItemResult(action.key, action.kind, "applied", progress.id, _done(action, progress))
+
+    async def _step(self, action: Action, step: Step, progress: _Progress) -> None:
+        if step.kind == "create":
+            await self._create(action, step, progress)
+            assert progress.id is not None
+            self.ids[action.key] = progress.id
+            return
+        if progress.id is None:
+            raise StepFailed(f"the plan has a {step.kind} step for {action.key!r} without an id")
+        if step.kind == "update":
+            await self._update(action, progress.id, step, progress)
+        else:
+            await self._delete(action, progress.id)
+
+    # -- create -------------------------------------------------------------------------------
+
+    async def _create(self, action: Action, step: Step, progress: _Progress) -> None:
+        """Create the item, unless its key got a work item since the plan; keep the lowest id
+        when another run created the same key at the same time."""
+        existing = await self.claims.existing(action.key)
+        if existing is not None:
+            self._take_existing(action, step, existing, progress, "created since the plan")
+            return
+        ops = [self._wire(op) for op in step.ops]
+        async with self._relations_of(_linked(step.ops, ops)):
+            item = await self._send_create(action, ops)
+        progress.id, progress.created = item.id, True
+        winner = await self.claims.winner(action.key, item)
+        if winner is None:
+            return
+        # Another run created the key too, and first: its item is the one everybody keeps.
+        # Ours goes before anything links to it (its children have not been created yet).
+        await self._discard(item, ops)
+        progress.created = False
+        self._take_existing(
+            action, step, winner, progress, f"created at the same time by another run; #{item.id}, "
+            "this run's copy, was deleted"
+        )
+
+    def _take_existing(
+        self, action: Action, step: Step, live: LiveItem, progress: _Progress, how: str
+    ) -> None:
+        """Use `live` as the item the create would have made, if it is what the create says."""
+        ops = [self._wire(op) for op in step.ops]
+        differ = differences(live, ops)
+        if differ:
+            raise StepConflict(
+                f"key {action.key!r} already has work item #{live.id} ({how}) with other values "
+                f"than this plan's: {', '.join(differ)}; plan again",
+                hint="run witsync plan to see the work item as it is, then apply",
+            )
+        self.ledger.saw(live)
+        self.found[live.id] = live
+        progress.id, progress.found = live.id, how
+
+    async def _discard(self, item: LiveItem, ops: Sequence[Mapping[str, JSON]]) -> None:
+        """Delete a copy this run just created (to the recycle bin), noting the link ends it takes
+        off other items so their guards still recognise this run's own revisions."""
+        for op in ops:
+            value = op.get("value")
+            if op.get("path") == "/relations/-" and isinstance(value, Mapping):
+                target = work_item_id_of(str(value.get("url", "")))
+                if target is not None:
+                    self.ledger.note_removed(item.id, str(value.get("rel")), target)
+        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
+            try:
+                async with self.writes:
+                    await self.client.delete_item(item.id)
+                return
+            except NotFoundError:
+                return
+            except OutcomeUnknownError:
+                continue
+        raise StepFailed(
+            f"#{item.id} is a second work item for its key and could not be deleted",
+            hint=f"delete #{item.id}, or run witsync apply --dedupe",
+        )
+
+    async def _send_create(self, action: Action, ops: Sequence[Mapping[str, JSON]]) -> LiveItem:
+        pending = self.ledger.link_ends(None, ops)
+        self.ledger.note(pending)
+        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
+            try:
+                item = await self.creates.create(action.type, ops)
+            except OutcomeUnknownError:
+                # the marker went out in the same request: if the item exists, it is ours
+                found = await find_created(self.client, self.plan.target.scope, action.key, ops)
+                if found is None:
+                    continue
+                item = found
+            self.ledger.saw(item)
+            self.ledger.resolve_writer(pending, item.id)
+            return item
+        raise StepFailed(
+            f"creating {action.key!r}: no answer from the server after "
+            f"{UNKNOWN_OUTCOME_ATTEMPTS} attempts, and no item with its marker was found",
+            hint="plan and apply again; an item created meanwhile is found by its marker",
+        )
+
+    # -- update -------------------------------------------------------------------------------
+
+    async def _update(self, action: Action, item_id: int, step: Step, progress: _Progress) -> None:
+        wired = [self._wire(op) for op in step.ops if not _is_rev_test(op)]
+        removed = [op.relation for op in step.ops if op.relation is not None]
+        found = self.found.get(item_id)
+        if found is not None and not differences(found, wired, removed):
+            return  # an item found already there shows this step done (by the run that made it)
+        async with self._relations_of({item_id, *_linked(step.ops, wired)}):
+            await self._send_update(action, item_id, step, wired, progress)
+
+    async def _send_update(
+        self,
+        action: Action,
+        item_id: int,
+        step: Step,
+        wired: list[dict[str, JSON]],
+        progress: _Progress,
+    ) -> None:
+        removes_relations = any(op.relation is not None for op in step.ops)
+        removed = [op.relation for op in step.ops if op.relation is not None]
+        resyncs = 0
+        attempts = 0
+        while True:
+            expected = self.ledger.expected_rev(item_id, action.rev)
+            if expected is None:
+                raise StepFailed(f"the plan has no rev to guard the update of #{item_id} with")
+            ops = wired
+            if removes_relations:
+                # Indexes shift when links are added (by this run's reciprocal ends, or by people:
+                # work-item links do not always bump the rev, so the guard cannot catch that).
+                live = await self.client.get_item(item_id)
+                if live is None:
+                    raise StepConflict(f"#{item_id} was deleted after the plan; plan again")
+                ops = _reindex(step.ops, ops, live.relations)
+            if not ops:
+                return  # everything this step would change is already so
+            patch: list[Mapping[str, JSON]] = [{"op": "test", "path": "/rev", "value": expected}]
+            patch += ops
+            self._note_links(item_id, step.ops, patch)
+            try:
+                async with self.writes:
+                    item = await self.client.update_item(
+                        item_id, patch, suppress_notifications=self.suppress
+                    )
+            except ConflictError:
+                current = await self.client.get_item(item_id)
+                if current is not None and not differences(current, ops, removed):
+                    # someone (an earlier run of this plan, another apply) already wrote it
+                    self.ledger.saw(current)
+                    progress.settled = True
+                    return
+                if resyncs >= OWN_REVISION_RESYNCS:
+                    raise StepConflict(
+                        f"#{item_id} kept changing while it was being written; plan again"
+                    ) from None
+                resyncs += 1
+                await self._resync(item_id, expected)
+                continue
+            except NotFoundError:
+                raise StepConflict(f"#{item_id} was deleted after the plan; plan again") from None
+            except OutcomeUnknownError:
+                attempts += 1
+                landed = await update_landed(
+                    self.client, self.ledger, item_id, expected, patch, removed
+                )
+                if landed:
+                    return
+                if attempts >= UNKNOWN_OUTCOME_ATTEMPTS:
+                    raise StepFailed(
+                        f"updating #{item_id}: no answer from the server after {attempts} attempts",
+                        hint="run witsync plan and apply again",
+                    ) from None
+                continue
+            self.ledger.saw(item)
+            return
+
+    async def _resync(self, item_id: int, expected: int) -> None:
+        """After a failed guard: re-arm it if every newer revision is this run's own, else it is a
+        conflict."""
+        updates = await self.client.get_updates(item_id)
+        foreign = self.ledger.foreign_revisions(item_id, updates, expected)
+        if foreign:
+            raise changed_after_plan(item_id, foreign)
+        current = max((int(u.get("rev", 0)) for u in updates), default=expected)
+        self.ledger.accept_rev(item_id, max(current, expected))
+
+    def _note_links(
+        self, item_id: int, planned: Sequence[PatchOp], patch: Sequence[Mapping[str, JSON]]
+    ) -> None:
+        """Record both ends of every link this patch adds or removes, before it is sent."""
+        self.ledger.note(self.ledger.link_ends(item_id, patch))
+        for op in planned:
+            if op.relation is not None:
+                target = work_item_id_of(op.relation[1])
+                if target is not None:
+                    self.ledger.note_removed(item_id, op.relation[0], target)
+
+    @contextlib.asynccontextmanager
+    async def _relations_of(self, ids: Iterable[int]) -> AsyncIterator[None]:
+        """Hold the relation locks of those of `ids` that have one, in id order (so two writes
+        never wait for each other); always before a write slot, never while holding one."""
+        async with contextlib.AsyncExitStack() as stack:
+            for item_id in sorted(set(ids) & self.relation_locks.keys()):
+                await stack.enter_async_context(self.relation_locks[item_id])
+            yield
+
+    # -- delete -------------------------------------------------------------------------------
+
+    async def _delete(self, action: Action, item_id: int) -> None:
+        # A delete carries no `test /rev`: read first, so an item edited since the plan is kept.
+        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
+            live = await self.client.get_item(item_id)
+            if live is None:
+                return  # already gone (an earlier attempt whose answer was lost)
+            own = scope_tag(self.plan.target.scope).casefold()
+            if own not in {tag.casefold() for tag in tag_list(live.fields.get(TAGS_FIELD))}:
+                raise StepConflict(
+                    f"#{item_id} no longer carries the scope tag; it is left alone",
+                    hint="plan again",
+                )
+            expected = self.ledger.expected_rev(item_id, action.rev)
+            if expected is not None and live.rev != expected:
+                await self._resync(item_id, expected)
+            try:
+                async with self.writes:
+                    await self.client.delete_item(item_id)
+            except NotFoundError:
+                return
+            except OutcomeUnknownError:
+                continue
+            return
+        raise StepFailed(f"deleting #{item_id}: no answer from the server", hint="apply again")
+
+    # -- wiring -------------------------------------------------------------------------------
+
+    def _wire(self, op: PatchOp) -> dict[str, JSON]:
+        """The JSON-patch operation to send, with the URL of a link target filled in."""
+        value = op.value
+        if op.target is not None or op.target_id is not None:
+            target_id = op.target_id if op.target_id is not None else self.ids.get(str(op.target))
+            if target_id is None:
+                raise StepFailed(f"the link target {op.target!r} has no work item yet")
+            value = {**(value or {}), "url": self.client.work_item_url(target_id)}
+        wired: dict[str, JSON] = {"op": op.op, "path": op.path}
+        if op.op != "remove":
+            wired["value"] = value
+        return wired
+
+
+def _linked(planned: Sequence[PatchOp], wired: Sequence[Mapping[str, JSON]]) -> set[int]:
+    """The work items whose relation lists a step changes at the far end of its links."""
+    ids = {work_item_id_of(op.relation[1]) for op in planned if op.relation is not None}
+    for op in wired:
+        value = op.get("value")
+        if op.get("path") == "/relations/-" and isinstance(value, Mapping):
+            ids.add(work_item_id_of(str(value.get("url", ""))))
+    return {item_id for item_id in ids if item_id is not None}
+
+
+def _is_rev_test(op: PatchOp) -> bool:
+    return op.op == "test" and op.path == "/rev"
+
+
+def _reindex(
+    planned: Sequence[PatchOp], wired: Sequence[dict[str, JSON]], relations: Sequence[LiveRelation]
+) -> list[dict[str, JSON]]:
+    """Point every relation removal at the relation's index in `relations`; drop removals of
+    relations already gone. Removals go first, highest index first (right under both the current
+    and the legacy shifting index rule); other ops keep their order after them."""
+    kept: list[dict[str, JSON]] = []
+    removals: list[int] = []
+    planned_ops = [op for op in planned if not _is_rev_test(op)]
+    for op, wire in zip(planned_ops, wired, strict=True):
+        if op.relation is None:
+            kept.append(wire)
+            continue
+        rel, url = op.relation
+        for index, live in enumerate(relations):
+            if index not in removals and same_relation(live, rel, url):
+                removals.append(index)
+                break
+    first = [{"op": "remove", "path": f"/relations/{i}"} for i in sorted(removals, reverse=True)]
+    return first + kept
+
+
+def _message(error: WitsyncError) -> str:
+    return f"{error.message} (hint: {error.hint})" if error.hint else error.message
+
+
+def _done(action: Action, progress: _Progress) -> str:
+    where = f"#{progress.id}" if progress.id is not None else action.key
+    if progress.found is not None:
+        return f"already there: #{progress.id} ({progress.found})"
+    if progress.settled and action.kind != "create":
+        return f"already applied: {where} shows this plan's changes"
+    verb = {"create": "created", "update": "updated", "adopt": "adopted", "remove": "removed"}
+    return f"{verb[action.kind]} {where}"

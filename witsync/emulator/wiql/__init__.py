@@ -1,0 +1,1 @@
+"""The emulator's WIQL engine: query text → syntax tree → SQL over the store → results."""

@@ -1,0 +1,425 @@
+"""Compiles WIQL conditions and sort keys to parameterised SQL over `work_items` and `links`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from witsync.emulator.wiql.ast import (
+    LINK_TYPE_FIELD,
+    Cond,
+    Const,
+    Expr,
+    FieldRef,
+    Junction,
+    Negation,
+    Prefix,
+    SortKey,
+    conjuncts,
+)
+from witsync.emulator.wiql.dates import macro_date, parse_date
+from witsync.emulator.wiql.errors import WiqlError, caused
+from witsync.emulator.wiql.functions import identity_parts
+
+if TYPE_CHECKING:
+    from witsync.emulator.wiql.run import WiqlContext
+
+HIERARCHY_FORWARD = "System.LinkTypes.Hierarchy-Forward"
+# Friendly link-end names that queries may use instead of reference names.
+_LINK_NAMES = {
+    "child": HIERARCHY_FORWARD,
+    "parent": "System.LinkTypes.Hierarchy-Reverse",
+    "related": "System.LinkTypes.Related",
+    "successor": "System.LinkTypes.Dependency-Forward",
+    "predecessor": "System.LinkTypes.Dependency-Reverse",
+}
+# Work item type categories of the Agile, Scrum, Basic and CMMI processes, for IN GROUP.
+_CATEGORIES = {
+    "microsoft.requirementcategory": ("User Story", "Product Backlog Item", "Issue", "Requirement"),
+    "microsoft.taskcategory": ("Task",),
+    "microsoft.bugcategory": ("Bug",),
+    "microsoft.featurecategory": ("Feature",),
+    "microsoft.epiccategory": ("Epic",),
+    "microsoft.testcasecategory": ("Test Case",),
+    "microsoft.testplancategory": ("Test Plan",),
+    "microsoft.testsuitecategory": ("Test Suite",),
+    "microsoft.sharedstepcategory": ("Shared Steps",),
+    "microsoft.sharedparametercategory": ("Shared Parameter",),
+}
+# Stored fields that are real columns of work_items: reading them needs no JSON parse.
+_COLUMNS = {"System.Id": "id", "System.Rev": "rev", "System.TeamProject": "project"}
+# How a field compares, by its wire type; any other type compares as a string.
+_KIND_BY_WIRE_TYPE = {
+    "integer": "number",
+    "double": "number",
+    "picklistinteger": "number",
+    "picklistdouble": "number",
+    "datetime": "date",
+    "boolean": "bool",
+    "identity": "identity",
+    "treepath": "path",
+    "html": "longtext",
+    "plaintext": "longtext",
+    "history": "longtext",
+}
+_TEXT_KINDS = ("string", "longtext", "identity", "path", "tags", "link")
+_ORDERING = ("<", ">", "<=", ">=")
+_TREE_OPERATOR = "The specified operator cannot be used with area path fields."
+_NEGATED = {
+    "<>": "=",
+    "NOT IN": "IN",
+    "NOT CONTAINS": "CONTAINS",
+    "NOT CONTAINS WORDS": "CONTAINS WORDS",
+    "NOT UNDER": "UNDER",
+    "IS NOT EMPTY": "IS EMPTY",
+    "NOT IN GROUP": "IN GROUP",
+}
+_UNKNOWN_FIELD = "TF51005: The query references a field that does not exist."
+_INCOMPATIBLE = (
+    "TF212023: You cannot compare fields with different data types in the WHERE clause of a work "
+    "item query."
+)
+
+
+@dataclass(frozen=True)
+class _Field:
+    ref: str
+    kind: str  # string | longtext | number | date | bool | identity | path | tags | link
+
+
+class Compiler:
+    """Builds SQL over work_items (s; t for [Target]) and links (l), every value a parameter."""
+
+    def __init__(self, ctx: WiqlContext, links: bool) -> None:
+        self.ctx = ctx
+        self.links = links
+        self.params: dict[str, object] = {"org": ctx.org}
+        # While set, raw-text filters are collected here instead of inlined (see `where`).
+        self.hoisted: list[str] | None = None
+
+    def param(self, value: object) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    def resolve(self, ref: FieldRef) -> _Field:
+        if ref.name.lower() == LINK_TYPE_FIELD.lower() and ref.prefix is None and self.links:
+            return _Field(LINK_TYPE_FIELD, "link")
+        if ref.prefix == "target" and not self.links:
+            raise caused("Expecting field name.", "[Target]")
+        found = self.ctx.resolve_field(ref.name)
+        if found is None:
+            raise caused(_UNKNOWN_FIELD, ref.text)
+        refname, _, wire_type = found
+        if refname == "System.Tags":
+            return _Field(refname, "tags")
+        return _Field(refname, _KIND_BY_WIRE_TYPE.get(wire_type.lower(), "string"))
+
+    def value(self, ref: FieldRef) -> tuple[_Field, str]:
+        """The field and the SQL expression of its stored value."""
+        field = self.resolve(ref)
+        if field.kind == "link":
+            return field, "l.rel"
+        alias = "t" if ref.prefix == "target" else "s"
+        column = _COLUMNS.get(field.ref)
+        if column is not None:
+            return field, f"{alias}.{column}"
+        path = self.param('$."' + field.ref + '"')
+        return field, f"json_extract({alias}.fields, {path})"
+
+    def key(self, field: _Field, value: str, ascii_literals: bool = False) -> str:
+        """An expression that compares and sorts as the service does for the field's type.
+
+        Against ASCII literals, SQLite's own ASCII lower() decides the same as the full fold (a
+        non-ASCII character never equals an ASCII one either way) without a Python call per row.
+        """
+        if field.kind in _TEXT_KINDS:
+            fold = "lower" if ascii_literals else "wiql_fold"
+            return f"{fold}(coalesce({value}, ''))"
+        if field.kind == "date":
+            return f"julianday({value})" if self.ctx.time_precision else f"substr({value}, 1, 10)"
+        return value
+
+    # -- literals
+
+    def literal(self, field: _Field, const: Const) -> object:
+        """The literal converted to the field's type (folded for text), macros expanded."""
+        value = const.value
+        if const.kind == "macro":
+            expanded = self.macro(const)
+            if isinstance(expanded, dt.date):
+                if field.kind == "date":
+                    return self.date_param(dt.datetime.combine(expanded, dt.time()))
+                expanded = expanded.isoformat()
+            value = expanded
+        if field.kind in _TEXT_KINDS:
+            text = const.text if const.kind == "number" else str(value)
+            if field.kind == "link":
+                text = _LINK_NAMES.get(text.lower(), text)
+            return text.lower()
+        if field.kind == "number":
+            try:
+                return float(value)
+            except ValueError:
+                raise self.bad_value(field, const) from None
+        if field.kind == "bool":
+            if isinstance(value, bool):
+                return int(value)
+            if str(value).lower() in ("true", "false"):
+                return int(str(value).lower() == "true")
+            raise self.bad_value(field, const)
+        # dates
+        if const.kind != "string":
+            raise self.bad_value(field, const)
+        return self.date_param(parse_date(const, time_allowed=self.ctx.time_precision))
+
+    def date_param(self, moment: dt.datetime) -> str:
+        if self.ctx.time_precision:
+            return moment.isoformat(sep=" ")
+        return moment.date().isoformat()
+
+    def bad_value(self, field: _Field, const: Const) -> WiqlError:
+        return caused(_INCOMPATIBLE, const.text)
+
+    def macro(self, const: Const) -> str | dt.date:
+        name = str(const.value)
+        if name == "me":
+            return self.ctx.me
+        if name == "project":
+            if self.ctx.project is None:
+                raise WiqlError(
+                    "Queries with an @project clause can only be executed on the project "
+                    "specific WIQL endpoint."
+                )
+            return self.ctx.project
+        if name in ("today", "startofday", "startofweek", "startofmonth", "startofyear"):
+            return macro_date(const, self.ctx.today)
+        # Team macros (@CurrentIteration, @TeamAreas) need a team context, which is not modelled.
+        raise WiqlError(f"The macro '{const.text.split()[0].split('(')[0]}' is not defined.")
+
+    # -- conditions
+
+    def where(self, expr: Expr | None) -> str:
+        """The WHERE condition, with the raw-text filters of its top-level positive conditions
+        moved to the front: every row then meets the cheap LIKEs before any JSON is parsed."""
+        if expr is None:
+            return "1"
+        hoisted: list[str] = []
+        parts = []
+        for conjunct in conjuncts(expr):
+            # A filter is only a necessary condition of a condition that is not negated.
+            positive = isinstance(conjunct, Cond) and conjunct.op not in _NEGATED
+            self.hoisted = hoisted if positive else None
+            parts.append(self.expr(conjunct))
+            self.hoisted = None
+        return "(" + " AND ".join([*hoisted, *parts]) + ")"
+
+    def expr(self, expr: Expr) -> str:
+        if isinstance(expr, Junction):
+            return "(" + f" {expr.op} ".join(self.expr(item) for item in expr.items) + ")"
+        if isinstance(expr, Negation):
+            return f"(NOT {self.expr(expr.item)})"
+        plain = self.column_condition(expr)
+        if plain is not None:
+            return plain
+        positive = _NEGATED.get(expr.op, expr.op)
+        # Each leaf is 0 or 1, never NULL, so NOT and <> include empty fields as the service does.
+        # CASE WHEN (not coalesce) keeps SQLite's short-circuit AND, so the cheap raw-text filter
+        # spares most rows the JSON parse and the Python functions.
+        sql = f"(CASE WHEN {self.condition(expr, positive)} THEN 1 ELSE 0 END)"
+        return f"(NOT {sql})" if positive != expr.op else sql
+
+    def column_condition(self, cond: Cond) -> str | None:
+        """A number comparison on a NOT NULL column, left bare so SQLite can use the (org, id)
+        key: paging by `[System.Id] > n` then reads one page, not the whole table."""
+        if cond.op not in ("=", "<>", "<", ">", "<=", ">=", "IN", "NOT IN"):
+            return None
+        operands = cond.operand if isinstance(cond.operand, tuple) else (cond.operand,)
+        if not all(isinstance(c, Const) and c.kind == "number" for c in operands):
+            return None
+        field, value = self.value(cond.field)
+        if field.ref not in ("System.Id", "System.Rev"):
+            return None
+        items = ", ".join(self.param(self.literal(field, c)) for c in operands)  # type: ignore[arg-type]
+        if cond.op in ("IN", "NOT IN"):
+            return f"{value} {cond.op} ({items})"
+        return f"{value} {cond.op} {items}"
+
+    def condition(self, cond: Cond, op: str) -> str:
+        field, value = self.value(cond.field)
+        operand = cond.operand
+        if not isinstance(operand, FieldRef):
+            self.check_operator(op, field, cond)
+        if op == "IS EMPTY":
+            return f"coalesce({value}, '') = ''"
+        if op == "IN GROUP":
+            return self.in_category(cond, field, value)
+        if isinstance(operand, FieldRef):
+            other, other_value = self.value(operand)
+            if "longtext" in (field.kind, other.kind):
+                raise caused(
+                    "TF212025: You cannot compare long text, HTML, or history fields to other "
+                    "fields in the WHERE clause of a work item query.",
+                    operand.text,
+                )
+            if other.kind != field.kind:
+                raise caused(_INCOMPATIBLE, operand.text)
+            if (
+                "target" in (cond.field.prefix, operand.prefix)
+                and cond.field.prefix != operand.prefix
+            ):
+                raise caused(
+                    "TF212024: To find work items by comparing fields of linked work items, you "
+                    "can only specify fields that belong to the same endpoint of the work item "
+                    "link. You cannot compare fields that belong to different endpoints of a "
+                    "linked work item.",
+                    operand.text,
+                )
+            return f"{self.key(field, value)} {_sql_op(op)} {self.key(other, other_value)}"
+        if op == "IN":
+            assert isinstance(operand, tuple)
+            if field.kind == "identity":
+                return " OR ".join(self.identity(value, field, c) for c in operand)
+            literals = [self.literal(field, c) for c in operand]
+            ascii_only = all(str(v).isascii() for v in literals)
+            items = ", ".join(self.param(v) for v in literals)
+            check = f"{self.key(field, value, ascii_only)} IN ({items})"
+            if field.kind in _TEXT_KINDS:
+                return self.raw_filter(cond.field, field, *map(str, literals)) + check
+            return check
+        assert isinstance(operand, Const)
+        if op in ("=", "EVER") and operand.kind == "string" and operand.value == "":
+            # `= ''` is how queries ask for an empty field, whatever its type.
+            return f"coalesce({value}, '') = ''"
+        if op in ("=", "EVER") and field.kind == "identity":
+            wanted = str(self.literal(field, operand))
+            needle = identity_parts(wanted)[1] or wanted
+            return self.raw_filter(cond.field, field, needle) + self.identity(value, field, operand)
+        if op in ("=", "<", ">", "<=", ">=", "EVER"):
+            typed = self.literal(field, operand)
+            if field.kind in _TEXT_KINDS or field.kind in ("number", "bool"):
+                key = self.key(field, value, str(typed).isascii())
+                check = f"{key} {_sql_op(op)} {self.param(typed)}"
+                if op in ("=", "EVER") and field.kind in _TEXT_KINDS:
+                    if field.ref in _COLUMNS and str(typed).isascii():
+                        # LIKE without wildcards is equality ignoring ASCII case, and C-fast.
+                        pattern = self.param(_like_escape(str(typed)))
+                        return f"{value} LIKE {pattern} ESCAPE '\\'"
+                    return self.raw_filter(cond.field, field, str(typed)) + check
+                return check
+            rhs = self.param(typed)
+            if self.ctx.time_precision:
+                rhs = f"julianday({rhs})"
+            return f"{self.key(field, value)} {_sql_op(op)} {rhs}"
+        literal = str(self.literal(field, operand))
+        if op == "CONTAINS" and field.kind == "tags":
+            literal = literal.strip()
+            check = f"wiql_tag({value}, {self.param(literal)})"
+        elif op == "CONTAINS":
+            key = self.key(field, value, literal.isascii())
+            check = f"instr({key}, {self.param(literal)}) > 0"
+        elif op == "CONTAINS WORDS":
+            check = f"wiql_words({value}, {self.param(literal)})"
+            literal = max(literal.split(), key=len, default="")
+        else:  # UNDER, on a tree path (checked above)
+            literal = literal.rstrip("\\")
+            check = f"wiql_under({value}, {self.param(literal)})"
+        return self.raw_filter(cond.field, field, literal) + check
+
+    def raw_filter(self, ref: FieldRef, field: _Field, *needles: str) -> str:
+        """A cheap test on the raw JSON text that every match passes, followed by AND.
+
+        Most rows then fail without their JSON being parsed. A lower-cased ASCII needle appears,
+        JSON-escaped, in the text of any item whose field matches it ignoring ASCII case, which is
+        what LIKE does (SQLite's default; case_sensitive_like must stay off).
+        """
+        if field.kind == "link" or field.ref in _COLUMNS:
+            return ""
+        if not needles or not all(needle and needle.isascii() for needle in needles):
+            return ""
+        alias = "t" if ref.prefix == "target" else "s"
+        tests = []
+        for needle in needles:
+            pattern = self.param("%" + _like_escape(json.dumps(needle)[1:-1]) + "%")
+            tests.append(f"{alias}.fields LIKE {pattern} ESCAPE '\\'")
+        test = "(" + " OR ".join(tests) + ")"
+        if self.hoisted is not None:
+            self.hoisted.append(test)
+            return ""
+        return test + " AND "
+
+    def check_operator(self, op: str, field: _Field, cond: Cond) -> None:
+        """Refuses an operator the service does not allow on the field's type, in its words."""
+        kind = field.kind
+        message = None
+        if op == "EVER" and self.links:
+            message = "The EVER operator can not be used inside link queries."
+        elif op == "EVER" and kind == "date" and not self.ctx.time_precision:
+            message = (
+                "The EVER operator cannot be used to query a date type field using date precision."
+            )
+        elif op == "UNDER" and kind != "path":
+            message = "TF51012: The UNDER operator can only be used with classification fields."
+        elif kind == "path" and op in (*_ORDERING, "CONTAINS", "CONTAINS WORDS"):
+            message = _TREE_OPERATOR
+        elif op in ("CONTAINS", "CONTAINS WORDS") and kind not in _TEXT_KINDS:
+            message = "Operator CONTAINS can be used with string type fields only."
+        elif kind == "longtext" and op not in ("CONTAINS", "CONTAINS WORDS", "IS EMPTY"):
+            message = "The specified operator cannot be used with long-text fields."
+        elif kind == "link" and op not in ("=", "IN"):
+            message = "The operator can not be used with Link Type field."
+        if message is not None:
+            raise caused(message, cond.field.text)
+
+    def in_category(self, cond: Cond, field: _Field, value: str) -> str:
+        """IN GROUP over work item type categories; security groups are not modelled."""
+        assert isinstance(cond.operand, Const)
+        if field.ref != "System.WorkItemType":
+            raise caused(
+                "IN GROUP is only supported for work item type categories.", cond.field.text
+            )
+        types = _CATEGORIES.get(str(cond.operand.value).lower())
+        if types is None:
+            raise caused("The work item type category does not exist.", cond.operand.text)
+        items = ", ".join(self.param(t.lower()) for t in types)
+        return f"lower(coalesce({value}, '')) IN ({items})"
+
+    def identity(self, value: str, field: _Field, const: Const) -> str:
+        return f"wiql_identity({value}, {self.param(self.literal(field, const))})"
+
+    def order_by(self, order: tuple[SortKey, ...], side: Prefix) -> list[str]:
+        """ORDER BY terms for one side of a link query (or the flat query when side is None)."""
+        terms = []
+        for sort in order:
+            ref = sort.field
+            wanted = ref.prefix or "source"
+            # Unprefixed sort fields order the sources and, within each source, the targets.
+            shared = side == "target" and ref.prefix is None
+            if side is not None and wanted != side and not shared:
+                continue
+            if side == "target" and ref.prefix is None:
+                ref = FieldRef("target", ref.name, ref.text)
+            field, value = self.value(ref)
+            if field.kind == "link":
+                raise caused(
+                    "The work item link field can not be used inside work item query.", ref.text
+                )
+            if field.kind in ("longtext", "tags"):
+                raise caused("The specified field cannot be sorted by.", ref.text)
+            if sort.nulls_first is not None:
+                empties = f"coalesce({value}, '') = ''"
+                terms.append(empties + (" DESC" if sort.nulls_first else ""))
+            key = f"julianday({value})" if field.kind == "date" else self.key(field, value)
+            terms.append(key + (" DESC" if sort.descending else ""))
+        return terms
+
+
+def _like_escape(text: str) -> str:
+    return re.sub(r"([\\%_])", r"\\\1", text)
+
+
+def _sql_op(op: str) -> str:
+    return "=" if op == "EVER" else op

@@ -1,0 +1,1 @@
+"""Load: manifest files → `Desired`; every problem in every file, each with file:line:column."""

@@ -1,0 +1,1 @@
+"""Plan: `Desired` × `Live` → an ordered `Plan` of guarded patches; pure and deterministic."""

@@ -1,0 +1,122 @@
+"""Small pieces both human renderings share: value text, compact diffs of long text, link names."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+
+from witsync.model import JSON, Action, FieldChange, LinkChange, Plan
+from witsync.rendering.json import summary
+
+LINK_NAMES = {
+    "System.LinkTypes.Hierarchy-Reverse": "Parent",
+    "System.LinkTypes.Hierarchy-Forward": "Child",
+    "System.LinkTypes.Related": "Related",
+    "System.LinkTypes.Dependency-Forward": "Successor",
+    "System.LinkTypes.Dependency-Reverse": "Predecessor",
+}
+SYMBOLS = {"create": "+", "update": "~", "adopt": "~", "remove": "-"}
+LONG = 60
+"""A text value longer than this (or with several lines) is shown as a diff."""
+_BETWEEN_TAGS = re.compile(r">\s*<")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """`text` with control characters written out (`\\x1b`): a value typed on the board is
+    printed in terminals and CI logs, where an escape sequence could hide or rewrite lines."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def one_line(text: str) -> str:
+    """`shown(text)` with its line breaks written out too (`\\n`, `\\r`), for places that are
+    one line: a heading, a name, a value, a message."""
+    return shown(text.replace("\n", "\\n").replace("\r", "\\r"))
+
+
+def summary_line(plan: Plan) -> str:
+    counts = summary(plan)
+    return (
+        f"{counts['create']} to create, {counts['update']} to update, "
+        f"{counts['remove']} to remove, {counts['unchanged']} unchanged"
+    )
+
+
+def value_text(value: JSON) -> str:
+    """One value on one line: strings quoted, numbers bare, empty as (empty).
+
+    Strings keep their backslashes (`"Fabrikam\\Sprint 1"` would misstate an area path to a
+    reviewer); only quotes and line breaks are escaped, so the value stays on one line.
+    """
+    if value is None:
+        return "(empty)"
+    if isinstance(value, str):
+        escaped = one_line(value.replace('"', '\\"'))
+        return f'"{escaped}"'
+    return json.dumps(value, ensure_ascii=False)
+
+
+def is_long(change: FieldChange) -> bool:
+    return any(
+        isinstance(value, str) and (len(value) > LONG or "\n" in value)
+        for value in (change.before, change.after)
+    )
+
+
+def _lines(value: JSON) -> list[str]:
+    if value is None:
+        return []
+    text = str(value)
+    if text.lstrip().startswith("<"):
+        text = _BETWEEN_TAGS.sub(">\n<", text)
+    return [shown(line) for line in text.splitlines()]
+
+
+def text_diff(change: FieldChange, limit: int = 40) -> list[str]:
+    """A compact unified diff (one line of context) of a long value, at most `limit` lines."""
+    before, after = _lines(change.before), _lines(change.after)
+    if not before or not after:
+        # All added or all removed: the lines themselves say it, a hunk header adds nothing.
+        lines = [f"+{line}" for line in after] or [f"-{line}" for line in before]
+    else:
+        lines = list(difflib.unified_diff(before, after, lineterm="", n=1))[2:]
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"... {len(lines) - limit} more lines"]
+    return lines
+
+
+def action_heading(action: Action) -> str:
+    """`create Task "Title" (key k)` / `update Bug #12 "Title" (key k)`."""
+    where = f" #{action.id}" if action.id is not None else ""
+    return (
+        f'{action.kind} {one_line(action.type)}{where} "{one_line(action.title)}" '
+        f"(key {one_line(action.key)})"
+    )
+
+
+def link_text(change: LinkChange) -> str:
+    """`link Parent → #12 (billing)`; the caller says whether it is added or removed."""
+    name = one_line(LINK_NAMES.get(change.rel, change.rel))
+    key = one_line(str(change.target_key))  # a board item's key comes from its marker URL
+    if change.target_id is None:
+        other = f"{key} (new)"
+    elif change.target_key is not None:
+        other = f"#{change.target_id} ({key})"
+    else:
+        other = f"#{change.target_id}"
+    return f"link {name} → {other}"
+
+
+def mode_suffix(change: FieldChange) -> str:
+    return f" ({change.mode})" if change.mode != "managed" else ""
+
+
+def edit_suffix(change: FieldChange) -> str:
+    edit = change.last_edit
+    if edit is None:
+        return ""
+    # Neutral wording: without a state file, an edit by a person and a past apply look alike.
+    # The name is whatever the board's identity says: written out, never obeyed by a terminal.
+    by, at = one_line(edit.by), one_line(edit.at)
+    return f"  (last set on the board by {by} at {at}, rev {edit.rev})"

@@ -1,0 +1,100 @@
+"""The plan for terminals and logs, Terraform-like: `+` create, `~` update, `-` remove.
+
+`render_text` returns rich Text: the command prints it styled on a terminal and writes
+`.plain` everywhere else, so colour codes never reach a log or a file.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from witsync.model import Action, FieldChange, Plan
+from witsync.rendering.common import (
+    SYMBOLS,
+    action_heading,
+    edit_suffix,
+    is_long,
+    link_text,
+    mode_suffix,
+    one_line,
+    summary_line,
+    text_diff,
+    value_text,
+)
+
+_STYLES = {"create": "green", "update": "yellow", "adopt": "yellow", "remove": "red"}
+_INDENT = "      "
+
+
+def render_text(plan: Plan) -> Text:
+    out = Text()
+    target = plan.target
+    out.append(
+        f"witsync plan for project {target.project} (scope {target.scope}) at {target.org_url}\n"
+    )
+    if plan.actions:
+        out.append("\nwitsync will perform these actions, in this order:\n")
+    for action in plan.actions:
+        out.append("\n")
+        _action(out, action)
+    for heading, severity, mark, style in (
+        ("Errors (apply is blocked until they are fixed)", "error", "x", "red"),
+        ("Warnings", "warning", "!", "magenta"),
+    ):
+        listed = [warning for warning in plan.warnings if warning.severity == severity]
+        if listed:
+            out.append(f"\n{heading}:\n", style=f"bold {style}")
+        for warning in listed:
+            where = f"{warning.location}: " if warning.location else ""
+            message = one_line(warning.message)
+            out.append(f"  {mark} {where}{warning.code}: {message}\n", style=style)
+    out.append("\n")
+    if plan.errors and not plan.actions:
+        out.append("No changes planned, but the board has errors (above).\n", style="bold red")
+    elif not plan.actions:
+        out.append("No changes. The board matches the manifests.\n", style="bold green")
+    out.append(f"Plan: {summary_line(plan)}.\n", style="bold")
+    return out
+
+
+def render_plain(plan: Plan) -> str:
+    return render_text(plan).plain
+
+
+def _action(out: Text, action: Action) -> None:
+    style = _STYLES[action.kind]
+    out.append(f"  {SYMBOLS[action.kind]} ", style=f"bold {style}")
+    out.append(action_heading(action), style="bold")
+    details = []
+    if action.rev is not None:
+        details.append(f"rev {action.rev}")
+    if action.location is not None:
+        details.append(str(action.location))
+    out.append(f"  {', '.join(details)}\n" if details else "\n", style="dim")
+    for change in action.field_changes:
+        _change(out, action, change)
+    for link in action.link_changes:
+        out.append(
+            f"{_INDENT}{'+' if link.op == 'add' else '-'} {link_text(link)}\n",
+            style="green" if link.op == "add" else "red",
+        )
+    for note in action.notes:
+        out.append(f"{_INDENT}note: {one_line(note)}\n", style="dim")
+
+
+def _change(out: Text, action: Action, change: FieldChange) -> None:
+    label = f"{_INDENT}{change.field}{mode_suffix(change)}:"
+    if is_long(change):
+        out.append(f"{label}{edit_suffix(change)}\n")
+        for line in text_diff(change):
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+            out.append(f"{_INDENT}    {line}\n", style=style)
+        return
+    if action.kind == "create":
+        out.append(f"{label} {value_text(change.after)}\n")
+        return
+    out.append(f"{label} ")
+    out.append(value_text(change.before), style="red")
+    out.append(" → ")
+    out.append(value_text(change.after), style="green")
+    out.append(f"{edit_suffix(change)}\n", style="dim")
