@@ -104,7 +104,8 @@ def test_two_applies_started_together_leave_one_item_per_key(
         found = asyncio.run(keyed(url, scope))
         assert {key: ids for key, ids in found.items() if len(ids) > 1} == {}, "duplicates"
         assert len(found) == 2 + 6 + 6 * (3 + attempt)
-        assert run(repo, "plan", "--detailed-exitcode")[0] == 0
+        code, out, err = run(repo, "plan", "--detailed-exitcode")
+        assert code == 0, out + err
 
 
 def create_as_a_person(url: str, fields: dict[str, str], marker: str, parent: int | None) -> int:
