@@ -65,6 +65,20 @@ def add_manifest_arguments(parser: argparse.ArgumentParser) -> None:
     add_target_arguments(parser)
 
 
+def add_planning_arguments(parser: argparse.ArgumentParser) -> None:
+    """--prune and --dedupe: what plan and apply (which plans first) take alike."""
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove managed items that left the manifests (how: witsync.yaml `removal`)",
+    )
+    parser.add_argument(
+        "--dedupe",
+        action="store_true",
+        help="where a key has two work items (an error), keep the lowest id and delete the others",
+    )
+
+
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags that say where to point: --org, --project, --scope, --config."""
     group = parser.add_argument_group("target")

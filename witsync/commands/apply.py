@@ -18,7 +18,12 @@ from rich.console import Console
 from witsync.ado.client import Client
 from witsync.applying.applier import apply_plan
 from witsync.applying.schedule import aborted
-from witsync.config import Settings, add_manifest_arguments, settings_from_args
+from witsync.config import (
+    Settings,
+    add_manifest_arguments,
+    add_planning_arguments,
+    settings_from_args,
+)
 from witsync.connect import LOCAL_ORG_URL, describe_target, open_client
 from witsync.console import stderr_console, write_data
 from witsync.engine import Options, load_desired, plan_against, with_manifest_target
@@ -76,16 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--yes", "-y", action="store_true", help="apply without asking (required off a terminal)"
     )
-    parser.add_argument(
-        "--prune",
-        action="store_true",
-        help="also remove managed items that left the manifests (policy: witsync.yaml `removal`)",
-    )
-    parser.add_argument(
-        "--dedupe",
-        action="store_true",
-        help="where a key has two work items (an error), keep the lowest id and delete the others",
-    )
+    add_planning_arguments(parser)
     parser.add_argument(
         "--format",
         choices=("text", "json"),

@@ -9,7 +9,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from witsync.config import Settings, add_manifest_arguments, settings_from_args
+from witsync.config import (
+    Settings,
+    add_manifest_arguments,
+    add_planning_arguments,
+    settings_from_args,
+)
 from witsync.connect import describe_target, open_client
 from witsync.console import stderr_console, stdout_console, write_data
 from witsync.engine import Options, load_desired, plan_against, validate_plan, with_manifest_target
@@ -55,17 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="exit 2 when the plan has changes (0 none, 1 error)",
     )
-    parser.add_argument(
-        "--prune",
-        action="store_true",
-        help="plan the removal of managed items that left the manifests (witsync.yaml `removal`)",
-    )
-    parser.add_argument(
-        "--dedupe",
-        action="store_true",
-        help="plan the deletion of extra work items for a key (two items for one key are an "
-        "error): the lowest id keeps the key",
-    )
+    add_planning_arguments(parser)
     parser.add_argument(
         "--validate",
         action="store_true",
