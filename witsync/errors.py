@@ -4,6 +4,9 @@
     ├── ManifestError            one or more problems in the manifests (carries every Diagnostic)
     ├── ConfigError              witsync.yaml, flags or environment are wrong or missing
     ├── PlanFileError            a saved plan cannot be read, or is for another target
+    ├── StepConflict             apply: someone else changed the item after the plan (a result)
+    ├── StepFailed               apply: a step could not be written (a result)
+    ├── Interrupted              apply: the run was stopped before this write was sent (a result)
     └── ServerError              Azure DevOps (or the local board) refused or failed a request
         ├── AuthError            missing, wrong or expired token (401, 203 sign-in page)
         ├── NotFoundError        a project or work item that is not there (404)
@@ -14,7 +17,8 @@
         └── WireFormatError      an answer that is not what Azure DevOps sends
 
 The CLI turns these into one line (plus a hint) and an exit code in one place; nothing here
-prints. A message never contains a token.
+prints. A message never contains a token. The three apply errors never reach the CLI: the applier
+turns each into that item's result (conflict, failed, skipped) and goes on with the others.
 """
 
 from __future__ import annotations
@@ -70,6 +74,25 @@ class ConfigError(WitsyncError):
 
 class PlanFileError(WitsyncError):
     """A saved plan file is unreadable, damaged, or was made for another target."""
+
+
+class StepConflict(WitsyncError):
+    """Somebody else changed (or deleted) the item after the plan: re-plan, never overwrite."""
+
+
+class StepFailed(WitsyncError):
+    """A step could not be applied (server refusal, lost answers, a broken plan)."""
+
+
+INTERRUPTED = "not written: interrupted"
+"""The message of an action that was stopped before its (next) write was sent."""
+
+
+class Interrupted(WitsyncError):
+    """The run was stopped before this write was sent: nothing of it reached the server."""
+
+    def __init__(self) -> None:
+        super().__init__(INTERRUPTED)
 
 
 class ServerError(WitsyncError):

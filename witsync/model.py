@@ -345,9 +345,6 @@ class Plan:
 
 Outcome = Literal["applied", "conflict", "failed", "skipped"]
 
-INTERRUPTED = "not written: interrupted"
-"""The message of an action a stopped run did not write (outcome `skipped`)."""
-
 
 @dataclass(frozen=True)
 class ItemResult:

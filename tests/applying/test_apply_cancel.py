@@ -26,6 +26,7 @@ from apply_support import Board, desired, item, items_by_key, open_board, plan_a
 from witsync.ado.client import Client
 from witsync.applying.applier import apply_plan
 from witsync.emulator import EmulatorOptions
+from witsync.errors import INTERRUPTED
 from witsync.marker import marker_keys
 from witsync.model import INTERRUPTED, ItemResult
 

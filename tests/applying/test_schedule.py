@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
-from witsync.applying.schedule import Interrupted, WriteSlots, run_actions
-from witsync.model import INTERRUPTED, Action, ItemResult, Outcome
+from witsync.applying.schedule import WriteSlots, run_actions
+from witsync.errors import INTERRUPTED, Interrupted
+from witsync.model import Action, ItemResult, Outcome
 
 
 def action(key: str, *deps: str) -> Action:

@@ -15,7 +15,6 @@ import pytest
 from witsync.ado.client import Client
 from witsync.applying.ledger import RunLedger
 from witsync.applying.recover import (
-    StepConflict,
     changed_after_plan,
     describe_revisions,
     differences,
@@ -23,6 +22,7 @@ from witsync.applying.recover import (
     update_landed,
 )
 from witsync.emulator import EmulatorOptions, asgi_transport, create_app
+from witsync.errors import StepConflict
 from witsync.marker import marker_url, scope_tag
 from witsync.model import REL_HYPERLINK, REL_RELATED, LiveItem, LiveRelation
 

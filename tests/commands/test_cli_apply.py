@@ -20,7 +20,8 @@ from witsync.cli import main
 from witsync.commands import apply as apply_command
 from witsync.config import Settings
 from witsync.connect import open_client
-from witsync.model import INTERRUPTED, ItemResult
+from witsync.errors import INTERRUPTED
+from witsync.model import ItemResult
 from witsync.rendering.result import ApplyProgress
 
 CONFIG = "project: Proj\nscope: web\nremoval: delete\n"

@@ -25,15 +25,21 @@ from witsync.applying.batching import CreateBatcher
 from witsync.applying.claims import Claims
 from witsync.applying.ledger import RunLedger, same_relation, work_item_id_of
 from witsync.applying.recover import (
-    StepConflict,
-    StepFailed,
     changed_after_plan,
     differences,
     find_created,
     update_landed,
 )
-from witsync.applying.schedule import Interrupted, WriteSlots, aborted, interrupted, run_actions
-from witsync.errors import ConflictError, NotFoundError, OutcomeUnknownError, WitsyncError
+from witsync.applying.schedule import WriteSlots, aborted, interrupted, run_actions
+from witsync.errors import (
+    ConflictError,
+    Interrupted,
+    NotFoundError,
+    OutcomeUnknownError,
+    StepConflict,
+    StepFailed,
+    WitsyncError,
+)
 from witsync.marker import scope_tag
 from witsync.model import (
     JSON,
@@ -70,7 +76,7 @@ async def apply_plan(
     Setting `cancel` stops the run early: no write request is sent after it is set; those in
     flight finish (at most `parallelism`, a `$batch` of creates counting as one), so every write
     that landed is in the result, and every action not written is `skipped` with the message
-    `model.INTERRUPTED`. Cancelling the task instead aborts at once, requests in flight too.
+    `errors.INTERRUPTED`. Cancelling the task instead aborts at once, requests in flight too.
     """
     applier = _Applier(client, plan, parallelism, suppress_notifications, cancel)
     writes = [a for a in plan.actions if a.kind != "remove"]

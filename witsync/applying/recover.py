@@ -15,7 +15,7 @@ from witsync.ado.client import Client
 from witsync.ado.wiql import FlatQuery, literal, managed_set
 from witsync.ado.wire import revision_date
 from witsync.applying.ledger import BOOKKEEPING_FIELDS, RunLedger, same_relation
-from witsync.errors import WitsyncError
+from witsync.errors import StepConflict
 from witsync.marker import marker_keys, scope_tag
 from witsync.model import JSON, LiveItem, LiveRelation
 from witsync.planning.normalize import canonical, tag_list
@@ -23,14 +23,6 @@ from witsync.planning.normalize import canonical, tag_list
 _KINDS = ("text", "tags", "identity", "number", "date", "path", "bool", "html")
 """Comparison rules tried for a sent value (the applier has no process metadata): a field whose
 name and value both match under one of them was written by this patch."""
-
-
-class StepConflict(WitsyncError):
-    """Somebody else changed (or deleted) the item after the plan: re-plan, never overwrite."""
-
-
-class StepFailed(WitsyncError):
-    """A step could not be applied (server refusal, lost answers, a broken plan)."""
 
 
 async def find_created(

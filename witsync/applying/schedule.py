@@ -18,19 +18,12 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Literal
 
-from witsync.errors import WitsyncError
-from witsync.model import INTERRUPTED, Action, ItemResult
+from witsync.errors import INTERRUPTED, Interrupted
+from witsync.model import Action, ItemResult
 
 RunAction = Callable[[Action], Awaitable[ItemResult]]
 
 _DID = {"conflict": "had a conflict", "failed": "failed", "skipped": "was skipped"}
-
-
-class Interrupted(WitsyncError):
-    """The run was stopped before this write was sent: nothing of it reached the server."""
-
-    def __init__(self) -> None:
-        super().__init__(INTERRUPTED)
 
 
 class WriteSlots(asyncio.Semaphore):

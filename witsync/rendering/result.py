@@ -25,7 +25,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from witsync.model import INTERRUPTED, ItemResult, Plan, Result
+from witsync.errors import INTERRUPTED
+from witsync.model import ItemResult, Plan, Result
 
 RESULT_FORMAT_VERSION = 1
 
