@@ -12,14 +12,6 @@ The library does what the CLI does, without argparse (README: "Use it from Pytho
 behind it (`witsync.api`, `witsync.engine`, ...) may change between releases.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("witsync")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
-
-# After __version__: the modules below read it while this package is still initialising.
 from witsync.ado.transport import Token
 from witsync.api import (
     aapply,
@@ -55,6 +47,7 @@ from witsync.model import (
     Target,
 )
 from witsync.rendering.planfile import dump_plan, load_plan
+from witsync.version import __version__
 
 __all__ = [
     "Action",

@@ -9,10 +9,10 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol
 
-from witsync import __version__
 from witsync.ado.transport import redactor_from_env
 from witsync.console import stderr_console
 from witsync.errors import ManifestError, WitsyncError
+from witsync.version import __version__
 
 COMMANDS = {
     "validate": "Check manifests offline: schema, keys, parents, links. Exit 1 on any error.",

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import httpx
 
-from witsync import __version__
 from witsync.ado.client import Client, display_url, parse_org_url
 from witsync.ado.transport import Token, token_from_env
 from witsync.config import DEFAULT_BOARD, Settings
 from witsync.errors import ConfigError
+from witsync.version import __version__
 
 LOCAL_ORG_URL = "http://local-board/local"
 LOCAL_PROJECT = "Local"

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from witsync.emulator import errors
-from witsync.emulator.links import LinkKeeper, link_target, stamp_revision, sync_parent
+from witsync.emulator.links import LinkKeeper, stamp_revision, sync_parent
+from witsync.emulator.linktypes import link_target
 from witsync.emulator.patch import Patch, PatchReader, as_text
 from witsync.emulator.processes import lookup_field, process_named, transition_reason
 from witsync.emulator.store import Item, Project, Store

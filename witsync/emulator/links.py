@@ -4,30 +4,23 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from witsync.emulator import errors
-from witsync.emulator.linktypes import PARENT, LinkType, link_type
+from witsync.emulator.linktypes import (
+    CHILD,
+    HYPERLINK,
+    PARENT,
+    LinkType,
+    link_target,
+    link_type,
+    work_item_path,
+)
+from witsync.emulator.patch import Patch
 from witsync.emulator.store import Item, Store
 from witsync.emulator.values import Clock, now_stamp, revision_stamp
 
-if TYPE_CHECKING:
-    from witsync.emulator.patch import Patch
-
 OPEN_ENDED = "9999-01-01T00:00:00Z"
-
-
-def work_item_path(org: str, project_id: str, id: int) -> str:
-    """A work-item link url as stored: the absolute URL without its scheme and host."""
-    return f"/{org}/{project_id}/_apis/wit/workItems/{id}"
-
-
-def link_target(relation: Mapping[str, Any]) -> int | None:
-    """The target id of a stored work-item link (None for resource links)."""
-    kind = link_type(str(relation.get("rel", "")))
-    if kind is None or not kind.is_work_item_link:
-        return None
-    return int(str(relation["url"]).rstrip("/").rsplit("/", 1)[-1])
 
 
 def _relation_key(relation: Mapping[str, Any]) -> tuple[str, str]:
@@ -89,7 +82,7 @@ class LinkKeeper:
                 continue
             target = link_target(relation)
             if target is None:
-                if relation["rel"] == "Hyperlink":
+                if relation["rel"] == HYPERLINK:
                     attrs = relation.setdefault("attributes", {})
                     if "id" not in attrs:
                         now = now_stamp(self.clock)
@@ -111,7 +104,7 @@ class LinkKeeper:
                     "WorkItemLinkInvalidException",
                     f"Work item {item.id} cannot be linked to itself.",
                 )
-            if kind.ref == "System.LinkTypes.Hierarchy-Forward":
+            if kind.ref == CHILD:
                 other = [t for r, t in self.store.links_from(self.org, target) if r == PARENT]
                 if other and other[0] != item.id:
                     raise self._extra_parent(item.id, target)

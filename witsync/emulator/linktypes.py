@@ -1,8 +1,21 @@
-"""Relation types: work-item link types (with their opposite ends) and resource links."""
+"""Relation types (work-item link types with their opposite ends, resource links) and link URLs."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+CHILD = "System.LinkTypes.Hierarchy-Forward"
+PARENT = "System.LinkTypes.Hierarchy-Reverse"
+RELATED = "System.LinkTypes.Related"
+SUCCESSOR = "System.LinkTypes.Dependency-Forward"
+PREDECESSOR = "System.LinkTypes.Dependency-Reverse"
+DUPLICATE = "System.LinkTypes.Duplicate-Forward"
+DUPLICATE_OF = "System.LinkTypes.Duplicate-Reverse"
+HYPERLINK = "Hyperlink"
+ARTIFACT_LINK = "ArtifactLink"
+ATTACHED_FILE = "AttachedFile"
 
 
 @dataclass(frozen=True)
@@ -29,52 +42,45 @@ class LinkType:
 
 
 LINK_TYPES: tuple[LinkType, ...] = (
-    LinkType(
-        "System.LinkTypes.Hierarchy-Forward",
-        "Child",
-        "tree",
-        "System.LinkTypes.Hierarchy-Reverse",
-        True,
-    ),
-    LinkType(
-        "System.LinkTypes.Hierarchy-Reverse", "Parent", "tree", "System.LinkTypes.Hierarchy-Forward"
-    ),
-    LinkType("System.LinkTypes.Related", "Related", "network", "System.LinkTypes.Related"),
-    LinkType(
-        "System.LinkTypes.Dependency-Forward",
-        "Successor",
-        "dependency",
-        "System.LinkTypes.Dependency-Reverse",
-        True,
-    ),
-    LinkType(
-        "System.LinkTypes.Dependency-Reverse",
-        "Predecessor",
-        "dependency",
-        "System.LinkTypes.Dependency-Forward",
-    ),
-    LinkType(
-        "System.LinkTypes.Duplicate-Forward",
-        "Duplicate",
-        "tree",
-        "System.LinkTypes.Duplicate-Reverse",
-        True,
-    ),
-    LinkType(
-        "System.LinkTypes.Duplicate-Reverse",
-        "Duplicate Of",
-        "tree",
-        "System.LinkTypes.Duplicate-Forward",
-    ),
-    LinkType("Hyperlink", "Hyperlink", "resource"),
-    LinkType("ArtifactLink", "Artifact Link", "resource"),
-    LinkType("AttachedFile", "Attached File", "resource"),
+    LinkType(CHILD, "Child", "tree", PARENT, True),
+    LinkType(PARENT, "Parent", "tree", CHILD),
+    LinkType(RELATED, "Related", "network", RELATED),
+    LinkType(SUCCESSOR, "Successor", "dependency", PREDECESSOR, True),
+    LinkType(PREDECESSOR, "Predecessor", "dependency", SUCCESSOR),
+    LinkType(DUPLICATE, "Duplicate", "tree", DUPLICATE_OF, True),
+    LinkType(DUPLICATE_OF, "Duplicate Of", "tree", DUPLICATE),
+    LinkType(HYPERLINK, "Hyperlink", "resource"),
+    LinkType(ARTIFACT_LINK, "Artifact Link", "resource"),
+    LinkType(ATTACHED_FILE, "Attached File", "resource"),
 )
 
 BY_REF = {t.ref.lower(): t for t in LINK_TYPES}
-PARENT = "System.LinkTypes.Hierarchy-Reverse"
-CHILD = "System.LinkTypes.Hierarchy-Forward"
 
 
 def link_type(ref: str) -> LinkType | None:
     return BY_REF.get(ref.lower())
+
+
+def work_item_path(org: str, project_id: str, id: int) -> str:
+    """A work-item link url as stored: the absolute URL without its scheme and host."""
+    return f"/{org}/{project_id}/_apis/wit/workItems/{id}"
+
+
+def link_target(relation: Mapping[str, Any]) -> int | None:
+    """The target id of a stored work-item link (None for resource links)."""
+    kind = link_type(str(relation.get("rel", "")))
+    if kind is None or not kind.is_work_item_link:
+        return None
+    return int(str(relation["url"]).rstrip("/").rsplit("/", 1)[-1])
+
+
+def id_from_url(url: str) -> int | None:
+    """The work item a link request names: the last segment of an http(s) URL, else None."""
+    text = url.strip()
+    if not text.lower().startswith(("http://", "https://")):
+        return None
+    last = text.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    try:
+        return int(last)
+    except ValueError:
+        return None

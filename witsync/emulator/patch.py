@@ -11,8 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from witsync.emulator import errors
-from witsync.emulator.links import link_target, work_item_path
-from witsync.emulator.linktypes import link_type
+from witsync.emulator.linktypes import (
+    ARTIFACT_LINK,
+    id_from_url,
+    link_target,
+    link_type,
+    work_item_path,
+)
 from witsync.emulator.processes import FieldDef, TypeDef, lookup_field, type_has_field
 from witsync.emulator.store import Item, Store
 from witsync.emulator.values import (
@@ -305,10 +310,10 @@ class PatchReader:
         if not isinstance(url, str) or not url.strip():
             raise errors.bad_request("The relation must have a rel and a url.")
         if not kind.is_work_item_link:
-            if kind.ref == "ArtifactLink" and not attributes.get("name"):
+            if kind.ref == ARTIFACT_LINK and not attributes.get("name"):
                 raise errors.bad_request("An artifact link requires the attribute name.")
             return {"rel": kind.ref, "url": url, "attributes": attributes}
-        target = _id_from_url(url)
+        target = id_from_url(url)
         if target is None:
             raise errors.bad_request("Linking to a work item requires the full url.")
         target = self.temp_ids.get(target, target)
@@ -350,14 +355,3 @@ def as_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _id_from_url(url: str) -> int | None:
-    text = url.strip()
-    if not text.lower().startswith(("http://", "https://")):
-        return None
-    last = text.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    try:
-        return int(last)
-    except ValueError:
-        return None

@@ -9,8 +9,8 @@ from functools import lru_cache
 from typing import Any
 
 from witsync.emulator.errors import ServiceError
-from witsync.emulator.links import OPEN_ENDED, link_target
-from witsync.emulator.linktypes import LINK_TYPES
+from witsync.emulator.links import OPEN_ENDED
+from witsync.emulator.linktypes import LINK_TYPES, PARENT, link_target
 from witsync.emulator.processes import FIELDS, FieldDef, TypeDef, lookup_field, type_fields
 from witsync.emulator.store import Item, Project
 from witsync.emulator.values import identity_parts, wire_date
@@ -248,7 +248,7 @@ def relation_types(urls: Urls) -> list[dict[str, Any]]:
                 {
                     "acyclic": kind.acyclic,
                     "directional": kind.topology != "network",
-                    "singleTarget": kind.ref == "System.LinkTypes.Hierarchy-Reverse",
+                    "singleTarget": kind.ref == PARENT,
                     "topology": kind.topology,
                     "isForward": kind.is_forward,
                     "oppositeEndReferenceName": kind.opposite,

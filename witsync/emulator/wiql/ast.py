@@ -1,7 +1,9 @@
-"""The parsed WIQL query: a frozen syntax tree of fields, constants and conditions."""
+"""WIQL values: the parsed query (a frozen syntax tree), the context it runs in, its result."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -9,6 +11,9 @@ from typing import Literal
 LINK_TYPE_FIELD = "System.Links.LinkType"
 
 Prefix = Literal["source", "target"] | None
+# One result row of a link query: (link type, source id, target id); a top-level item of a tree
+# has no link or source.
+LinkRow = tuple[str | None, int | None, int]
 
 
 @dataclass(frozen=True)
@@ -70,3 +75,28 @@ class Query:
     order: tuple[SortKey, ...]
     modes: tuple[str, ...]
     mode_text: str  # the MODE keyword as written, for error messages
+
+
+@dataclass(frozen=True)
+class WiqlContext:
+    """What a query runs against: the organization, project, caller, day and field catalogue."""
+
+    org: str
+    project: str | None
+    me: str
+    today: dt.date
+    resolve_field: Callable[[str], tuple[str, str, str] | None]
+    top: int | None = None
+    time_precision: bool = False
+    max_results: int = 20000
+
+
+@dataclass(frozen=True)
+class WiqlResult:
+    """A query's answer: work item ids for a flat query, (link type, source, target) otherwise."""
+
+    query_type: str
+    columns: tuple[str, ...]
+    sort_columns: tuple[tuple[str, bool], ...]
+    work_item_ids: tuple[int, ...]
+    relations: tuple[LinkRow, ...]

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 
+from witsync.emulator.linktypes import CHILD
 from witsync.emulator.wiql.ast import (
     LINK_TYPE_FIELD,
     Cond,
@@ -13,20 +14,19 @@ from witsync.emulator.wiql.ast import (
     Expr,
     FieldRef,
     Junction,
+    LinkRow,
     Negation,
     Query,
     conjuncts,
 )
 from witsync.emulator.wiql.errors import WiqlError, caused
-from witsync.emulator.wiql.sql import HIERARCHY_FORWARD, Compiler
+from witsync.emulator.wiql.sql import Compiler
 
 # From a source (s) through its links (l) to the live targets (t).
 _JOIN = (
     "JOIN links AS l ON l.org = s.org AND l.source = s.id "
     "JOIN work_items AS t ON t.org = l.org AND t.id = l.target AND t.deleted = 0"
 )
-# One result row: (link type, source id, target id); a top-level item has no link or source.
-LinkRow = tuple[str | None, int | None, int]
 
 
 def _sides(expr: Expr) -> Iterator[str]:
@@ -132,7 +132,7 @@ def _check_tree_link(expr: Expr | None, sql: Compiler) -> None:
         raise WiqlError("Tree query must contain one and only one link type.")
     link = named[0]
     assert isinstance(link.operand, Const)
-    if sql.literal(sql.resolve(link.field), link.operand) != HIERARCHY_FORWARD.lower():
+    if sql.literal(sql.resolve(link.field), link.operand) != CHILD.lower():
         raise caused(
             "The specified link type can not be used with recursive tree query.", link.operand.text
         )

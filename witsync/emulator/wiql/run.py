@@ -1,9 +1,10 @@
 """WIQL engine of the emulator: runs a query's text against the store as the service would.
 
-The work is split by stage: `wiql_parse` turns the text into the syntax tree of `wiql_ast`
-(`wiql.lark` is the grammar), `wiql_sql` compiles it to parameterised SQL with the functions of
-`wiql_functions` and the dates of `wiql_dates`, and `wiql_links` runs the link query modes. This
-module is the public API and runs flat queries, with the service's result limits.
+The work is split by stage: `parse` turns the text into the syntax tree of `ast` (`wiql.lark`
+is the grammar; `ast` also holds the context a query runs in and its result), `sql` compiles it
+to parameterised SQL with the functions of `functions` and the dates of `dates`, and `links` runs
+the link query modes. This module is the public API and runs flat queries, with the service's
+result limits.
 
 Answered differently from the service: ASOF and EVER see current values (no history is kept);
 IN GROUP knows work item type categories only; team macros such as @CurrentIteration are
@@ -12,44 +13,16 @@ undefined (no team context).
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass
 
-from witsync.emulator.wiql.ast import Query
+from witsync.emulator.wiql.ast import LinkRow, Query, WiqlContext, WiqlResult
 from witsync.emulator.wiql.errors import WiqlError, WiqlLimitError, caused, display_name
 from witsync.emulator.wiql.functions import register_functions
-from witsync.emulator.wiql.links import LinkRow, one_hop, split_where, tree
+from witsync.emulator.wiql.links import one_hop, split_where, tree
 from witsync.emulator.wiql.parse import parse
 from witsync.emulator.wiql.sql import Compiler
 
 __all__ = ["WiqlContext", "WiqlError", "WiqlLimitError", "WiqlResult", "run_wiql"]
-
-
-@dataclass(frozen=True)
-class WiqlContext:
-    """What a query runs against: the organization, project, caller, day and field catalogue."""
-
-    org: str
-    project: str | None
-    me: str
-    today: dt.date
-    resolve_field: Callable[[str], tuple[str, str, str] | None]
-    top: int | None = None
-    time_precision: bool = False
-    max_results: int = 20000
-
-
-@dataclass(frozen=True)
-class WiqlResult:
-    """A query's answer: work item ids for a flat query, (link type, source, target) otherwise."""
-
-    query_type: str
-    columns: tuple[str, ...]
-    sort_columns: tuple[tuple[str, bool], ...]
-    work_item_ids: tuple[int, ...]
-    relations: tuple[LinkRow, ...]
 
 
 _LIMIT_MESSAGE = (

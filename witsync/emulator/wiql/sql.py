@@ -6,8 +6,8 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from witsync.emulator.linktypes import CHILD, PARENT, PREDECESSOR, RELATED, SUCCESSOR
 from witsync.emulator.wiql.ast import (
     LINK_TYPE_FIELD,
     Cond,
@@ -18,23 +18,20 @@ from witsync.emulator.wiql.ast import (
     Negation,
     Prefix,
     SortKey,
+    WiqlContext,
     conjuncts,
 )
 from witsync.emulator.wiql.dates import macro_date, parse_date
 from witsync.emulator.wiql.errors import WiqlError, caused
 from witsync.emulator.wiql.functions import identity_parts
 
-if TYPE_CHECKING:
-    from witsync.emulator.wiql.run import WiqlContext
-
-HIERARCHY_FORWARD = "System.LinkTypes.Hierarchy-Forward"
 # Friendly link-end names that queries may use instead of reference names.
 _LINK_NAMES = {
-    "child": HIERARCHY_FORWARD,
-    "parent": "System.LinkTypes.Hierarchy-Reverse",
-    "related": "System.LinkTypes.Related",
-    "successor": "System.LinkTypes.Dependency-Forward",
-    "predecessor": "System.LinkTypes.Dependency-Reverse",
+    "child": CHILD,
+    "parent": PARENT,
+    "related": RELATED,
+    "successor": SUCCESSOR,
+    "predecessor": PREDECESSOR,
 }
 # Work item type categories of the Agile, Scrum, Basic and CMMI processes, for IN GROUP.
 _CATEGORIES = {
