@@ -26,11 +26,9 @@ from witsync.loading.fieldnames import DEFAULT_OWNERSHIP
 from witsync.loading.loader import check_against_process, load
 from witsync.loading.yamlsource import MAX_SET_BYTES
 from witsync.model import (
-    JSON,
     Desired,
     ItemResult,
     Ownership,
-    PatchOp,
     Plan,
     Process,
     RemovalPolicy,
@@ -38,7 +36,6 @@ from witsync.model import (
     Target,
 )
 from witsync.planning.planner import make_plan, unmoved_candidates
-from witsync.rendering.json import op_json
 
 DRIFT_ITEMS = 50
 """At most this many changed items get their revision history read (one request each)."""
@@ -187,7 +184,11 @@ async def validate_plan(client: Client, plan: Plan) -> list[str]:
         for index, step in enumerate(action.steps):
             if step.kind == "delete" or (action.id is None and index > 0):
                 continue
-            ops = [_wire(op, client) for op in step.ops if op.target is None]
+            ops = [
+                op.as_sent(None if op.target_id is None else client.work_item_url(op.target_id))
+                for op in step.ops
+                if op.target is None
+            ]
             try:
                 if step.kind == "create":
                     await client.create_item(action.type, ops, validate_only=True)
@@ -196,15 +197,6 @@ async def validate_plan(client: Client, plan: Plan) -> list[str]:
             except ServerError as error:
                 failures.append(f"{action.key} ({action.kind}): {error.message}")
     return failures
-
-
-def _wire(op: PatchOp, client: Client) -> dict[str, JSON]:
-    wired = op_json(op)
-    for annotation in ("target", "target_id", "relation"):
-        wired.pop(annotation, None)
-    if op.target_id is not None:
-        wired["value"] = {**op.value, "url": client.work_item_url(op.target_id)}
-    return wired
 
 
 def refuse_blocked(plan: Plan) -> None:

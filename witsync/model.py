@@ -7,7 +7,8 @@ pure stages (load, plan, render) take values and return values.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -40,6 +41,37 @@ OPPOSITE_REL = {
     REL_PREDECESSOR: REL_SUCCESSOR,
     REL_SUCCESSOR: REL_PREDECESSOR,
 }
+"""The other end of each managed link type; `opposite_rel` answers for any link type."""
+_OPPOSITE_BY_LOWER = {rel.lower(): other for rel, other in OPPOSITE_REL.items()}
+
+
+def opposite_rel(rel: str) -> str:
+    """The link type the other end of `rel` shows (Child for Parent, Related for Related...),
+    whatever its case; a custom `-Forward` type's is its `-Reverse` and the other way round."""
+    known = _OPPOSITE_BY_LOWER.get(rel.lower())
+    if known is not None:
+        return known
+    if rel.endswith("-Forward"):
+        return rel[: -len("Forward")] + "Reverse"
+    if rel.endswith("-Reverse"):
+        return rel[: -len("Reverse")] + "Forward"
+    return rel
+
+
+def tag_list(value: Any) -> tuple[str, ...]:
+    """Tag names from `"a; b"`, `"a, b"` or a sequence: trimmed, no empties, first spelling kept.
+
+    The board splits tag text on ';' and ',' alike and keeps one tag per case-insensitive name."""
+    if value is None:
+        return ()
+    raw: Iterable[str]
+    raw = re.split(r"[;,]", value) if isinstance(value, str) else (str(v) for v in value)
+    seen: dict[str, str] = {}
+    for tag in raw:
+        name = tag.strip()
+        if name and name.casefold() not in seen:
+            seen[name.casefold()] = name
+    return tuple(seen.values())
 
 
 @dataclass(frozen=True, order=True)
@@ -235,6 +267,14 @@ class PatchOp:
     target: str | None = None
     relation: tuple[str, str] | None = None
     target_id: int | None = None
+
+    def as_sent(self, url: str | None = None) -> dict[str, JSON]:
+        """The JSON-patch operation on the wire, without the annotations; `url` (the work item
+        URL of `target` or `target_id`, once known) goes into the link's `value["url"]`."""
+        sent: dict[str, JSON] = {"op": self.op, "path": self.path}
+        if self.op != "remove":
+            sent["value"] = self.value if url is None else {**(self.value or {}), "url": url}
+        return sent
 
 
 @dataclass(frozen=True)

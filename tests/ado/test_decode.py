@@ -75,11 +75,34 @@ def test_a_work_item_without_id_is_a_wire_error() -> None:
         ("https://tfs.example.com/tfs/DefaultCollection/P/_apis/wit/workItems/77/", 77),
         ("http://local-board/local/_apis/wit/workItems/-1", -1),
         ("https://dev.azure.com/o/_apis/wit/workItems/abc", None),
+        ("http://board/org/proj/_apis/wit/workitems/7?api-version=7.1", 7),
         ("not a url at all", None),
+        # Only a work item URL names a work item: a hyperlink ending in a number does not.
+        ("https://witsync.invalid/scope/123", None),
+        ("https://example.com/builds/42", None),
+        ("https://dev.azure.com/o/_apis/wit/attachments/42", None),
     ],
 )
-def test_link_targets_are_the_last_url_segment(url: str, expected: int | None) -> None:
+def test_a_link_target_is_the_id_at_the_end_of_a_work_item_url(
+    url: str, expected: int | None
+) -> None:
     assert work_item_id_from_url(url) == expected
+
+
+def test_a_relation_that_is_not_a_work_item_url_has_no_target() -> None:
+    item = live_item(
+        {
+            "id": 1,
+            "rev": 1,
+            "fields": {},
+            "relations": [
+                {"rel": "System.LinkTypes.Related", "url": "https://example.com/x/5"},
+                {"rel": "Hyperlink", "url": "https://dev.azure.com/o/_apis/wit/workItems/6"},
+                {"rel": "System.LinkTypes.Related", "url": "https://h/o/_apis/wit/workItems/7"},
+            ],
+        }
+    )
+    assert [relation.target_id for relation in item.relations] == [None, None, 7]
 
 
 def test_wiql_ids_in_server_order() -> None:

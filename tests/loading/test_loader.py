@@ -241,6 +241,24 @@ def test_tags_as_text_split_on_commas_too_as_the_board_does(tmp_path: Path) -> N
     assert problem.message == "tag 'witsync:other' uses the reserved prefix 'witsync:'"
 
 
+def test_a_tag_written_twice_is_one_tag_as_on_the_board(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "a.yaml",
+        """\
+        items:
+          - {key: a, type: Task, title: A, tags: [Beta, alpha, BETA]}
+          - {key: b, type: Task, title: B, fields: {System.Tags: "witsync:x; WITSYNC:X"}}
+        """,
+    )
+    with pytest.raises(ManifestError) as caught:
+        load([tmp_path], SCOPED)
+    (problem,) = [d for d in caught.value.diagnostics if d.severity == "error"]
+    assert problem.message == "tag 'witsync:x' uses the reserved prefix 'witsync:'"
+    write(tmp_path, "a.yaml", "items: [{key: a, type: Task, title: A, tags: [Beta, alpha, BETA]}]")
+    assert load([tmp_path], SCOPED).items[0].fields["System.Tags"] == ("Beta", "alpha")
+
+
 def test_ownership_names_a_field_in_any_case(tmp_path: Path) -> None:
     # Azure DevOps reads reference names in any case: `ignore: [custom.risk]` must ignore
     # Custom.Risk, not send it.

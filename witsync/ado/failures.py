@@ -21,6 +21,12 @@ AUTH_HINT = (
     "scope, or SYSTEM_ACCESSTOKEN in Azure Pipelines"
 )
 
+RETRYABLE_STATUSES = frozenset({429, 503})
+"""Answers that mean "not processed, come back later": safe to retry for reads and writes alike."""
+TRANSIENT_STATUSES = RETRYABLE_STATUSES | {502, 504}
+"""Busy or unavailable: reads retry all of these; a gateway error (502, 504) may hide a processed
+write, so writes do not. Still there after the retries, they are a TransientError."""
+
 _FIELD_PATTERNS = (
     re.compile(r"TF401320: Rule Error for field (?P<field>.+?)\. Error code"),
     re.compile(r"TF51535: Cannot find field (?P<field>.+?)\.(?:\s|$)"),
@@ -67,7 +73,7 @@ def raise_for_response(
             hint="check the organization URL, the project name and the work item id",
             **common,
         )
-    if status in (429, 502, 503, 504):
+    if status in TRANSIENT_STATUSES:
         raise TransientError(
             f"{where}the server stayed busy or unavailable (HTTP {status}): {message}",
             hint="wait a few minutes and run the command again",

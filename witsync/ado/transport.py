@@ -21,7 +21,7 @@ from typing import Literal, TypeVar
 
 import httpx
 
-from witsync.ado.failures import raise_for_response
+from witsync.ado.failures import RETRYABLE_STATUSES, TRANSIENT_STATUSES, raise_for_response
 from witsync.errors import OutcomeUnknownError, ServerError, TransientError
 from witsync.redact import Redactor
 
@@ -29,11 +29,6 @@ PAT_VARIABLE = "AZURE_DEVOPS_EXT_PAT"
 PIPELINE_TOKEN_VARIABLE = "SYSTEM_ACCESSTOKEN"  # noqa: S105 - a variable name, not a secret
 
 log = logging.getLogger(__name__)
-
-RETRYABLE_STATUSES = frozenset({429, 503})
-"""Answers that mean "not processed, come back later": safe to retry for reads and writes alike."""
-RETRYABLE_READ_STATUSES = RETRYABLE_STATUSES | {502, 504}
-"""Gateway errors may hide a processed write, so only reads retry them."""
 
 
 class Token:
@@ -228,7 +223,7 @@ class Transport:
         request.headers["X-TFS-FedAuthRedirect"] = "Suppress"
         if self._token is not None:
             request.headers["Authorization"] = self._token.authorization()
-        retry_statuses = RETRYABLE_STATUSES if write else RETRYABLE_READ_STATUSES
+        retry_statuses = RETRYABLE_STATUSES if write else TRANSIENT_STATUSES
         attempt = 0
         while True:
             attempt += 1

@@ -55,10 +55,14 @@ def live_relation(entry: Mapping[str, Any]) -> LiveRelation:
 
 
 def work_item_id_from_url(url: str) -> int | None:
-    """The id a work-item link points to: the last path segment of its URL."""
+    """The id at the end of a work item URL (`.../_apis/wit/workItems/42`, any case, with or
+    without a project, query or trailing slash); None for any other URL, such as a hyperlink
+    that happens to end in a number."""
+    head, _, last = urlsplit(url).path.rstrip("/").rpartition("/")
+    if not head.lower().endswith("/_apis/wit/workitems"):
+        return None
     try:
-        segment = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
-        return int(segment)
+        return int(last)
     except ValueError:
         return None
 

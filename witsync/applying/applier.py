@@ -21,9 +21,10 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from witsync.ado.client import WRITE_BATCH_SIZE, Client
+from witsync.ado.wire import work_item_id_from_url
 from witsync.applying.batching import CreateBatcher
 from witsync.applying.claims import Claims
-from witsync.applying.ledger import RunLedger, same_relation, work_item_id_of
+from witsync.applying.ledger import RunLedger, same_relation
 from witsync.applying.recover import (
     changed_after_plan,
     differences,
@@ -51,8 +52,9 @@ from witsync.model import (
     Plan,
     Result,
     Step,
+    tag_list,
 )
-from witsync.planning.normalize import TAGS_FIELD, tag_list
+from witsync.planning.normalize import TAGS_FIELD
 
 UNKNOWN_OUTCOME_ATTEMPTS = 4
 """How many times one write is sent when each answer is lost (each resend is checked first)."""
@@ -245,7 +247,7 @@ class _Applier:
         for op in ops:
             value = op.get("value")
             if op.get("path") == "/relations/-" and isinstance(value, Mapping):
-                target = work_item_id_of(str(value.get("url", "")))
+                target = work_item_id_from_url(str(value.get("url", "")))
                 if target is not None:
                     self.ledger.note_removed(item.id, str(value.get("rel")), target)
         for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
@@ -377,7 +379,7 @@ class _Applier:
         self.ledger.note(self.ledger.link_ends(item_id, patch))
         for op in planned:
             if op.relation is not None:
-                target = work_item_id_of(op.relation[1])
+                target = work_item_id_from_url(op.relation[1])
                 if target is not None:
                     self.ledger.note_removed(item_id, op.relation[0], target)
 
@@ -421,25 +423,21 @@ class _Applier:
 
     def _wire(self, op: PatchOp) -> dict[str, JSON]:
         """The JSON-patch operation to send, with the URL of a link target filled in."""
-        value = op.value
-        if op.target is not None or op.target_id is not None:
-            target_id = op.target_id if op.target_id is not None else self.ids.get(str(op.target))
-            if target_id is None:
-                raise StepFailed(f"the link target {op.target!r} has no work item yet")
-            value = {**(value or {}), "url": self.client.work_item_url(target_id)}
-        wired: dict[str, JSON] = {"op": op.op, "path": op.path}
-        if op.op != "remove":
-            wired["value"] = value
-        return wired
+        if op.target is None and op.target_id is None:
+            return op.as_sent()
+        target_id = op.target_id if op.target_id is not None else self.ids.get(str(op.target))
+        if target_id is None:
+            raise StepFailed(f"the link target {op.target!r} has no work item yet")
+        return op.as_sent(self.client.work_item_url(target_id))
 
 
 def _linked(planned: Sequence[PatchOp], wired: Sequence[Mapping[str, JSON]]) -> set[int]:
     """The work items whose relation lists a step changes at the far end of its links."""
-    ids = {work_item_id_of(op.relation[1]) for op in planned if op.relation is not None}
+    ids = {work_item_id_from_url(op.relation[1]) for op in planned if op.relation is not None}
     for op in wired:
         value = op.get("value")
         if op.get("path") == "/relations/-" and isinstance(value, Mapping):
-            ids.add(work_item_id_of(str(value.get("url", ""))))
+            ids.add(work_item_id_from_url(str(value.get("url", ""))))
     return {item_id for item_id in ids if item_id is not None}
 
 

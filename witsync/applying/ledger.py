@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from witsync.model import JSON, OPPOSITE_REL, LiveItem, LiveRelation
+from witsync.ado.wire import work_item_id_from_url
+from witsync.model import JSON, LiveItem, LiveRelation, opposite_rel
 
 BOOKKEEPING_FIELDS = frozenset(
     name.lower()
@@ -38,17 +39,6 @@ BOOKKEEPING_FIELDS = frozenset(
 System.Parent): never an edit on their own, since the link change itself is judged."""
 
 
-def work_item_id_of(url: str) -> int | None:
-    """The id at the end of a work item URL (`.../_apis/wit/workItems/42`), None for other URLs."""
-    head, _, last = url.rstrip("/").rpartition("/")
-    if not head.lower().endswith("/_apis/wit/workitems"):
-        return None
-    try:
-        return int(last)
-    except ValueError:
-        return None
-
-
 def same_relation(relation: LiveRelation, rel: str, url: str) -> bool:
     """Whether a live relation is `rel` to `url` (a work item link may be spelled with another URL
     form, e.g. with or without the project, so those compare by target id)."""
@@ -56,20 +46,8 @@ def same_relation(relation: LiveRelation, rel: str, url: str) -> bool:
         return False
     if relation.url == url:
         return True
-    target = work_item_id_of(url)
-    return target is not None and target == work_item_id_of(relation.url)
-
-
-def opposite_rel(rel: str) -> str:
-    """The link type the other end of `rel` shows (Child for Parent, Related for Related...)."""
-    for name, other in OPPOSITE_REL.items():
-        if name.lower() == rel.lower():
-            return other
-    if rel.endswith("-Forward"):
-        return rel[: -len("Forward")] + "Reverse"
-    if rel.endswith("-Reverse"):
-        return rel[: -len("Reverse")] + "Forward"
-    return rel
+    target = work_item_id_from_url(url)
+    return target is not None and target == work_item_id_from_url(relation.url)
 
 
 @dataclass(frozen=True)
@@ -114,7 +92,7 @@ class RunLedger:
             path = str(op.get("path", ""))
             value = op.get("value")
             if op.get("op") == "add" and path == "/relations/-" and isinstance(value, Mapping):
-                target = work_item_id_of(str(value.get("url", "")))
+                target = work_item_id_from_url(str(value.get("url", "")))
                 if target is None:
                     continue
                 rel = str(value.get("rel", ""))
@@ -146,7 +124,7 @@ class RunLedger:
             return False
         for op, key in (("add", "added"), ("remove", "removed")):
             for relation in relations.get(key) or ():
-                other = work_item_id_of(str(relation.get("url", "")))
+                other = work_item_id_from_url(str(relation.get("url", "")))
                 if other is None:
                     return False
                 rel = str(relation.get("rel", "")).lower()

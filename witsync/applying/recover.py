@@ -17,8 +17,8 @@ from witsync.ado.wire import revision_date
 from witsync.applying.ledger import BOOKKEEPING_FIELDS, RunLedger, same_relation
 from witsync.errors import StepConflict
 from witsync.marker import marker_keys, scope_tag
-from witsync.model import JSON, LiveItem, LiveRelation
-from witsync.planning.normalize import canonical, tag_list
+from witsync.model import JSON, LiveItem, LiveRelation, tag_list
+from witsync.planning.normalize import canonical
 
 _KINDS = ("text", "tags", "identity", "number", "date", "path", "bool", "html")
 """Comparison rules tried for a sent value (the applier has no process metadata): a field whose

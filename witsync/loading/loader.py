@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +42,7 @@ from witsync.model import (
     FieldValue,
     Location,
     Ownership,
+    tag_list,
 )
 
 __all__ = ["LoadReport", "check_against_process", "find_manifests", "load", "load_report"]
@@ -529,9 +529,7 @@ class _FileReader:
 def _value(ref: str, value: Any) -> FieldValue:
     """YAML value -> desired value: tags become a tuple (from a list or `"a; b"`/`"a, b"` text)."""
     if ref.lower() == "system.tags" and value is not None:
-        # The board splits tag text on ';' and ',' alike.
-        names = value if isinstance(value, list) else re.split(r"[;,]", str(value))
-        return tuple(stripped for name in names if (stripped := str(name).strip()))
+        return tag_list(value if isinstance(value, list) else str(value))
     if isinstance(value, list):  # a multi-value field written by reference name
         return "; ".join(str(v) for v in value)
     result: FieldValue = value

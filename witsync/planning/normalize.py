@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 from typing import cast
 
 from witsync.model import JSON, FieldInfo
+from witsync.model import tag_list as tag_list  # re-exported beside join_tags
 from witsync.planning.html import render_markdown
 
 TAGS_FIELD = "System.Tags"
@@ -126,20 +127,6 @@ def quick_canonical(kind: str, value: JSON, *, as_stored: bool = False) -> Hasha
 
 # ---------------------------------------------------------------------------------------------
 # Tags
-
-
-def tag_list(value: JSON) -> tuple[str, ...]:
-    """Tag names from `"a; b"`, `"a, b"` or a sequence: trimmed, no empties, first spelling kept."""
-    if value is None:
-        return ()
-    raw: Iterable[str]
-    raw = re.split(r"[;,]", value) if isinstance(value, str) else (str(v) for v in value)
-    seen: dict[str, str] = {}
-    for tag in raw:
-        name = tag.strip()
-        if name and name.casefold() not in seen:
-            seen[name.casefold()] = name
-    return tuple(seen.values())
 
 
 def canonical_tags(tags: Iterable[str]) -> frozenset[str]:

@@ -52,9 +52,7 @@ def location_json(location: Location | None) -> dict[str, Any] | None:
 
 def op_json(op: PatchOp) -> dict[str, Any]:
     """A patch operation as sent, plus the planner's annotations when it has them."""
-    out: dict[str, Any] = {"op": op.op, "path": op.path}
-    if op.op != "remove":
-        out["value"] = op.value
+    out: dict[str, Any] = op.as_sent()
     if op.target is not None:
         out["target"] = op.target
     if op.target_id is not None:
