@@ -1,0 +1,253 @@
+"""Field work: the field operations, changes and notes of one item's create or update.
+
+Only fields a manifest states are managed; `None` clears one. Ownership per field: `managed`
+(diffed every time), `create-only` (sent on create, never diffed after), `ignored` (never sent).
+Values are compared in their canonical form (witsync.planning.normalize). Tags: the set stated in
+the manifest plus the scope tag (other scopes' `witsync:` tags are kept); with no tags stated,
+only the scope tag is ensured. A new item whose state is not its type's initial state is
+created, then moved by a second `update` step, and the plan says so. A create is not finished
+until that move is: an item witsync created whose state never changed since (`Live.unmoved`,
+from its history) is moved now, although state is create-only. A new item, or one adopted
+without it, gets the marker hyperlink that pairs it with its key from now on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+
+from witsync.marker import TAG_PREFIX, marker_url, scope_tag
+from witsync.model import (
+    JSON,
+    DesiredItem,
+    FieldChange,
+    FieldEdit,
+    Live,
+    LiveItem,
+    PatchOp,
+    Process,
+    Step,
+)
+from witsync.planning.diff import changed_fields
+from witsync.planning.normalize import (
+    REASON_FIELD,
+    STATE_FIELD,
+    TAGS_FIELD,
+    canonical,
+    canonical_tags,
+    display_value,
+    field_kind,
+    identity_key,
+    is_empty,
+    join_tags,
+    quick_canonical,
+    tag_list,
+    wire_value,
+)
+from witsync.planning.pair import Pairing
+from witsync.planning.patch import add_hyperlink, create_field, guard_rev, set_field, set_tags
+
+
+@dataclass(frozen=True)
+class FieldWork:
+    """What one item's fields need: the operations of its create or update step, and more."""
+
+    ops: tuple[PatchOp, ...] = ()
+    """Field operations (tags included) of the create, or of the guarded update."""
+    changes: tuple[FieldChange, ...] = ()
+    marker: PatchOp | None = None
+    """The marker hyperlink to add, when the item does not carry it yet."""
+    notes: tuple[str, ...] = ()
+    later_steps: tuple[Step, ...] = ()
+    """A create's second step: the move out of the initial state, and fields to clear."""
+
+
+def field_work(pairing: Pairing, live: Live, process: Process, scope: str) -> dict[str, FieldWork]:
+    """The field work of every paired entry, by key."""
+    return {
+        key: create_work(pair.item, process, scope)
+        if pair.live is None
+        else update_work(
+            pair.item,
+            pair.live,
+            live,
+            process,
+            scope,
+            marked=bool(pairing.keys_of_id.get(pair.live.id)),
+        )
+        for key, pair in pairing.pairs.items()
+    }
+
+
+def create_work(item: DesiredItem, process: Process, scope: str) -> FieldWork:
+    """A new item: its stated fields, scope tag and marker, then a move out of the initial
+    state and the clearing of fields stated empty, if either is needed."""
+    type_info = process.types.get(item.type)
+    initial = type_info.initial_state if type_info else None
+    state = item.fields.get(STATE_FIELD)
+    move = (
+        item.owner(STATE_FIELD) != "ignored"
+        and not is_empty(state)
+        and initial is not None
+        and str(state).casefold() != initial.casefold()
+    )
+    ops: list[PatchOp] = []
+    changes: list[FieldChange] = []
+    deferred: list[PatchOp] = []
+    cleared: list[PatchOp] = []
+    for ref, value in item.fields.items():
+        mode = item.owner(ref)
+        if mode == "ignored" or ref == TAGS_FIELD:
+            continue
+        if is_empty(value):
+            # The server may fill a default on create (Priority 2 on Agile): a field the
+            # manifest states as empty is cleared right after, so the next plan is empty.
+            if ref not in (STATE_FIELD, REASON_FIELD):
+                cleared.append(set_field(ref, _kind(process, ref), None, None))
+            continue
+        kind = _kind(process, ref)
+        after = display_value(kind, wire_value(kind, value))
+        changes.append(FieldChange(ref, None, after, mode))
+        if move and ref in (STATE_FIELD, REASON_FIELD):
+            deferred.append(PatchOp("replace", f"/fields/{ref}", wire_value(kind, value)))
+        else:
+            ops.append(create_field(ref, kind, value))
+    stated = item.fields.get(TAGS_FIELD) if item.owner(TAGS_FIELD) != "ignored" else None
+    tags = (*tag_list(stated), scope_tag(scope))
+    ops.append(set_tags(None, tags))
+    changes.append(FieldChange(TAGS_FIELD, None, join_tags(tags), item.owner(TAGS_FIELD)))
+    notes: list[str] = []
+    if move:
+        deferred.sort(key=lambda op: op.path != f"/fields/{STATE_FIELD}")
+        notes.append(
+            f"created in state {initial!r}, where every new {item.type} starts, "
+            f"then moved to {state!r}"
+        )
+    if cleared:
+        fields = ", ".join(op.path.removeprefix("/fields/") for op in cleared)
+        notes.append(f"then cleared {fields} (stated empty; the server may fill a default)")
+    later: tuple[Step, ...] = ()
+    if notes:
+        later = (Step("update", (guard_rev(1), *deferred, *cleared), note="; ".join(notes)),)
+    return FieldWork(
+        ops=tuple(ops),
+        changes=tuple(changes),
+        marker=add_hyperlink(marker_url(scope, item.key)),
+        notes=tuple(notes),
+        later_steps=later,
+    )
+
+
+def update_work(
+    item: DesiredItem,
+    current: LiveItem,
+    live: Live,
+    process: Process,
+    scope: str,
+    *,
+    marked: bool,
+) -> FieldWork:
+    """An existing item (`marked`: it carries a marker already): the managed fields that differ,
+    the unfinished state move of its create, its tags, and the marker if it lacks one."""
+    refs = [ref for ref in item.fields if ref != TAGS_FIELD and item.owner(ref) == "managed"]
+    # Quick forms first (no HTML parsing); full canonical forms only where those differ.
+    want: dict[str, Hashable] = {}
+    have: dict[str, Hashable] = {}
+    for ref in refs:
+        kind = _kind(process, ref)
+        wanted, value = item.fields[ref], current.fields.get(ref)
+        if quick_canonical(kind, wanted) != quick_canonical(kind, value, as_stored=True):
+            want[ref] = canonical(kind, wanted)
+            have[ref] = canonical(kind, value, as_stored=True)
+    changed = changed_fields(have, want)
+    edits = live.edits.get(current.id, {})
+    ops: list[PatchOp] = []
+    changes: list[FieldChange] = []
+    notes: list[str] = []
+    for ref in refs:
+        if ref not in changed:
+            continue
+        kind = _kind(process, ref)
+        wanted, value = item.fields[ref], current.fields.get(ref)
+        if kind == "identity" and _same_identity(wanted, value):
+            continue
+        ops.append(set_field(ref, kind, value, wanted))
+        after = None if is_empty(wanted) else display_value(kind, wire_value(kind, wanted))
+        changes.append(
+            FieldChange(ref, display_value(kind, value), after, "managed", edits.get(ref))
+        )
+    if current.id in live.unmoved:
+        move = _finish_move(item, current)
+        ops.extend(move.ops)
+        changes.extend(move.changes)
+        notes.extend(move.notes)
+    tags = _tags(item, current, scope, edits)
+    if tags is not None:
+        ops.append(tags[0])
+        changes.append(tags[1])
+    marker = None
+    if not marked:
+        marker = add_hyperlink(marker_url(scope, item.key))
+        notes.append(f"adds the marker: tag {scope_tag(scope)} and key {item.key!r}")
+    return FieldWork(ops=tuple(ops), changes=tuple(changes), marker=marker, notes=tuple(notes))
+
+
+def _finish_move(item: DesiredItem, current: LiveItem) -> FieldWork:
+    """The state move of a create that stopped before it (see `Live.unmoved`), if any."""
+    state, now = item.fields.get(STATE_FIELD), current.fields.get(STATE_FIELD)
+    if item.owner(STATE_FIELD) != "create-only" or is_empty(state):
+        return FieldWork()
+    if str(state).casefold() == str(now).casefold():
+        return FieldWork()
+    ops: list[PatchOp] = []
+    changes: list[FieldChange] = []
+    for ref in (STATE_FIELD, REASON_FIELD):
+        value = item.fields.get(ref)
+        if ref == STATE_FIELD or not is_empty(value):
+            ops.append(PatchOp("replace", f"/fields/{ref}", value))
+            changes.append(FieldChange(ref, current.fields.get(ref), value, "create-only"))
+    note = (
+        f"finishes its create: the move from {now!r} to {state!r} never happened "
+        "(the run that created it stopped or failed before it)"
+    )
+    return FieldWork(ops=tuple(ops), changes=tuple(changes), notes=(note,))
+
+
+def _tags(
+    item: DesiredItem, current: LiveItem, scope: str, edits: Mapping[str, FieldEdit]
+) -> tuple[PatchOp, FieldChange] | None:
+    """The tag list to set, if it differs: the stated tags (when managed) or the live ones,
+    with other scopes' tags kept and this scope's tag ensured."""
+    own_tag = scope_tag(scope)
+    value = current.fields.get(TAGS_FIELD)
+    live_tags = tag_list(value)
+    other_scopes = [
+        t
+        for t in live_tags
+        if t.casefold().startswith(TAG_PREFIX) and t.casefold() != own_tag.casefold()
+    ]
+    managed = TAGS_FIELD in item.fields and item.owner(TAGS_FIELD) == "managed"
+    if managed:
+        wanted = tag_list((*tag_list(item.fields[TAGS_FIELD]), *other_scopes, own_tag))
+    else:
+        wanted = tag_list((*live_tags, own_tag))
+    if canonical_tags(wanted) == canonical_tags(live_tags):
+        return None
+    mode = "managed" if managed else item.owner(TAGS_FIELD)
+    edit = edits.get(TAGS_FIELD) if managed else None
+    change = FieldChange(TAGS_FIELD, join_tags(live_tags) or None, join_tags(wanted), mode, edit)
+    return set_tags(value, wanted), change
+
+
+def _kind(process: Process, ref: str) -> str:
+    return field_kind(ref, process.fields.get(ref))
+
+
+def _same_identity(desired: JSON, live: JSON) -> bool:
+    """A display name in a manifest matches the identity object the server returns for it."""
+    if is_empty(desired) or is_empty(live):
+        return is_empty(desired) and is_empty(live)
+    if identity_key(desired) == identity_key(live):
+        return True
+    name = live.get("displayName") if isinstance(live, dict) else None
+    return isinstance(name, str) and name.casefold() == str(desired).strip().casefold()
