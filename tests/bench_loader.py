@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from witsync.config import Settings
 from witsync.loading.loader import load
+from witsync.loading.options import LoadOptions
 from witsync.loading.schema import check
 from witsync.loading.yamlsource import parse_yaml
 
@@ -83,8 +83,8 @@ def main() -> int:
         size = write_set(folder, args.items, args.files)
         files = sorted(folder.glob("*.yaml"))
         texts = [(path.read_text(), str(path)) for path in files]
-        settings = Settings(scope="bench")
-        desired = load([folder], settings)
+        options = LoadOptions(scope="bench")
+        desired = load([folder], options)
         assert len(desired.items) == args.items, len(desired.items)
 
         def parse_all() -> None:
@@ -100,7 +100,7 @@ def main() -> int:
         phases = {
             "parse (libyaml events -> values with marks)": timed(parse_all, args.rounds),
             "schema (compiled fast path)": timed(schema_all, args.rounds),
-            "load() end to end": timed(lambda: load([folder], settings), args.rounds),
+            "load() end to end": timed(lambda: load([folder], options), args.rounds),
         }
     print(f"{args.items:,} items, {args.files} files, {size / 1024 / 1024:.2f} MB")
     for name, (wall, cpu) in phases.items():

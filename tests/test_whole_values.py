@@ -15,19 +15,20 @@ from pathlib import Path
 import pytest
 
 from witsync.cli import main
-from witsync.config import Settings, settings_from_args
+from witsync.config import settings_from_args
 from witsync.errors import ConfigError, ManifestError, PlanFileError
 from witsync.loading.loader import load
+from witsync.loading.options import LoadOptions
 from witsync.rendering.planfile import load_plan
 
 GOLDEN_PLAN = Path(__file__).parent / "golden" / "plan.json"
 SPACED = "it starts or ends with a space or a line break"
 
 
-def _errors(tmp_path: Path, text: str, settings: Settings | None = None) -> list[str]:
+def _errors(tmp_path: Path, text: str, options: LoadOptions | None = None) -> list[str]:
     (tmp_path / "m.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(ManifestError) as caught:
-        load([tmp_path], settings or Settings())
+        load([tmp_path], options or LoadOptions())
     errors = [d for d in caught.value.diagnostics if d.severity == "error"]
     return [str(d).replace(f"{tmp_path}/", "") for d in errors]
 

@@ -19,15 +19,13 @@ from urllib.parse import urlsplit
 
 from witsync.errors import ConfigError, Diagnostic
 from witsync.loading.fieldnames import DEFAULT_OWNERSHIP
+from witsync.loading.options import CONFIG_NAMES
 from witsync.loading.ownership import read_layer
 from witsync.loading.schema import check, load_schema
-from witsync.loading.yamlsource import MAX_SET_BYTES, YamlMap, parse_yaml, read_text
+from witsync.loading.yamlsource import MAX_SET_BYTES, MEGABYTE, YamlMap, parse_yaml, read_text
 from witsync.model import Ownership, RemovalPolicy
 
-CONFIG_NAMES = ("witsync.yaml", "witsync.yml")
-"""A file with one of these names configures the folder; it is never a manifest."""
 ORG_ENV = "WITSYNC_ORG_URL"
-MEGABYTE = 1024 * 1024
 DEFAULT_BOARD = Path(".witsync/board.sqlite")
 
 
@@ -51,7 +49,6 @@ class Settings:
     refine it per file (`defaults`) and per item."""
     max_set_bytes: int = MAX_SET_BYTES
     """The most YAML one manifest set may hold, all files together (witsync.yaml `maxSetSizeMB`)."""
-
 
 def add_manifest_arguments(parser: argparse.ArgumentParser) -> None:
     """PATH... and the target flags: what every command that reads manifests takes."""

@@ -24,6 +24,7 @@ from witsync.errors import ConfigError, ManifestError, ServerError, WitsyncError
 from witsync.fetch import fetch_edits, fetch_live, fetch_unmoved, with_edits
 from witsync.loading.fieldnames import DEFAULT_OWNERSHIP
 from witsync.loading.loader import check_against_process, load
+from witsync.loading.options import LoadOptions
 from witsync.loading.yamlsource import MAX_SET_BYTES
 from witsync.model import (
     Desired,
@@ -65,6 +66,16 @@ class Options:
     config_file: Path | None = None
     """The witsync.yaml the values came from; only named in messages."""
 
+    def load_options(self) -> LoadOptions:
+        """What of these a load takes (the loader reads no Settings)."""
+        return LoadOptions(
+            scope=self.scope,
+            project=self.project,
+            ownership=self.ownership,
+            max_set_bytes=self.max_set_bytes,
+            config_file=self.config_file,
+        )
+
     @classmethod
     def from_settings(
         cls, settings: Settings, *, token: Token | None = None, dedupe: bool = False
@@ -88,15 +99,7 @@ class Options:
 
 def load_desired(paths: Iterable[Path], options: Options) -> Desired:
     """The manifest set under `paths`; raises ManifestError listing every problem."""
-    # The loader still reads these from a Settings (issue 10 point 1 gives it plain arguments).
-    settings = Settings(
-        scope=options.scope,
-        project=options.project,
-        ownership=options.ownership,
-        max_set_bytes=options.max_set_bytes,
-        config_file=options.config_file,
-    )
-    return load(list(paths), settings)
+    return load(list(paths), options.load_options())
 
 
 Targeted = TypeVar("Targeted", Settings, Options)

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from witsync.config import Settings
 from witsync.errors import ManifestError
 from witsync.loading.loader import find_manifests, load, load_report
+from witsync.loading.options import LoadOptions
 from witsync.model import REL_PREDECESSOR, REL_RELATED, REL_SUCCESSOR, Location
 
 FIXTURES = Path(__file__).parent.parent / "manifests"
-SCOPED = Settings(scope="team")
+SCOPED = LoadOptions(scope="team")
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -23,14 +23,14 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def errors_of(paths: list[Path], settings: Settings = SCOPED) -> list[str]:
+def errors_of(paths: list[Path], options: LoadOptions = SCOPED) -> list[str]:
     with pytest.raises(ManifestError) as caught:
-        load(paths, settings)
+        load(paths, options)
     return [str(d) for d in caught.value.diagnostics if d.severity == "error"]
 
 
 def test_fixture_set_resolves_names_nesting_defaults_and_adoption() -> None:
-    desired = load([FIXTURES / "valid"], Settings(scope="fixture-team", project="Fabrikam"))
+    desired = load([FIXTURES / "valid"], LoadOptions(scope="fixture-team", project="Fabrikam"))
     by_key = {item.key: item for item in desired.items}
     assert [item.key for item in desired.items] == [
         "sign-in", "msa", "msa-js", "billing", "paper-billing", "paper-billing-ui",
@@ -67,11 +67,11 @@ def test_fixture_set_resolves_names_nesting_defaults_and_adoption() -> None:
 
 
 def test_ownership_layers_builtin_config_defaults_item() -> None:
-    settings = Settings(
+    options = LoadOptions(
         scope="fixture-team",
         ownership={"System.State": "create-only", "Microsoft.VSTS.Common.Priority": "create-only"},
     )
-    by_key = {item.key: item for item in load([FIXTURES / "valid"], settings).items}
+    by_key = {item.key: item for item in load([FIXTURES / "valid"], options).items}
     task = by_key["msa-js"]
     assert task.owner("System.State") == "managed"  # item `manage: [state]` wins
     assert task.ownership["Custom.Notes"] == "ignored"  # defaults `ignore:`
@@ -305,29 +305,29 @@ def test_yaml_12_scalars_stay_text(tmp_path: Path) -> None:
 
 def test_scope_and_project_from_manifest_else_settings(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "items: [{key: a, type: Task, title: A}]\n")
-    desired = load([tmp_path], Settings(scope="s", project="P"))
+    desired = load([tmp_path], LoadOptions(scope="s", project="P"))
     assert (desired.scope, desired.project) == ("s", "P")
     write(tmp_path, "b.yaml", "scope: s\nproject: P\nitems: []\n")
-    assert load([tmp_path], Settings()).scope == "s"
+    assert load([tmp_path], LoadOptions()).scope == "s"
 
 
 def test_two_scopes_in_one_set_is_an_error(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "scope: one\nitems: []\n")
     write(tmp_path, "b.yaml", "scope: two\nitems: []\n")
-    (message,) = errors_of([tmp_path], Settings())
+    (message,) = errors_of([tmp_path], LoadOptions())
     assert message.startswith(f"{tmp_path / 'b.yaml'}:1:8: error: scope 'two' differs")
     assert f"{tmp_path / 'a.yaml'}:1:8" in message
 
 
 def test_manifest_scope_against_other_settings_scope(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "scope: one\nitems: []\n")
-    (message,) = errors_of([tmp_path], Settings(scope="two"))
+    (message,) = errors_of([tmp_path], LoadOptions(scope="two"))
     assert "scope 'one' differs from scope 'two' given by witsync.yaml or --scope" in message
 
 
 def test_no_scope_anywhere(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "items: []\n")
-    (message,) = errors_of([tmp_path], Settings())
+    (message,) = errors_of([tmp_path], LoadOptions())
     assert "no scope" in message
     assert "--scope" in message
 
@@ -364,7 +364,7 @@ def test_samples_validate_clean() -> None:
     samples = Path(__file__).parent.parent.parent / "samples"
     for folder, scope in (("agile", "fabrikam-web"), ("scrum", "contoso-mobile")):
         if (samples / folder).is_dir():
-            desired = load([samples / folder], Settings(scope=scope))
+            desired = load([samples / folder], LoadOptions(scope=scope))
             assert desired.items
 
 

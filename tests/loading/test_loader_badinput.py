@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from witsync.config import Settings
 from witsync.errors import ManifestError
 from witsync.loading.loader import load
+from witsync.loading.options import LoadOptions
 from witsync.loading.yamlsource import MAX_ALIAS_EXPANSION, MAX_DEPTH, MAX_FILE_BYTES
 
-SCOPED = Settings(scope="team")
+SCOPED = LoadOptions(scope="team")
 
 
 def problems(tmp_path: Path, content: str | bytes, name: str = "m.yaml") -> list[str]:

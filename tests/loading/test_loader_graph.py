@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from witsync.config import Settings
 from witsync.errors import ManifestError
 from witsync.loading.loader import load
+from witsync.loading.options import LoadOptions
 
-SCOPED = Settings(scope="team")
+SCOPED = LoadOptions(scope="team")
 
 
 def problems(tmp_path: Path, **files: str) -> list[str]:

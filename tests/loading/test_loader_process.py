@@ -6,8 +6,8 @@ import dataclasses
 import textwrap
 from pathlib import Path
 
-from witsync.config import Settings
 from witsync.loading.loader import check_against_process, load
+from witsync.loading.options import LoadOptions
 from witsync.model import FieldInfo, Process, StateInfo, TypeInfo
 
 COMMON = frozenset(
@@ -57,7 +57,7 @@ PROCESS = Process(
 
 def check(tmp_path: Path, text: str, process: Process = PROCESS) -> list[str]:
     (tmp_path / "a.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
-    desired = load([tmp_path], Settings(scope="team"))
+    desired = load([tmp_path], LoadOptions(scope="team"))
     return [str(d).replace(f"{tmp_path}/", "") for d in check_against_process(desired, process)]
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from witsync.cli import main
-from witsync.config import Settings
 from witsync.errors import ManifestError
 from witsync.loading.loader import load
+from witsync.loading.options import LoadOptions
 from witsync.loading.yamlsource import MAX_FILE_BYTES, MAX_SET_BYTES
 
 MB = 1024 * 1024
@@ -33,9 +33,9 @@ def sparse(path: Path, size: int) -> None:
         handle.truncate(size)
 
 
-def refused(paths: list[Path], settings: Settings) -> str:
+def refused(paths: list[Path], options: LoadOptions) -> str:
     with pytest.raises(ManifestError) as caught:
-        load(paths, settings)
+        load(paths, options)
     (error,) = [d for d in caught.value.diagnostics if d.severity == "error"]
     return str(error)
 
@@ -46,7 +46,7 @@ def test_a_set_over_the_limit_names_total_limit_largest_files_and_the_setting(
     sizes = {"a.yaml": 3000, "b.yaml": 5000, "c.yaml": 1000, "d.yaml": 4000}
     for name, size in sizes.items():
         (tmp_path / name).write_text(manifest(name[0], size))
-    message = refused([tmp_path], Settings(max_set_bytes=10_000))
+    message = refused([tmp_path], LoadOptions(max_set_bytes=10_000))
     first, hint = message.splitlines()
     assert first == (
         "error: the manifest set is 12.7 KB in 4 files, over the limit of 9.8 KB "
@@ -64,7 +64,7 @@ def test_nothing_is_read_when_the_set_is_over(tmp_path: Path) -> None:
     # Files of NUL bytes: any one read and parsed would add its own "invalid YAML" error.
     for name in ("a.yaml", "b.yaml", "c.yaml"):
         sparse(tmp_path / name, 400)
-    message = refused([tmp_path], Settings(max_set_bytes=1000))
+    message = refused([tmp_path], LoadOptions(max_set_bytes=1000))
     assert message.startswith("error: the manifest set is 1.2 KB in 3 files, over the limit")
 
 
@@ -75,7 +75,7 @@ def test_the_default_limit_refuses_a_set_of_files_each_under_the_file_limit(
     count = MAX_SET_BYTES // each + 1
     for n in range(count):
         sparse(tmp_path / f"part{n}.yaml", each)
-    message = refused([tmp_path], Settings())
+    message = refused([tmp_path], LoadOptions())
     assert f"in {count} files, over the limit of 32.0 MB for one set" in message
     assert "`maxSetSizeMB: 40`" in message
 
@@ -84,8 +84,8 @@ def test_a_set_at_the_limit_loads(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(manifest("a", 600))
     (tmp_path / "b.yaml").write_text(manifest("b", 400))
     total = sum(path.stat().st_size for path in tmp_path.iterdir())
-    assert len(load([tmp_path], Settings(max_set_bytes=total)).items) == 2
-    assert "manifest set is" in refused([tmp_path], Settings(max_set_bytes=total - 1))
+    assert len(load([tmp_path], LoadOptions(max_set_bytes=total)).items) == 2
+    assert "manifest set is" in refused([tmp_path], LoadOptions(max_set_bytes=total - 1))
 
 
 def test_the_limit_counts_every_path_given_once(tmp_path: Path) -> None:
@@ -94,7 +94,7 @@ def test_the_limit_counts_every_path_given_once(tmp_path: Path) -> None:
     total = sum(path.stat().st_size for path in tmp_path.iterdir())
     # A file named on its own and inside a folder given too is one file of the set.
     paths = [tmp_path / "a.yaml", tmp_path]
-    assert len(load(paths, Settings(max_set_bytes=total)).items) == 2
+    assert len(load(paths, LoadOptions(max_set_bytes=total)).items) == 2
 
 
 def test_witsync_yaml_sets_the_limit_and_the_message_names_that_file(

@@ -12,8 +12,6 @@ from witsync.rendering.common import (
     action_heading,
     edit_suffix,
     link_text,
-    one_line,
-    shown,
     text_diff,
     value_text,
 )
@@ -60,8 +58,3 @@ def test_names_from_the_board_are_written_out_in_both_renderings() -> None:
         showcase_plan().actions[0], key="k\x07", type="Task\x1b", title="one\ntwo"
     )
     assert action_heading(action) == 'create Task\\x1b "one\\ntwo" (key k\\x07)'
-
-
-def test_one_line_writes_out_line_breaks_and_control_characters() -> None:
-    assert one_line("a\nb\r\x1b\x9b\tc") == "a\\nb\\r\\x1b\\x9b\tc"
-    assert shown("a\nb\x1b") == "a\nb\\x1b"  # multi-line text keeps its lines

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from witsync.config import add_manifest_arguments, settings_from_args
 from witsync.console import stderr_console, write_data
+from witsync.engine import Options
 from witsync.loading.loader import load_report
 
 DESCRIPTION = """\
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     """Load and check the set; the one-line summary is this command's output (stdout)."""
     settings = settings_from_args(args, os.environ, Path.cwd())
     paths = list(args.paths) or [Path(".")]
-    report = load_report(paths, settings)
+    report = load_report(paths, Options.from_settings(settings).load_options())
     err = stderr_console()
     for warning in report.warnings:
         err.print(str(warning), markup=False)

@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from witsync.config import CONFIG_NAMES, MEGABYTE, Settings
 from witsync.errors import Diagnostic, ManifestError
 from witsync.loading.fieldnames import FRIENDLY_FIELDS, canonical_reference_name, display_name
 from witsync.loading.graph import check_graph
+from witsync.loading.options import CONFIG_NAMES, LoadOptions
 from witsync.loading.ownership import read_layer
 from witsync.loading.process import check_against_process
 from witsync.loading.schema import check, valid_items
 from witsync.loading.yamlsource import (
     MAX_FILE_BYTES,
+    MEGABYTE,
     Mark,
     YamlMap,
     YamlSeq,
@@ -45,7 +46,14 @@ from witsync.model import (
     tag_list,
 )
 
-__all__ = ["LoadReport", "check_against_process", "find_manifests", "load", "load_report"]
+__all__ = [
+    "LoadOptions",
+    "LoadReport",
+    "check_against_process",
+    "find_manifests",
+    "load",
+    "load_report",
+]
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 API_VERSION = "witsync/v1"
@@ -72,20 +80,20 @@ class LoadReport:
     warnings: tuple[Diagnostic, ...] = ()
 
 
-def load(paths: Sequence[Path], settings: Settings) -> Desired:
+def load(paths: Sequence[Path], options: LoadOptions) -> Desired:
     """The manifest set under `paths`; raises ManifestError listing every problem."""
-    return load_report(paths, settings).desired
+    return load_report(paths, options).desired
 
 
-def load_report(paths: Sequence[Path], settings: Settings) -> LoadReport:
+def load_report(paths: Sequence[Path], options: LoadOptions) -> LoadReport:
     """As `load`, also returning warnings (which never fail a load)."""
     with no_cyclic_gc():
-        return _load(paths, settings)
+        return _load(paths, options)
 
 
-def _load(paths: Sequence[Path], settings: Settings) -> LoadReport:
+def _load(paths: Sequence[Path], options: LoadOptions) -> LoadReport:
     files, problems = find_manifests(paths)
-    oversized = _over_set_limit(files, settings)
+    oversized = _over_set_limit(files, options)
     if oversized is not None:  # before reading anything: the sizes alone say no
         raise ManifestError(sorted([*problems, oversized], key=_order))
     digest = hashlib.sha256()
@@ -124,11 +132,11 @@ def _load(paths: Sequence[Path], settings: Settings) -> LoadReport:
                     "this file the same way",
                 )
             )
-        reader = _FileReader(name, root, settings.ownership)
+        reader = _FileReader(name, root, options.ownership)
         items.extend(reader.items(usable))
         problems.extend(reader.problems)
-    scope = _agree("scope", scopes, settings.scope, problems)
-    project = _agree("project", projects, settings.project, problems)
+    scope = _agree("scope", scopes, options.scope, problems)
+    project = _agree("project", projects, options.project, problems)
     if scope is None and files and complete:  # a file that failed may have named it
         problems.append(
             Diagnostic(
@@ -255,8 +263,8 @@ LARGEST_SHOWN = 3
 """Files named when a set is over its size limit: where the bytes are, without a long list."""
 
 
-def _over_set_limit(files: Sequence[Path], settings: Settings) -> Diagnostic | None:
-    """An error when the files together exceed `settings.max_set_bytes`, from their sizes alone.
+def _over_set_limit(files: Sequence[Path], options: LoadOptions) -> Diagnostic | None:
+    """An error when the files together exceed `options.max_set_bytes`, from their sizes alone.
 
     Memory and time grow with the whole set (about 20 MB and 0.4 s per MB of YAML), so a set of
     files each under the per-file limit could still take gigabytes; nothing is read when over."""
@@ -267,12 +275,12 @@ def _over_set_limit(files: Sequence[Path], settings: Settings) -> Diagnostic | N
         except OSError:
             continue  # `_read` reports it
     total = sum(size for size, _ in sizes)
-    limit = settings.max_set_bytes
+    limit = options.max_set_bytes
     if total <= limit:
         return None
     largest = sorted(sizes, key=lambda entry: (-entry[0], entry[1]))[:LARGEST_SHOWN]
     named = ", ".join(f"{name} ({_size(size)})" for size, name in largest)
-    where = settings.config_file or "witsync.yaml"
+    where = options.config_file or "witsync.yaml"
     wanted = -(-total // MEGABYTE)  # whole MB, rounded up
     over, most = _size(total), _size(limit)
     if over == most:  # "1.0 MB, over the limit of 1.0 MB" would read as a mistake
@@ -324,7 +332,7 @@ def _agree(
     fallback: str | None,
     problems: list[Diagnostic],
 ) -> str | None:
-    """The one value the files (or, when none states it, the settings) give; else an error."""
+    """The one value the files (or, when none states it, the options) give; else an error."""
     if not found:
         return fallback
     value, first = found[0]

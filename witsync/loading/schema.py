@@ -17,7 +17,7 @@ from witsync.loading.fastschema import Predicate, compile_schema
 from witsync.loading.fieldnames import did_you_mean
 from witsync.loading.yamlsource import Mark, YamlMap, YamlSeq
 from witsync.model import Location
-from witsync.rendering.common import one_line
+from witsync.text import one_line
 
 _TYPE_WORDS = {
     "string": "text",

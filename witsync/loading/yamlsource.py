@@ -32,8 +32,9 @@ from witsync.model import Location
 Mark = tuple[int, int]
 """1-based (line, column)."""
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_SET_BYTES = 32 * 1024 * 1024
+MEGABYTE = 1024 * 1024
+MAX_FILE_BYTES = 20 * MEGABYTE
+MAX_SET_BYTES = 32 * MEGABYTE
 """All the files of a set together, checked before any is read (witsync.yaml `maxSetSizeMB`
 raises it). Loading holds about 20 MB of memory and takes about 0.4 s per MB of YAML: 100,000
 typical items (the project's target) are 18 MB, so 32 MB leaves 75% room above that, and one

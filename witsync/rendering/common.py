@@ -8,6 +8,7 @@ import re
 
 from witsync.model import JSON, Action, FieldChange, LinkChange, Plan
 from witsync.rendering.json import summary
+from witsync.text import one_line, shown
 
 LINK_NAMES = {
     "System.LinkTypes.Hierarchy-Reverse": "Parent",
@@ -20,19 +21,6 @@ SYMBOLS = {"create": "+", "update": "~", "adopt": "~", "remove": "-"}
 LONG = 60
 """A text value longer than this (or with several lines) is shown as a diff."""
 _BETWEEN_TAGS = re.compile(r">\s*<")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def shown(text: str) -> str:
-    """`text` with control characters written out (`\\x1b`): a value typed on the board is
-    printed in terminals and CI logs, where an escape sequence could hide or rewrite lines."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
-
-
-def one_line(text: str) -> str:
-    """`shown(text)` with its line breaks written out too (`\\n`, `\\r`), for places that are
-    one line: a heading, a name, a value, a message."""
-    return shown(text.replace("\n", "\\n").replace("\r", "\\r"))
 
 
 def summary_line(plan: Plan) -> str:

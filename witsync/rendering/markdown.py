@@ -17,12 +17,12 @@ from witsync.rendering.common import (
     edit_suffix,
     is_long,
     link_text,
-    shown,
     summary_line,
     text_diff,
     value_text,
 )
 from witsync.rendering.json import summary
+from witsync.text import shown
 
 LIMIT = 65_000
 DETAILS_SHARE = 0.5

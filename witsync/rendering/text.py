@@ -16,11 +16,11 @@ from witsync.rendering.common import (
     is_long,
     link_text,
     mode_suffix,
-    one_line,
     summary_line,
     text_diff,
     value_text,
 )
+from witsync.text import one_line
 
 _STYLES = {"create": "green", "update": "yellow", "adopt": "yellow", "remove": "red"}
 _INDENT = "      "
