@@ -28,7 +28,7 @@ from witsync.applying.applier import apply_plan
 from witsync.emulator import EmulatorOptions
 from witsync.errors import INTERRUPTED
 from witsync.marker import marker_keys
-from witsync.model import INTERRUPTED, ItemResult
+from witsync.model import ItemResult
 
 LATENCY = EmulatorOptions(latency_ms=20)
 
