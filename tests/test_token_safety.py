@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from witsync import cli
-from witsync.ado.client import BatchCreate, BatchUpdate, Client
+from witsync.ado.batch import BatchCreate, BatchUpdate
+from witsync.ado.client import Client
 from witsync.ado.transport import RetryPolicy, Token, token_from_env
 from witsync.emulator import EmulatorOptions, asgi_transport, create_app
 from witsync.errors import AuthError, BatchRefusedError, ConfigError, ServerError, WitsyncError

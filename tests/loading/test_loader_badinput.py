@@ -10,7 +10,8 @@ import pytest
 from witsync.errors import ManifestError
 from witsync.loading.loader import load
 from witsync.loading.options import LoadOptions
-from witsync.loading.yamlsource import MAX_ALIAS_EXPANSION, MAX_DEPTH, MAX_FILE_BYTES
+from witsync.loading.yamlbuild import MAX_ALIAS_EXPANSION, MAX_DEPTH
+from witsync.loading.yamlsource import MAX_FILE_BYTES
 
 SCOPED = LoadOptions(scope="team")
 

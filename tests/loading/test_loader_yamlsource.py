@@ -8,14 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from witsync.loading.yamlsource import (
-    ALIAS_FACTOR,
-    MAX_ALIAS_EXPANSION,
-    YamlMap,
-    YamlSeq,
-    parse_yaml,
-    read_text,
-)
+from witsync.loading.yamlbuild import ALIAS_FACTOR, MAX_ALIAS_EXPANSION
+from witsync.loading.yamlsource import YamlMap, YamlSeq, parse_yaml, read_text
 
 
 @pytest.mark.parametrize(

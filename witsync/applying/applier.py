@@ -8,9 +8,11 @@ a write whose outcome is unknown is looked up before it is sent again (`witsync.
 Creates that are ready at the same moment travel together in `$batch` requests
 (`witsync.applying.batching`); updates and deletes go one item per request, at most `parallelism`
 writes in flight. A key is never created twice: each create is checked against the board before it
-is sent and after it lands (`witsync.applying.claims`), and a step whose changes the board already
+is sent and after it lands (`witsync.applying.creates`), and a step whose changes the board already
 shows is not sent again ("already applied"), so a plan applied twice, or by two runs at once,
-converges.
+converges. A step that changes an item's parent reads the item first: a parent changed on the
+board since the plan (a link change the rev guard cannot see) makes the item a conflict
+(`witsync.applying.parents`). A `restore` step brings an item back from the recycle bin.
 """
 
 from __future__ import annotations
@@ -18,17 +20,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
-from witsync.ado.client import WRITE_BATCH_SIZE, Client
+from witsync.ado.batch import WRITE_BATCH_SIZE
+from witsync.ado.client import Client
 from witsync.ado.wire import work_item_id_from_url
-from witsync.applying.batching import CreateBatcher
-from witsync.applying.claims import Claims
-from witsync.applying.ledger import RunLedger, same_relation
+from witsync.applying.creates import Creator
+from witsync.applying.ledger import RunLedger, far_ends, same_relation
+from witsync.applying.parents import changes_parent, is_extra_parent, moved_since_plan
+from witsync.applying.progress import Progress, done_message
 from witsync.applying.recover import (
+    UNKNOWN_OUTCOME_ATTEMPTS,
     changed_after_plan,
     differences,
-    find_created,
     update_landed,
 )
 from witsync.applying.schedule import WriteSlots, aborted, interrupted, run_actions
@@ -37,11 +40,12 @@ from witsync.errors import (
     Interrupted,
     NotFoundError,
     OutcomeUnknownError,
+    ServerError,
     StepConflict,
     StepFailed,
     WitsyncError,
 )
-from witsync.marker import scope_tag
+from witsync.marker import marker_keys, scope_tag
 from witsync.model import (
     JSON,
     Action,
@@ -56,8 +60,6 @@ from witsync.model import (
 )
 from witsync.planning.normalize import TAGS_FIELD
 
-UNKNOWN_OUTCOME_ATTEMPTS = 4
-"""How many times one write is sent when each answer is lost (each resend is checked first)."""
 OWN_REVISION_RESYNCS = 3
 """How many times a failed guard is re-armed because the new revisions were this run's own link
 ends (concurrent link writes of the run can each bump the item once more)."""
@@ -121,18 +123,6 @@ async def apply_plan(
     return Result(tuple(done[id(action)] for action in plan.actions))
 
 
-@dataclass
-class _Progress:
-    """What one action has done so far, for its result even when a later step fails."""
-
-    id: int | None
-    created: bool = False
-    found: str | None = None
-    """How the item was found already there instead of created (then nothing was created)."""
-    settled: bool = False
-    """Some step was already applied on the board (by an earlier run of this plan, or another)."""
-
-
 class _Applier:
     def __init__(
         self,
@@ -147,14 +137,7 @@ class _Applier:
         self.suppress = suppress_notifications
         # every write request holds a slot; once `cancel` is set no slot is handed out
         self.writes = WriteSlots(parallelism, cancel)
-        self.creates = CreateBatcher(
-            client, self.writes, suppress_notifications=suppress_notifications
-        )
         self.ledger = RunLedger()
-        self.claims = Claims(client, plan.target.scope, plan.known_max_id)
-        # items found already there instead of created, as read: a later step is checked
-        # against them before it is sent
-        self.found: dict[int, LiveItem] = {}
         # every key whose id is known: items the plan names by id now, created ones as they land
         self.ids: dict[str, int] = {a.key: a.id for a in plan.actions if a.id is not None}
         # Items whose relations this run removes by index. While one of them is read and patched,
@@ -166,9 +149,18 @@ class _Applier:
             for a in plan.actions
             if a.id is not None and any(op.relation for step in a.steps for op in step.ops)
         }
+        self.creator = Creator(
+            client,
+            plan,
+            self.writes,
+            self.ledger,
+            suppress_notifications=suppress_notifications,
+            wire=self._wire,
+            relations_of=self._relations_of,
+        )
 
     async def run(self, action: Action) -> ItemResult:
-        progress = _Progress(action.id)
+        progress = Progress(action.id)
         try:
             for step in action.steps:
                 await self._step(action, step, progress)
@@ -185,11 +177,12 @@ class _Applier:
             if progress.created:
                 message = f"created as #{progress.id}, then: {message}"
             return ItemResult(action.key, action.kind, "failed", progress.id, message)
-        return ItemResult(action.key, action.kind, "applied", progress.id, _done(action, progress))
+        done = done_message(action, progress)
+        return ItemResult(action.key, action.kind, "applied", progress.id, done)
 
-    async def _step(self, action: Action, step: Step, progress: _Progress) -> None:
+    async def _step(self, action: Action, step: Step, progress: Progress) -> None:
         if step.kind == "create":
-            await self._create(action, step, progress)
+            await self.creator.create(action, step, progress)
             assert progress.id is not None
             self.ids[action.key] = progress.id
             return
@@ -197,103 +190,20 @@ class _Applier:
             raise StepFailed(f"the plan has a {step.kind} step for {action.key!r} without an id")
         if step.kind == "update":
             await self._update(action, progress.id, step, progress)
+        elif step.kind == "restore":
+            await self._restore(action, progress.id, progress)
         else:
             await self._delete(action, progress.id)
 
-    # -- create -------------------------------------------------------------------------------
-
-    async def _create(self, action: Action, step: Step, progress: _Progress) -> None:
-        """Create the item, unless its key got a work item since the plan; keep the lowest id
-        when another run created the same key at the same time."""
-        existing = await self.claims.existing(action.key)
-        if existing is not None:
-            self._take_existing(action, step, existing, progress, "created since the plan")
-            return
-        ops = [self._wire(op) for op in step.ops]
-        async with self._relations_of(_linked(step.ops, ops)):
-            item = await self._send_create(action, ops)
-        progress.id, progress.created = item.id, True
-        winner = await self.claims.winner(action.key, item)
-        if winner is None:
-            return
-        # Another run created the key too, and first: its item is the one everybody keeps.
-        # Ours goes before anything links to it (its children have not been created yet).
-        await self._discard(item, ops)
-        progress.created = False
-        self._take_existing(
-            action, step, winner, progress, f"created at the same time by another run; #{item.id}, "
-            "this run's copy, was deleted"
-        )
-
-    def _take_existing(
-        self, action: Action, step: Step, live: LiveItem, progress: _Progress, how: str
-    ) -> None:
-        """Use `live` as the item the create would have made, if it is what the create says."""
-        ops = [self._wire(op) for op in step.ops]
-        differ = differences(live, ops)
-        if differ:
-            raise StepConflict(
-                f"key {action.key!r} already has work item #{live.id} ({how}) with other values "
-                f"than this plan's: {', '.join(differ)}; plan again",
-                hint="run witsync plan to see the work item as it is, then apply",
-            )
-        self.ledger.saw(live)
-        self.found[live.id] = live
-        progress.id, progress.found = live.id, how
-
-    async def _discard(self, item: LiveItem, ops: Sequence[Mapping[str, JSON]]) -> None:
-        """Delete a copy this run just created (to the recycle bin), noting the link ends it takes
-        off other items so their guards still recognise this run's own revisions."""
-        for op in ops:
-            value = op.get("value")
-            if op.get("path") == "/relations/-" and isinstance(value, Mapping):
-                target = work_item_id_from_url(str(value.get("url", "")))
-                if target is not None:
-                    self.ledger.note_removed(item.id, str(value.get("rel")), target)
-        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
-            try:
-                async with self.writes:
-                    await self.client.delete_item(item.id)
-                return
-            except NotFoundError:
-                return
-            except OutcomeUnknownError:
-                continue
-        raise StepFailed(
-            f"#{item.id} is a second work item for its key and could not be deleted",
-            hint=f"delete #{item.id}, or run witsync apply --dedupe",
-        )
-
-    async def _send_create(self, action: Action, ops: Sequence[Mapping[str, JSON]]) -> LiveItem:
-        pending = self.ledger.link_ends(None, ops)
-        self.ledger.note(pending)
-        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
-            try:
-                item = await self.creates.create(action.type, ops)
-            except OutcomeUnknownError:
-                # the marker went out in the same request: if the item exists, it is ours
-                found = await find_created(self.client, self.plan.target.scope, action.key, ops)
-                if found is None:
-                    continue
-                item = found
-            self.ledger.saw(item)
-            self.ledger.resolve_writer(pending, item.id)
-            return item
-        raise StepFailed(
-            f"creating {action.key!r}: no answer from the server after "
-            f"{UNKNOWN_OUTCOME_ATTEMPTS} attempts, and no item with its marker was found",
-            hint="plan and apply again; an item created meanwhile is found by its marker",
-        )
-
     # -- update -------------------------------------------------------------------------------
 
-    async def _update(self, action: Action, item_id: int, step: Step, progress: _Progress) -> None:
+    async def _update(self, action: Action, item_id: int, step: Step, progress: Progress) -> None:
         wired = [self._wire(op) for op in step.ops if not _is_rev_test(op)]
         removed = [op.relation for op in step.ops if op.relation is not None]
-        found = self.found.get(item_id)
+        found = self.creator.found.get(item_id)
         if found is not None and not differences(found, wired, removed):
             return  # an item found already there shows this step done (by the run that made it)
-        async with self._relations_of({item_id, *_linked(step.ops, wired)}):
+        async with self._relations_of({item_id, *far_ends(step.ops, wired)}):
             await self._send_update(action, item_id, step, wired, progress)
 
     async def _send_update(
@@ -302,10 +212,11 @@ class _Applier:
         item_id: int,
         step: Step,
         wired: list[dict[str, JSON]],
-        progress: _Progress,
+        progress: Progress,
     ) -> None:
         removes_relations = any(op.relation is not None for op in step.ops)
         removed = [op.relation for op in step.ops if op.relation is not None]
+        reparents = changes_parent(step.ops)
         resyncs = 0
         attempts = 0
         while True:
@@ -313,15 +224,21 @@ class _Applier:
             if expected is None:
                 raise StepFailed(f"the plan has no rev to guard the update of #{item_id} with")
             ops = wired
-            if removes_relations:
+            if removes_relations or reparents:
                 # Indexes shift when links are added (by this run's reciprocal ends, or by people:
-                # work-item links do not always bump the rev, so the guard cannot catch that).
+                # work-item links do not always bump the rev, so the guard cannot catch that),
+                # and for the same reason a parent changed since the plan is looked for here.
                 live = await self.client.get_item(item_id)
                 if live is None:
                     raise StepConflict(f"#{item_id} was deleted after the plan; plan again")
+                if reparents:
+                    moved = moved_since_plan(item_id, step.ops, wired, live)
+                    if moved is not None:
+                        raise moved
                 ops = _reindex(step.ops, ops, live.relations)
             if not ops:
-                return  # everything this step would change is already so
+                progress.settled = True  # everything this step would change is already so
+                return
             patch: list[Mapping[str, JSON]] = [{"op": "test", "path": "/rev", "value": expected}]
             patch += ops
             self._note_links(item_id, step.ops, patch)
@@ -359,8 +276,24 @@ class _Applier:
                         hint="run witsync plan and apply again",
                     ) from None
                 continue
+            except ServerError as error:
+                # a parent put on between the read above and this write
+                if reparents and is_extra_parent(error):
+                    await self._reparented(item_id, step, wired)
+                raise
             self.ledger.saw(item)
             return
+
+    async def _reparented(
+        self, item_id: int, step: Step, wired: Sequence[Mapping[str, JSON]]
+    ) -> None:
+        """Raise the conflict if the item's parent changed on the board since the plan."""
+        live = await self.client.get_item(item_id)
+        if live is None:
+            raise StepConflict(f"#{item_id} was deleted after the plan; plan again")
+        moved = moved_since_plan(item_id, step.ops, wired, live)
+        if moved is not None:
+            raise moved from None
 
     async def _resync(self, item_id: int, expected: int) -> None:
         """After a failed guard: re-arm it if every newer revision is this run's own, else it is a
@@ -391,6 +324,36 @@ class _Applier:
             for item_id in sorted(set(ids) & self.relation_locks.keys()):
                 await stack.enter_async_context(self.relation_locks[item_id])
             yield
+
+    # -- restore ------------------------------------------------------------------------------
+
+    async def _restore(self, action: Action, item_id: int, progress: Progress) -> None:
+        """Bring the item back from the recycle bin; one already back with its marker is this
+        step done (an earlier run of the plan, or a person's restore)."""
+        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
+            try:
+                async with self.writes:
+                    item = await self.client.restore_item(item_id)
+            except NotFoundError:
+                live = await self.client.get_item(item_id)
+                if live is None or not self._marked(action, live):
+                    raise StepConflict(
+                        f"#{item_id} is no longer in the recycle bin (destroyed, or restored "
+                        "and changed since the plan); plan again",
+                        hint="run witsync plan to see the board as it is, then apply",
+                    ) from None
+                self.ledger.saw(live)
+                progress.settled = True
+                return
+            except OutcomeUnknownError:
+                continue  # asked again: a restore that landed answers "not in the bin"
+            self.ledger.saw(item)
+            return
+        raise StepFailed(f"restoring #{item_id}: no answer from the server", hint="apply again")
+
+    def _marked(self, action: Action, live: LiveItem) -> bool:
+        keys = marker_keys(live, self.plan.target.scope)
+        return action.key in keys or (action.previous_key or action.key) in keys
 
     # -- delete -------------------------------------------------------------------------------
 
@@ -431,16 +394,6 @@ class _Applier:
         return op.as_sent(self.client.work_item_url(target_id))
 
 
-def _linked(planned: Sequence[PatchOp], wired: Sequence[Mapping[str, JSON]]) -> set[int]:
-    """The work items whose relation lists a step changes at the far end of its links."""
-    ids = {work_item_id_from_url(op.relation[1]) for op in planned if op.relation is not None}
-    for op in wired:
-        value = op.get("value")
-        if op.get("path") == "/relations/-" and isinstance(value, Mapping):
-            ids.add(work_item_id_from_url(str(value.get("url", ""))))
-    return {item_id for item_id in ids if item_id is not None}
-
-
 def _is_rev_test(op: PatchOp) -> bool:
     return op.op == "test" and op.path == "/rev"
 
@@ -449,13 +402,24 @@ def _reindex(
     planned: Sequence[PatchOp], wired: Sequence[dict[str, JSON]], relations: Sequence[LiveRelation]
 ) -> list[dict[str, JSON]]:
     """Point every relation removal at the relation's index in `relations`; drop removals of
-    relations already gone. Removals go first, highest index first (right under both the current
-    and the legacy shifting index rule); other ops keep their order after them."""
+    relations already gone, and additions of relations already there (someone made them since
+    the plan). Removals go first, highest index first (right under both the current and the
+    legacy shifting index rule); other ops keep their order after them."""
     kept: list[dict[str, JSON]] = []
     removals: list[int] = []
     planned_ops = [op for op in planned if not _is_rev_test(op)]
     for op, wire in zip(planned_ops, wired, strict=True):
         if op.relation is None:
+            value = wire.get("value")
+            if (
+                wire.get("path") == "/relations/-"
+                and isinstance(value, Mapping)
+                and any(
+                    same_relation(live, str(value.get("rel")), str(value.get("url")))
+                    for live in relations
+                )
+            ):
+                continue
             kept.append(wire)
             continue
         rel, url = op.relation
@@ -470,12 +434,3 @@ def _reindex(
 def _message(error: WitsyncError) -> str:
     return f"{error.message} (hint: {error.hint})" if error.hint else error.message
 
-
-def _done(action: Action, progress: _Progress) -> str:
-    where = f"#{progress.id}" if progress.id is not None else action.key
-    if progress.found is not None:
-        return f"already there: #{progress.id} ({progress.found})"
-    if progress.settled and action.kind != "create":
-        return f"already applied: {where} shows this plan's changes"
-    verb = {"create": "created", "update": "updated", "adopt": "adopted", "remove": "removed"}
-    return f"{verb[action.kind]} {where}"

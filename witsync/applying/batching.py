@@ -15,7 +15,8 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from witsync.ado.client import WRITE_BATCH_SIZE, BatchCreate, Client
+from witsync.ado.batch import WRITE_BATCH_SIZE, BatchCreate
+from witsync.ado.client import Client
 from witsync.errors import BatchRefusedError, WitsyncError
 from witsync.model import JSON, LiveItem
 

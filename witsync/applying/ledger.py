@@ -10,11 +10,11 @@ counted as the applier's own only when each one consists of such link ends and b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from witsync.ado.wire import work_item_id_from_url
-from witsync.model import JSON, LiveItem, LiveRelation, opposite_rel
+from witsync.model import JSON, LiveItem, LiveRelation, PatchOp, opposite_rel
 
 BOOKKEEPING_FIELDS = frozenset(
     name.lower()
@@ -49,6 +49,16 @@ def same_relation(relation: LiveRelation, rel: str, url: str) -> bool:
     target = work_item_id_from_url(url)
     return target is not None and target == work_item_id_from_url(relation.url)
 
+
+
+def far_ends(planned: Sequence[PatchOp], wired: Sequence[Mapping[str, JSON]]) -> set[int]:
+    """The work items whose relation lists a step changes at the far end of its links."""
+    ids = {work_item_id_from_url(op.relation[1]) for op in planned if op.relation is not None}
+    for op in wired:
+        value = op.get("value")
+        if op.get("path") == "/relations/-" and isinstance(value, Mapping):
+            ids.add(work_item_id_from_url(str(value.get("url", ""))))
+    return {item_id for item_id in ids if item_id is not None}
 
 @dataclass(frozen=True)
 class LinkEnd:

@@ -20,9 +20,13 @@ from witsync.marker import marker_keys, scope_tag
 from witsync.model import JSON, LiveItem, LiveRelation, tag_list
 from witsync.planning.normalize import canonical
 
+UNKNOWN_OUTCOME_ATTEMPTS = 4
+"""How many times one write is sent when each answer is lost (each resend is checked first)."""
 _KINDS = ("text", "tags", "identity", "number", "date", "path", "bool", "html")
 """Comparison rules tried for a sent value (the applier has no process metadata): a field whose
 name and value both match under one of them was written by this patch."""
+HISTORY = "system.history"
+"""A history note (prune's close writes one) is a comment of its revision, not a field value."""
 
 
 async def find_created(
@@ -58,7 +62,7 @@ async def update_landed(
     live = await client.get_item(item_id)
     if live is None:
         raise StepConflict(f"#{item_id} was deleted after the plan; plan again")
-    fields = [op for op in patch if _field_of(op) is not None]
+    fields = [op for op in patch if _field_of(op) not in (None, HISTORY)]
     if not fields:
         if not _links_in_place(live.relations, patch, removed):
             return False
@@ -97,6 +101,8 @@ def differences(
     fields = {name.lower(): value for name, value in live.fields.items()}
     for op in patch:
         name, value = _field_of(op), op.get("value")
+        if name == HISTORY:
+            continue  # a comment on the revision that wrote it: no later read shows it
         if name == "system.tags":
             if not _tags(value) <= _tags(fields.get(name)):
                 missing.append(str(op["path"])[len("/fields/") :])

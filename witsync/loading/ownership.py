@@ -11,8 +11,8 @@ from collections.abc import Mapping
 
 from witsync.errors import Diagnostic
 from witsync.loading.fieldnames import FRIENDLY_FIELDS, did_you_mean, resolve_field_name
-from witsync.loading.yamlsource import YamlMap, YamlSeq
-from witsync.model import Location, Ownership
+from witsync.loading.yamlsource import YamlMap, YamlSeq, mark_location
+from witsync.model import Ownership
 
 OWNERSHIP_KEYS: Mapping[str, Ownership] = {
     "createOnly": "create-only",
@@ -32,7 +32,7 @@ def read_layer(mapping: YamlMap, file: str) -> tuple[dict[str, Ownership], list[
         if not isinstance(names, YamlSeq):
             continue
         for name, mark in zip(names, names.item_marks, strict=True):
-            where = Location(file, mark[0], mark[1])
+            where = mark_location(file, mark)
             ref = resolve_field_name(name) if isinstance(name, str) else None
             if ref is None:
                 problems.append(

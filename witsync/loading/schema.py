@@ -15,7 +15,7 @@ from jsonschema.exceptions import ValidationError
 from witsync.errors import Diagnostic
 from witsync.loading.fastschema import Predicate, compile_schema
 from witsync.loading.fieldnames import did_you_mean
-from witsync.loading.yamlsource import Mark, YamlMap, YamlSeq
+from witsync.loading.yamlsource import Mark, YamlMap, YamlSeq, mark_location
 from witsync.model import Location
 from witsync.text import one_line
 
@@ -132,7 +132,7 @@ def _describe(
                 yield Diagnostic(
                     "error",
                     f"unknown property {_show(key)}" + (f" in {name}" if name else ""),
-                    _at(file, instance.key_marks.get(key, where)),
+                    mark_location(file, instance.key_marks.get(key, where)),
                     did_you_mean(key, allowed) or _allowed_hint(allowed),
                 )
         return
@@ -143,7 +143,7 @@ def _describe(
         yield Diagnostic(
             "error",
             f"{_show(instance)} is not a reference name{_spaced(instance)}",
-            _at(file, mark),
+            mark_location(file, mark),
             "write fields by reference name, like Custom.Risk or Microsoft.VSTS.Common.Priority",
         )
         return
@@ -152,7 +152,7 @@ def _describe(
         yield Diagnostic(
             "error",
             f"{name or 'the document'} lists {_show(instance[repeat])} twice",
-            _at(file, _value_mark(root, [*path, repeat])),
+            mark_location(file, _value_mark(root, [*path, repeat])),
             "remove the second one",
         )
         return
@@ -162,10 +162,12 @@ def _describe(
         yield Diagnostic(
             "error",
             f"{owner} is missing the required property '{missing}'",
-            _at(file, where),
+            mark_location(file, where),
         )
         return
-    yield Diagnostic("error", _message(kind, error, name, instance), _at(file, where), _hint(error))
+    yield Diagnostic(
+        "error", _message(kind, error, name, instance), mark_location(file, where), _hint(error)
+    )
 
 
 def _message(kind: Any, error: ValidationError, name: str, instance: Any) -> str:
@@ -278,7 +280,3 @@ def _show(value: Any) -> str:
         text = value if len(value) <= 40 else value[:37] + "..."
         return f"'{one_line(text)}'"
     return json.dumps(value) if isinstance(value, list | dict) else str(value)
-
-
-def _at(file: str, mark: Mark) -> Location:
-    return Location(file, mark[0], mark[1])

@@ -5,11 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
 
-from witsync.emulator.linktypes import CHILD, PARENT, PREDECESSOR, RELATED, SUCCESSOR
 from witsync.emulator.wiql.ast import (
-    LINK_TYPE_FIELD,
     Cond,
     Const,
     Expr,
@@ -24,47 +21,19 @@ from witsync.emulator.wiql.ast import (
 from witsync.emulator.wiql.dates import macro_date, parse_date
 from witsync.emulator.wiql.errors import WiqlError, caused
 from witsync.emulator.wiql.functions import identity_parts
+from witsync.emulator.wiql.kinds import (
+    INCOMPATIBLE,
+    LINK_NAMES,
+    TEXT_KINDS,
+    Field,
+    category_types,
+    check_field_comparison,
+    check_operator,
+    field_of,
+)
 
-# Friendly link-end names that queries may use instead of reference names.
-_LINK_NAMES = {
-    "child": CHILD,
-    "parent": PARENT,
-    "related": RELATED,
-    "successor": SUCCESSOR,
-    "predecessor": PREDECESSOR,
-}
-# Work item type categories of the Agile, Scrum, Basic and CMMI processes, for IN GROUP.
-_CATEGORIES = {
-    "microsoft.requirementcategory": ("User Story", "Product Backlog Item", "Issue", "Requirement"),
-    "microsoft.taskcategory": ("Task",),
-    "microsoft.bugcategory": ("Bug",),
-    "microsoft.featurecategory": ("Feature",),
-    "microsoft.epiccategory": ("Epic",),
-    "microsoft.testcasecategory": ("Test Case",),
-    "microsoft.testplancategory": ("Test Plan",),
-    "microsoft.testsuitecategory": ("Test Suite",),
-    "microsoft.sharedstepcategory": ("Shared Steps",),
-    "microsoft.sharedparametercategory": ("Shared Parameter",),
-}
 # Stored fields that are real columns of work_items: reading them needs no JSON parse.
 _COLUMNS = {"System.Id": "id", "System.Rev": "rev", "System.TeamProject": "project"}
-# How a field compares, by its wire type; any other type compares as a string.
-_KIND_BY_WIRE_TYPE = {
-    "integer": "number",
-    "double": "number",
-    "picklistinteger": "number",
-    "picklistdouble": "number",
-    "datetime": "date",
-    "boolean": "bool",
-    "identity": "identity",
-    "treepath": "path",
-    "html": "longtext",
-    "plaintext": "longtext",
-    "history": "longtext",
-}
-_TEXT_KINDS = ("string", "longtext", "identity", "path", "tags", "link")
-_ORDERING = ("<", ">", "<=", ">=")
-_TREE_OPERATOR = "The specified operator cannot be used with area path fields."
 _NEGATED = {
     "<>": "=",
     "NOT IN": "IN",
@@ -74,17 +43,6 @@ _NEGATED = {
     "IS NOT EMPTY": "IS EMPTY",
     "NOT IN GROUP": "IN GROUP",
 }
-_UNKNOWN_FIELD = "TF51005: The query references a field that does not exist."
-_INCOMPATIBLE = (
-    "TF212023: You cannot compare fields with different data types in the WHERE clause of a work "
-    "item query."
-)
-
-
-@dataclass(frozen=True)
-class _Field:
-    ref: str
-    kind: str  # string | longtext | number | date | bool | identity | path | tags | link
 
 
 class Compiler:
@@ -102,20 +60,10 @@ class Compiler:
         self.params[name] = value
         return f":{name}"
 
-    def resolve(self, ref: FieldRef) -> _Field:
-        if ref.name.lower() == LINK_TYPE_FIELD.lower() and ref.prefix is None and self.links:
-            return _Field(LINK_TYPE_FIELD, "link")
-        if ref.prefix == "target" and not self.links:
-            raise caused("Expecting field name.", "[Target]")
-        found = self.ctx.resolve_field(ref.name)
-        if found is None:
-            raise caused(_UNKNOWN_FIELD, ref.text)
-        refname, _, wire_type = found
-        if refname == "System.Tags":
-            return _Field(refname, "tags")
-        return _Field(refname, _KIND_BY_WIRE_TYPE.get(wire_type.lower(), "string"))
+    def resolve(self, ref: FieldRef) -> Field:
+        return field_of(self.ctx, ref, self.links)
 
-    def value(self, ref: FieldRef) -> tuple[_Field, str]:
+    def value(self, ref: FieldRef) -> tuple[Field, str]:
         """The field and the SQL expression of its stored value."""
         field = self.resolve(ref)
         if field.kind == "link":
@@ -127,13 +75,13 @@ class Compiler:
         path = self.param('$."' + field.ref + '"')
         return field, f"json_extract({alias}.fields, {path})"
 
-    def key(self, field: _Field, value: str, ascii_literals: bool = False) -> str:
+    def key(self, field: Field, value: str, ascii_literals: bool = False) -> str:
         """An expression that compares and sorts as the service does for the field's type.
 
         Against ASCII literals, SQLite's own ASCII lower() decides the same as the full fold (a
         non-ASCII character never equals an ASCII one either way) without a Python call per row.
         """
-        if field.kind in _TEXT_KINDS:
+        if field.kind in TEXT_KINDS:
             fold = "lower" if ascii_literals else "wiql_fold"
             return f"{fold}(coalesce({value}, ''))"
         if field.kind == "date":
@@ -142,7 +90,7 @@ class Compiler:
 
     # -- literals
 
-    def literal(self, field: _Field, const: Const) -> object:
+    def literal(self, field: Field, const: Const) -> object:
         """The literal converted to the field's type (folded for text), macros expanded."""
         value = const.value
         if const.kind == "macro":
@@ -152,10 +100,10 @@ class Compiler:
                     return self.date_param(dt.datetime.combine(expanded, dt.time()))
                 expanded = expanded.isoformat()
             value = expanded
-        if field.kind in _TEXT_KINDS:
+        if field.kind in TEXT_KINDS:
             text = const.text if const.kind == "number" else str(value)
             if field.kind == "link":
-                text = _LINK_NAMES.get(text.lower(), text)
+                text = LINK_NAMES.get(text.lower(), text)
             return text.lower()
         if field.kind == "number":
             try:
@@ -178,8 +126,8 @@ class Compiler:
             return moment.isoformat(sep=" ")
         return moment.date().isoformat()
 
-    def bad_value(self, field: _Field, const: Const) -> WiqlError:
-        return caused(_INCOMPATIBLE, const.text)
+    def bad_value(self, field: Field, const: Const) -> WiqlError:
+        return caused(INCOMPATIBLE, const.text)
 
     def macro(self, const: Const) -> str | dt.date:
         name = str(const.value)
@@ -249,32 +197,15 @@ class Compiler:
         field, value = self.value(cond.field)
         operand = cond.operand
         if not isinstance(operand, FieldRef):
-            self.check_operator(op, field, cond)
+            precision = self.ctx.time_precision
+            check_operator(op, field, cond, links=self.links, time_precision=precision)
         if op == "IS EMPTY":
             return f"coalesce({value}, '') = ''"
         if op == "IN GROUP":
             return self.in_category(cond, field, value)
         if isinstance(operand, FieldRef):
             other, other_value = self.value(operand)
-            if "longtext" in (field.kind, other.kind):
-                raise caused(
-                    "TF212025: You cannot compare long text, HTML, or history fields to other "
-                    "fields in the WHERE clause of a work item query.",
-                    operand.text,
-                )
-            if other.kind != field.kind:
-                raise caused(_INCOMPATIBLE, operand.text)
-            if (
-                "target" in (cond.field.prefix, operand.prefix)
-                and cond.field.prefix != operand.prefix
-            ):
-                raise caused(
-                    "TF212024: To find work items by comparing fields of linked work items, you "
-                    "can only specify fields that belong to the same endpoint of the work item "
-                    "link. You cannot compare fields that belong to different endpoints of a "
-                    "linked work item.",
-                    operand.text,
-                )
+            check_field_comparison(cond, field, operand, other)
             return f"{self.key(field, value)} {_sql_op(op)} {self.key(other, other_value)}"
         if op == "IN":
             assert isinstance(operand, tuple)
@@ -284,7 +215,7 @@ class Compiler:
             ascii_only = all(str(v).isascii() for v in literals)
             items = ", ".join(self.param(v) for v in literals)
             check = f"{self.key(field, value, ascii_only)} IN ({items})"
-            if field.kind in _TEXT_KINDS:
+            if field.kind in TEXT_KINDS:
                 return self.raw_filter(cond.field, field, *map(str, literals)) + check
             return check
         assert isinstance(operand, Const)
@@ -297,10 +228,10 @@ class Compiler:
             return self.raw_filter(cond.field, field, needle) + self.identity(value, field, operand)
         if op in ("=", "<", ">", "<=", ">=", "EVER"):
             typed = self.literal(field, operand)
-            if field.kind in _TEXT_KINDS or field.kind in ("number", "bool"):
+            if field.kind in TEXT_KINDS or field.kind in ("number", "bool"):
                 key = self.key(field, value, str(typed).isascii())
                 check = f"{key} {_sql_op(op)} {self.param(typed)}"
-                if op in ("=", "EVER") and field.kind in _TEXT_KINDS:
+                if op in ("=", "EVER") and field.kind in TEXT_KINDS:
                     if field.ref in _COLUMNS and str(typed).isascii():
                         # LIKE without wildcards is equality ignoring ASCII case, and C-fast.
                         pattern = self.param(_like_escape(str(typed)))
@@ -326,7 +257,7 @@ class Compiler:
             check = f"wiql_under({value}, {self.param(literal)})"
         return self.raw_filter(cond.field, field, literal) + check
 
-    def raw_filter(self, ref: FieldRef, field: _Field, *needles: str) -> str:
+    def raw_filter(self, ref: FieldRef, field: Field, *needles: str) -> str:
         """A cheap test on the raw JSON text that every match passes, followed by AND.
 
         Most rows then fail without their JSON being parsed. A lower-cased ASCII needle appears,
@@ -348,43 +279,13 @@ class Compiler:
             return ""
         return test + " AND "
 
-    def check_operator(self, op: str, field: _Field, cond: Cond) -> None:
-        """Refuses an operator the service does not allow on the field's type, in its words."""
-        kind = field.kind
-        message = None
-        if op == "EVER" and self.links:
-            message = "The EVER operator can not be used inside link queries."
-        elif op == "EVER" and kind == "date" and not self.ctx.time_precision:
-            message = (
-                "The EVER operator cannot be used to query a date type field using date precision."
-            )
-        elif op == "UNDER" and kind != "path":
-            message = "TF51012: The UNDER operator can only be used with classification fields."
-        elif kind == "path" and op in (*_ORDERING, "CONTAINS", "CONTAINS WORDS"):
-            message = _TREE_OPERATOR
-        elif op in ("CONTAINS", "CONTAINS WORDS") and kind not in _TEXT_KINDS:
-            message = "Operator CONTAINS can be used with string type fields only."
-        elif kind == "longtext" and op not in ("CONTAINS", "CONTAINS WORDS", "IS EMPTY"):
-            message = "The specified operator cannot be used with long-text fields."
-        elif kind == "link" and op not in ("=", "IN"):
-            message = "The operator can not be used with Link Type field."
-        if message is not None:
-            raise caused(message, cond.field.text)
-
-    def in_category(self, cond: Cond, field: _Field, value: str) -> str:
+    def in_category(self, cond: Cond, field: Field, value: str) -> str:
         """IN GROUP over work item type categories; security groups are not modelled."""
-        assert isinstance(cond.operand, Const)
-        if field.ref != "System.WorkItemType":
-            raise caused(
-                "IN GROUP is only supported for work item type categories.", cond.field.text
-            )
-        types = _CATEGORIES.get(str(cond.operand.value).lower())
-        if types is None:
-            raise caused("The work item type category does not exist.", cond.operand.text)
+        types = category_types(cond, field)
         items = ", ".join(self.param(t.lower()) for t in types)
         return f"lower(coalesce({value}, '')) IN ({items})"
 
-    def identity(self, value: str, field: _Field, const: Const) -> str:
+    def identity(self, value: str, field: Field, const: Const) -> str:
         return f"wiql_identity({value}, {self.param(self.literal(field, const))})"
 
     def order_by(self, order: tuple[SortKey, ...], side: Prefix) -> list[str]:
