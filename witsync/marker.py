@@ -42,3 +42,20 @@ def marker_keys(item: LiveItem, scope: str) -> list[str]:
         if parsed and parsed[0] == scope:
             keys.append(parsed[1])
     return keys
+
+
+PRUNE_NOTE = "witsync prune closed this work item: it left the manifests of scope {scope}."
+"""The history note of prune's close. A later plan reads it back (the revision that last changed
+the state carries it) to tell an item witsync closed from one a person closed: only the first is
+reopened when it comes back to the manifests."""
+
+
+def prune_note(scope: str) -> str:
+    """The note prune's close writes into the item's history (System.History)."""
+    return PRUNE_NOTE.format(scope=scope)
+
+
+def is_prune_note(text: str, scope: str) -> bool:
+    """Whether a revision's history text is prune's note for `scope` (the server may wrap it in
+    markup: it is looked for inside)."""
+    return prune_note(scope).casefold() in " ".join(text.split()).casefold()

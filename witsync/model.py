@@ -118,6 +118,9 @@ class DesiredItem:
     """Per reference name; a field missing here is `managed`."""
     field_locations: Mapping[str, Location] = field(default_factory=dict)
     parent_location: Location | None = None
+    previous_keys: tuple[str, ...] = ()
+    """`previousKeys:` keys this entry's work item may still carry on the board (a declared
+    key move, like Terraform's `moved` block): the plan moves it to `key`."""
 
     def owner(self, ref: str) -> Ownership:
         return self.ownership.get(ref, "managed")
@@ -192,6 +195,13 @@ class Live:
     unmoved: frozenset[int] = frozenset()
     """Items witsync created (the marker came in their first revision) whose state has not
     changed since: a run that stopped before the create's move to the stated state."""
+    deleted: Mapping[int, LiveItem] = field(default_factory=dict)
+    """Items in the recycle bin carrying this scope's marker for a key the plan would otherwise
+    create, as the bin shows them (their resource links only: work-item links do not come back
+    with a restore), by id. Read only when the plan would create, and restore is on."""
+    pruned: frozenset[int] = frozenset()
+    """Managed items in a closed state because witsync's prune closed them (their history says
+    so): one that is back in the manifests is reopened."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -206,6 +216,8 @@ class FieldInfo:
     """The wire type: string, integer, double, dateTime, html, plainText, treePath, identity, ..."""
     read_only: bool = False
     is_identity: bool = False
+    is_picklist: bool = False
+    """Its values come from a list (per work item type: `TypeInfo.allowed_values`)."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +234,12 @@ class TypeInfo:
     states: tuple[StateInfo, ...]
     fields: frozenset[str]
     """Reference names of the fields this type has."""
+    defaults: Mapping[str, JSON] = field(default_factory=dict)
+    """The default value the type's definition declares for a field (Priority 2...), by
+    reference name: what a new item gets unasked (`witsync export` leaves such values out)."""
+    allowed_values: Mapping[str, tuple[str, ...]] | None = None
+    """The values a picklist field takes on this type, by reference name, as the server lists
+    them (numbers as text); None: not read (Azure DevOps leaves them out of its list of types)."""
 
 
 @dataclass(frozen=True)
@@ -280,9 +298,10 @@ class PatchOp:
 @dataclass(frozen=True)
 class Step:
     """One write request. `create` posts a new item of the action's type; `update` patches it
-    (guarded by `test /rev`); `delete` sends it to the recycle bin."""
+    (guarded by `test /rev`); `delete` sends it to the recycle bin; `restore` brings it back
+    from there."""
 
-    kind: Literal["create", "update", "delete"]
+    kind: Literal["create", "update", "delete", "restore"]
     ops: tuple[PatchOp, ...]
     note: str | None = None
 
@@ -308,7 +327,12 @@ class LinkChange:
     target_id: int | None
 
 
-ActionKind = Literal["create", "update", "adopt", "remove"]
+ActionKind = Literal["create", "update", "adopt", "remove", "reopen", "restore", "rekey"]
+"""What happens to an item. `reopen`, `restore` and `rekey` are updates of an item that comes
+back: closed by prune (moved out of its closed state), deleted on the board (brought back from
+the recycle bin), or under a key it had before (`previousKeys`: its marker is rewritten)."""
+UPDATE_KINDS: frozenset[str] = frozenset({"update", "adopt", "reopen", "rekey"})
+"""The kinds that patch an existing item's fields and links (a restore does after its restore)."""
 RemovalPolicy = Literal["close", "delete", "unmanage"]
 
 
@@ -331,6 +355,8 @@ class Action:
     """Keys whose actions must finish first (a parent to create, a link target to create)."""
     notes: tuple[str, ...] = ()
     location: Location | None = None
+    previous_key: str | None = None
+    """For a `rekey`: the key the work item carries on the board now."""
 
 
 @dataclass(frozen=True)
@@ -343,6 +369,37 @@ class PlanWarning:
     location: Location | None = None
     severity: Literal["warning", "error"] = "warning"
     """An error (two work items for one key) makes the plan fail and blocks apply."""
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One work item of the set as the plan leaves it, changed or not: the tree a reviewer sees
+    (the HTML plan draws it; actions say only what changes)."""
+
+    key: str
+    type: str
+    title: str
+    id: int | None = None
+    """None: the plan creates it."""
+    parent: str | int | None = None
+    """Its parent after the plan: the key of an item of the plan, the id of a work item outside
+    the set, or None (a top item)."""
+    state: str | None = None
+    """Its state after the plan, when known."""
+    location: Location | None = None
+    """Its manifest entry; None for an item the plan removes."""
+
+
+@dataclass(frozen=True)
+class ClosedItem:
+    """A managed item that left the manifests and is closed already: shown and counted as
+    closed, neither changed nor unchanged."""
+
+    key: str
+    id: int
+    type: str
+    title: str
+    state: str
 
 
 @dataclass(frozen=True)
@@ -362,6 +419,12 @@ class Plan:
     """The local board file the plan was made against, so that the library's `apply` writes
     there too (None: an organization's plan, or one read back from a plan file, which never
     holds a path); not part of a plan's value."""
+    items: tuple[PlanItem, ...] = ()
+    """Every item of the set as the plan leaves it, changed or not, in manifest order, then each
+    item the plan removes: the whole tree, for views that draw it (`--format html`). Empty in a
+    plan file written before it existed (the views then draw the changed items only)."""
+    closed: tuple[ClosedItem, ...] = ()
+    """Managed items that left the manifests and are closed already (not counted unchanged)."""
 
     @property
     def has_changes(self) -> bool:

@@ -127,14 +127,16 @@ def test_adoption_conflicts_are_errors_at_the_entry_and_leave_it_unpaired():
     assert list(pairing.pairs) == ["first"]
 
 
-def test_a_type_the_board_does_not_have_for_the_item_is_an_error():
+def test_a_type_the_board_does_not_have_for_the_item_is_no_error():
+    """The planner changes the type (issue 11): the entry still pairs with its work item."""
     board = Board()
     bug = board.add("Bug", {"System.Title": "x"}, key="a")
     board.add("Task", {"System.Title": "y"}, key="b")
     pairing = pair_items(desired(item("a", "Task"), item("b", "task")), board.live())
-    [error] = pairing.errors
-    assert error.message == f"'a' is a Task in the manifest but work item #{bug} is a Bug"
-    assert error.location == Location("backlog.yaml", 1, 3)
+    assert pairing.errors == ()
+    live = pairing.pairs["a"].live
+    assert live is not None
+    assert live.id == bug
 
 
 def test_ids_named_as_parent_or_link_target_must_exist():
@@ -153,8 +155,10 @@ def test_ids_named_as_parent_or_link_target_must_exist():
 
 def test_every_error_is_collected_in_one_pairing():
     board = Board()
-    board.add("Bug", {"System.Title": "x"}, key="a")
-    d = desired(item("a", "Task"), item("b", parent=991), item("c", adopt_id=993))
+    taken = board.add("Bug", {"System.Title": "x"}, key="a")
+    d = desired(
+        item("a", "Bug"), item("b", parent=991), item("c", adopt_id=993), item("d", adopt_id=taken)
+    )
     assert len(pair_items(d, board.live()).errors) == 3
 
 

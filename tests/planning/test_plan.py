@@ -546,11 +546,16 @@ def test_ids_that_do_not_exist_are_errors(d, message):
     assert raised.value.diagnostics[0].location is not None
 
 
-def test_a_different_type_on_the_board_is_an_error():
+def test_a_different_type_on_the_board_is_an_update_of_the_type():
     board = Board()
     board.add("Bug", {"System.Title": "x"}, key="a")
-    with pytest.raises(ManifestError, match="1 error"):
-        plan_for(desired(item("a", "Task")), board)
+    plan = plan_for(desired(item("a", "Task")), board)
+    assert [a.kind for a in plan.actions] == ["update"]
+    assert [(op.op, op.path, op.value) for op in ops_of(plan, "a")][1] == (
+        "replace",
+        "/fields/System.WorkItemType",
+        "Task",
+    )
 
 
 # -- removals -----------------------------------------------------------------------------------
@@ -726,7 +731,8 @@ def test_items_already_closed_are_not_closed_again():
     done = board.add("User Story", {"System.Title": "done", "System.State": "Closed"}, key="done")
     plan = plan_for(desired(item("other")), board, prune=True)
     assert [a.kind for a in plan.actions] == ["create"]
-    assert plan.unchanged == 1
+    assert plan.unchanged == 0  # closed: shown and counted as closed, not as unchanged
+    assert [closed.id for closed in plan.closed] == [done]
     assert not [w for w in plan.warnings if w.id == done]
 
 
@@ -784,8 +790,13 @@ def test_adopting_one_id_twice_is_an_error():
 
 def test_every_error_is_reported_at_once():
     board = Board()
-    board.add("Bug", {"System.Title": "x"}, key="a")
-    d = desired(item("a", "Task"), item("b", parent=991), item("c", links=((REL_RELATED, 992),)))
+    taken = board.add("Bug", {"System.Title": "x"}, key="a")
+    d = desired(
+        item("a", "Bug"),
+        item("b", parent=991),
+        item("c", links=((REL_RELATED, 992),)),
+        item("d", adopt_id=taken),
+    )
     with pytest.raises(ManifestError) as raised:
         plan_for(d, board)
     assert len(raised.value.diagnostics) == 3

@@ -31,7 +31,14 @@ def test_document_is_valid_against_the_schema():
 def test_summary_and_actions():
     document = json.loads(render_json(showcase_plan()))
     assert document["format_version"] == FORMAT_VERSION
-    assert document["summary"] == {"create": 2, "update": 2, "remove": 1, "unchanged": 0}
+    assert document["summary"] == {
+        "create": 2,
+        "restore": 0,
+        "update": 2,
+        "remove": 1,
+        "unchanged": 0,
+        "closed": 0,
+    }
     assert [a["action"] for a in document["actions"]] == [
         "create",
         "create",

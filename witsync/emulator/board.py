@@ -16,7 +16,12 @@ from witsync.emulator import errors
 from witsync.emulator.links import LinkKeeper, stamp_revision, sync_parent
 from witsync.emulator.linktypes import link_target
 from witsync.emulator.patch import Patch, PatchReader, as_text
-from witsync.emulator.processes import lookup_field, process_named, transition_reason
+from witsync.emulator.processes import (
+    FIELD_DEFAULTS,
+    lookup_field,
+    process_named,
+    transition_reason,
+)
 from witsync.emulator.store import Item, Project, Store
 from witsync.emulator.values import (
     Clock,
@@ -98,7 +103,7 @@ class Board(PatchReader, LinkKeeper):
             "System.ChangedBy": self.me,
             "System.AuthorizedDate": now,
             "System.CommentCount": 0,
-            "Microsoft.VSTS.Common.Priority": 2,
+            **FIELD_DEFAULTS,
             "Microsoft.VSTS.Common.StateChangeDate": now,
         }
         patch = Patch(wit, fields, [])

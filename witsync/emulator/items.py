@@ -237,13 +237,19 @@ async def get_updates(ctx: Ctx) -> Response:
         values.append(
             wire.update(seq, item.id, rev, by, revised, fields, relations, ctx.urls, project)
         )
+    return _one_or_page(ctx, item.id, values, "id")
+
+
+def _one_or_page(ctx: Ctx, item_id: int, values: list[Any], numbered_by: str) -> Response:
+    """The entry whose `numbered_by` is the path's `{number}` (404 when none is), or without a
+    number a page of them all."""
     number = ctx.request.path_params.get("number")
-    if number is not None:
-        match = [v for v in values if v["id"] == int(number)]
-        if not match:
-            raise errors.not_found(item.id)
-        return JSONResponse(match[0])
-    return JSONResponse(wire.collection(_page(ctx, values)))
+    if number is None:
+        return JSONResponse(wire.collection(_page(ctx, values)))
+    match = [v for v in values if v[numbered_by] == int(number)]
+    if not match:
+        raise errors.not_found(item_id)
+    return JSONResponse(match[0])
 
 
 def _page(ctx: Ctx, values: list[Any]) -> list[Any]:
@@ -264,13 +270,7 @@ async def get_revisions(ctx: Ctx) -> Response:
     for rev, fields, relations in ctx.store.revisions(ctx.org, item.id):
         snapshot = Item(ctx.org, item.id, item.project, rev, False, fields, relations)
         values.append(ctx.render(snapshot, expand=expand))
-    number = ctx.request.path_params.get("number")
-    if number is not None:
-        match = [v for v in values if v["rev"] == int(number)]
-        if not match:
-            raise errors.not_found(item.id)
-        return JSONResponse(match[0])
-    return JSONResponse(wire.collection(_page(ctx, values)))
+    return _one_or_page(ctx, item.id, values, "rev")
 
 
 @endpoint
@@ -308,8 +308,29 @@ async def get_comments(ctx: Ctx) -> Response:
 
 @endpoint
 async def recycle_bin(ctx: Ctx) -> Response:
+    """The project's deleted items as shallow references (`id`, `url`), as the service lists
+    them; with `ids=` one reference each (type, title, who deleted it and when), no resource."""
     items = ctx.store.deleted_items(ctx.org, ctx.project.name if ctx.project else None)
-    return JSONResponse(wire.collection([_deleted(ctx, i) for i in items]))
+    raw = ctx.param("ids")
+    if not raw:
+        return JSONResponse(
+            wire.collection([{"id": i.id, "url": _deleted(ctx, i)["url"]} for i in items])
+        )
+    try:
+        ids = list(dict.fromkeys(int(x) for x in raw.split(",") if x.strip()))
+    except ValueError:
+        raise errors.bad_request(f"The ids parameter '{raw}' is not valid.") from None
+    if len(ids) > 200:
+        raise errors.too_many_ids(len(ids))
+    by_id = {i.id: i for i in items}
+    references = []
+    for id in ids:
+        if id not in by_id:
+            raise errors.not_found(id)
+        entry = _deleted(ctx, by_id[id])
+        entry.pop("resource")
+        references.append(entry)
+    return JSONResponse(wire.collection(references))
 
 
 @endpoint
@@ -324,7 +345,9 @@ async def recycle_bin_item(ctx: Ctx) -> Response:
         return Response(status_code=204)
     if ctx.request.method == "PATCH":
         body = await read_json(ctx, "application/json")
-        if not isinstance(body, dict) or body.get("isDeleted") is not False:
+        # Json.NET binds property names in any case: `IsDeleted` is `isDeleted`
+        flags = {str(k).lower(): v for k, v in body.items()} if isinstance(body, dict) else {}
+        if flags.get("isdeleted") is not False:
             raise errors.bad_request('Only {"isDeleted": false} (restore) is supported.')
         return JSONResponse(_deleted(ctx, ctx.board().restore(id)))
     return JSONResponse(_deleted(ctx, item))

@@ -18,7 +18,13 @@ from witsync.emulator.linktypes import (
     link_type,
     work_item_path,
 )
-from witsync.emulator.processes import FieldDef, TypeDef, lookup_field, type_has_field
+from witsync.emulator.processes import (
+    FieldDef,
+    TypeDef,
+    lookup_field,
+    process_named,
+    type_has_field,
+)
 from witsync.emulator.store import Item, Store
 from witsync.emulator.values import (
     identity_parts,
@@ -44,6 +50,7 @@ BYPASS_ONLY = frozenset(
     {"system.createddate", "system.changeddate", "system.createdby", "system.changedby"}
 )
 MAX_TAGS = 100
+TYPE_FIELD = "System.WorkItemType"
 
 
 @dataclass
@@ -132,6 +139,9 @@ class PatchReader:
             return
         if ref.lower() in SILENTLY_DROPPED:
             return
+        if ref == TYPE_FIELD and item is not None:
+            self._retype(patch, op, value, item)
+            return
         if not type_has_field(patch.wit, ref):
             raise errors.field_invalid(ref, "InvalidField")
         if ref.lower() in BYPASS_ONLY and not bypass:
@@ -175,6 +185,36 @@ class PatchReader:
                 patch.fields.pop(ref, None)
             return
         patch.fields[ref] = self._convert(fdef, value, bypass)
+
+    def _retype(self, patch: Patch, op: str, value: Any, item: Item) -> None:
+        """A PATCH of System.WorkItemType changes the item's type (the "change work item type"
+        example of the reference): to another type of its project's process. Fields the new type
+        lacks are left behind; a state it lacks, unless the patch states one, is mapped to its
+        first state of the same category, else to its first state (what the web form resets to)."""
+        name = value.strip() if isinstance(value, str) and op != "remove" else ""
+        if not name:
+            raise errors.field_invalid(TYPE_FIELD, "InvalidEmpty")
+        project = self.store.project(self.org, item.project)
+        process = process_named(project.process) if project is not None else None
+        new = process.type(name) if process is not None else None
+        if new is None:
+            raise errors.field_invalid(TYPE_FIELD, "InvalidListValue")
+        if new.name == patch.wit.name:
+            return
+        old = patch.wit
+        patch.wit = new
+        patch.fields[TYPE_FIELD] = new.name
+        patch.touched.add(TYPE_FIELD)
+        for ref in list(patch.fields):
+            known = lookup_field(ref)
+            if known is not None and not type_has_field(new, known.ref):
+                patch.fields.pop(ref)
+        state = str(patch.fields.get("System.State", ""))
+        if "System.State" in patch.touched or new.state(state) is not None:
+            return
+        before = old.state(state)
+        same = [s for s in new.states if before is not None and s.category == before.category]
+        patch.fields["System.State"] = (same or list(new.states))[0].name
 
     def _convert(self, fdef: FieldDef, value: Any, bypass: bool = False) -> Any:
         kind = fdef.type

@@ -108,6 +108,14 @@ def _max_length(argument: Any) -> Predicate:
     return lambda value: not isinstance(value, str) or len(value) <= argument
 
 
+def _min_items(argument: Any) -> Predicate:
+    return lambda value: not isinstance(value, list) or len(value) >= argument
+
+
+def _max_items(argument: Any) -> Predicate:
+    return lambda value: not isinstance(value, list) or len(value) <= argument
+
+
 _ENGINE_SPECIFIC = {
     "d": "[0-9]",  # Python's \d also takes other scripts' digits
     "D": "[^0-9]",
@@ -178,6 +186,8 @@ _SIMPLE: dict[str, Callable[[Any], Predicate]] = {
     "maximum": _maximum,
     "minLength": _min_length,
     "maxLength": _max_length,
+    "minItems": _min_items,
+    "maxItems": _max_items,
     "pattern": _pattern,
     "uniqueItems": _unique_items,
 }

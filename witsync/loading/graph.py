@@ -41,6 +41,7 @@ def check_graph(
     unique = _unique_keys(items, problems)
     by_key = {item.key: item for item in unique}
     key_of_id = _adopted_ids(unique, problems)
+    _check_previous_keys(unique, problems)
     resolved = [_resolve(item, key_of_id) for item in unique]
     for item in resolved:
         _check_parent(item, by_key, known, problems)
@@ -89,6 +90,37 @@ def _adopted_ids(items: Sequence[DesiredItem], problems: list[Diagnostic]) -> di
         key_of_id[item.adopt_id] = item.key
         location_of_id[item.adopt_id] = item.location
     return key_of_id
+
+
+def _check_previous_keys(items: Sequence[DesiredItem], problems: list[Diagnostic]) -> None:
+    """A previous key (`previousKeys:`) names a key no entry has now, and one entry only: two
+    entries cannot both take over one work item, and a key in use is not a previous one."""
+    by_key = {item.key: item for item in items}
+    claimed: dict[str, DesiredItem] = {}
+    for item in items:
+        for old in item.previous_keys:
+            if old == item.key:
+                message, hint = (
+                    f"previous key '{old}' of '{item.key}' is its own key",
+                    "remove it from `previousKeys:`",
+                )
+            elif old in by_key:
+                message, hint = (
+                    f"previous key '{old}' of '{item.key}' is the key of an item of the set "
+                    f"({by_key[old].location})",
+                    "a previous key is one no entry has any more: remove it from "
+                    "`previousKeys:`, or rename that item",
+                )
+            elif old in claimed:
+                message, hint = (
+                    f"previous key '{old}' of '{item.key}' is also a previous key of "
+                    f"'{claimed[old].key}' ({claimed[old].location})",
+                    "one work item moves to one key: keep the previous key on one entry",
+                )
+            else:
+                claimed[old] = item
+                continue
+            problems.append(Diagnostic("error", message, item.location, hint))
 
 
 def _resolve(item: DesiredItem, key_of_id: dict[int, str]) -> DesiredItem:

@@ -117,7 +117,8 @@ def link_work(
         if isinstance(other, str) and other in create_rank:
             adds[key].append(add_link(rel, target_key=other))
             depends_on[key].add(other)
-            changes[key].append(LinkChange("add", rel, other, None))
+            # None for an item created in this run; a restored one has its id already
+            changes[key].append(LinkChange("add", rel, other, id_of(other, pairing)))
         else:
             other_id = id_of(other, pairing)
             adds[key].append(add_link(rel, target_id=other_id))

@@ -9,6 +9,14 @@ created, then moved by a second `update` step, and the plan says so. A create is
 until that move is: an item witsync created whose state never changed since (`Live.unmoved`,
 from its history) is moved now, although state is create-only. A new item, or one adopted
 without it, gets the marker hyperlink that pairs it with its key from now on.
+
+Items that come back or change: an item prune closed (`Live.pruned`) whose entry is back is
+reopened, moved to the state its entry states, else its type's first state. An entry of another
+type than its work item changes the item's type (a `replace` of System.WorkItemType first in the
+patch, as Azure DevOps does it); when the new type lacks the item's state, the state moves too:
+to the one the entry states, else the new type's first state of the same category, else its first
+state. An entry moved from a previous key (`previousKeys`) gets the new marker and loses the old
+one in the same guarded patch.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from witsync.model import (
     PatchOp,
     Process,
     Step,
+    TypeInfo,
 )
 from witsync.planning.diff import changed_fields
 from witsync.planning.normalize import (
@@ -45,7 +54,17 @@ from witsync.planning.normalize import (
     wire_value,
 )
 from witsync.planning.pair import Pairing
-from witsync.planning.patch import add_hyperlink, create_field, guard_rev, set_field, set_tags
+from witsync.planning.patch import (
+    add_hyperlink,
+    create_field,
+    field_path,
+    guard_rev,
+    remove_relation,
+    set_field,
+    set_tags,
+)
+
+TYPE_FIELD = "System.WorkItemType"
 
 
 @dataclass(frozen=True)
@@ -60,6 +79,10 @@ class FieldWork:
     notes: tuple[str, ...] = ()
     later_steps: tuple[Step, ...] = ()
     """A create's second step: the move out of the initial state, and fields to clear."""
+    removes: tuple[PatchOp, ...] = ()
+    """Relation removals of the update: a rekey's old marker."""
+    reopen: bool = False
+    """The item is closed because witsync's prune closed it, and this update reopens it."""
 
 
 def field_work(pairing: Pairing, live: Live, process: Process, scope: str) -> dict[str, FieldWork]:
@@ -74,6 +97,7 @@ def field_work(pairing: Pairing, live: Live, process: Process, scope: str) -> di
             process,
             scope,
             marked=bool(pairing.keys_of_id.get(pair.live.id)),
+            previous_key=pair.previous_key,
         )
         for key, pair in pairing.pairs.items()
     }
@@ -146,9 +170,12 @@ def update_work(
     scope: str,
     *,
     marked: bool,
+    previous_key: str | None = None,
 ) -> FieldWork:
-    """An existing item (`marked`: it carries a marker already): the managed fields that differ,
-    the unfinished state move of its create, its tags, and the marker if it lacks one."""
+    """An existing item (`marked`: it carries a marker already): its type if the entry's
+    differs, the managed fields that differ, the unfinished state move of its create, or the
+    state move of a reopen or a type change, its tags, and the marker if it lacks one (a new
+    one for a `previous_key`, whose marker goes)."""
     refs = [ref for ref in item.fields if ref != TAGS_FIELD and item.owner(ref) == "managed"]
     # Quick forms first (no HTML parsing); full canonical forms only where those differ.
     want: dict[str, Hashable] = {}
@@ -164,6 +191,12 @@ def update_work(
     ops: list[PatchOp] = []
     changes: list[FieldChange] = []
     notes: list[str] = []
+    target = _type_named(process, item.type)
+    if target is not None and target.name.casefold() != current.type.casefold():
+        # first in the patch: the fields and state after it are the new type's
+        ops.append(PatchOp("replace", field_path(TYPE_FIELD), target.name))
+        changes.append(FieldChange(TYPE_FIELD, current.type, target.name))
+        notes.append(f"changes its type from {current.type!r} to {target.name!r}")
     for ref in refs:
         if ref not in changed:
             continue
@@ -181,15 +214,99 @@ def update_work(
         ops.extend(move.ops)
         changes.extend(move.changes)
         notes.extend(move.notes)
+    reopen = current.id in live.pruned
+    if not any(op.path == field_path(STATE_FIELD) for op in ops):
+        move = _state_move(item, current, process, target, reopen=reopen)
+        ops.extend(move.ops)
+        changes.extend(move.changes)
+        notes.extend(move.notes)
     tags = _tags(item, current, scope, edits)
     if tags is not None:
         ops.append(tags[0])
         changes.append(tags[1])
     marker = None
-    if not marked:
+    removes: tuple[PatchOp, ...] = ()
+    if previous_key is not None:
+        old = marker_url(scope, previous_key)
+        marker = add_hyperlink(marker_url(scope, item.key))
+        removes = tuple(
+            remove_relation(index, relation.rel, relation.url)
+            for index, relation in enumerate(current.relations)
+            if relation.url == old
+        )
+        notes.append(
+            f"moves from key {previous_key!r} to {item.key!r} (previousKeys): its marker is "
+            "rewritten in the same guarded patch"
+        )
+    elif not marked:
         marker = add_hyperlink(marker_url(scope, item.key))
         notes.append(f"adds the marker: tag {scope_tag(scope)} and key {item.key!r}")
-    return FieldWork(ops=tuple(ops), changes=tuple(changes), marker=marker, notes=tuple(notes))
+    return FieldWork(
+        ops=tuple(ops),
+        changes=tuple(changes),
+        marker=marker,
+        notes=tuple(notes),
+        removes=removes,
+        reopen=reopen and any(op.path == field_path(STATE_FIELD) for op in ops),
+    )
+
+
+def _type_named(process: Process, name: str) -> TypeInfo | None:
+    """The process's type called `name` (in any case: the server compares type names so)."""
+    found = process.types.get(name)
+    if found is not None:
+        return found
+    return next((t for t in process.types.values() if t.name.casefold() == name.casefold()), None)
+
+
+def _state_move(
+    item: DesiredItem,
+    current: LiveItem,
+    process: Process,
+    target: TypeInfo | None,
+    *,
+    reopen: bool,
+) -> FieldWork:
+    """The state move the manifest's diff does not make but the item needs: out of the closed
+    state prune put it in (`reopen`), or out of a state its new type lacks."""
+    now = str(current.fields.get(STATE_FIELD, ""))
+    stated = item.fields.get(STATE_FIELD)
+    if item.owner(STATE_FIELD) == "ignored" or is_empty(stated):
+        stated = None
+    retyped = target is not None and target.name.casefold() != current.type.casefold()
+    if reopen:
+        state = str(stated) if stated is not None else (target.initial_state if target else None)
+        why = (
+            f"reopened: witsync's prune closed it when it left the manifests; back in them, it "
+            f"moves from {now!r} to {state!r}"
+        )
+    elif retyped and target is not None and not _has_state(target, now):
+        state = str(stated) if stated is not None else mapped_state(process, current, target)
+        why = f"a {target.name} has no state {now!r}: it moves to {state!r}"
+    else:
+        return FieldWork()
+    if state is None or state.casefold() == now.casefold():
+        return FieldWork()
+    change = FieldChange(STATE_FIELD, now or None, state, item.owner(STATE_FIELD))
+    op = PatchOp("replace", field_path(STATE_FIELD), state)
+    return FieldWork(ops=(op,), changes=(change,), notes=(why,))
+
+
+def mapped_state(process: Process, current: LiveItem, target: TypeInfo) -> str:
+    """Where a type change takes a state the new type lacks, as Azure DevOps does: the new
+    type's first state of the same category, else its first state."""
+    now = str(current.fields.get(STATE_FIELD, "")).casefold()
+    old = process.types.get(current.type)
+    category = next(
+        (info.category for info in (old.states if old else ()) if info.name.casefold() == now),
+        None,
+    )
+    same = [info.name for info in target.states if info.category == category]
+    return same[0] if same else target.initial_state
+
+
+def _has_state(type_info: TypeInfo, state: str) -> bool:
+    return any(info.name.casefold() == state.casefold() for info in type_info.states)
 
 
 def _finish_move(item: DesiredItem, current: LiveItem) -> FieldWork:

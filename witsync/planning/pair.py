@@ -9,9 +9,14 @@ planner reports or, with `dedupe`, deletes. An item tagged for the scope without
 reported (`marker-without-key`) and never touched; one that also carries another scope's tag is
 warned about, since both manifest sets write its fields.
 
+Items that come back keep their work item: an entry whose key has no item, but one of whose
+`previousKeys` has, takes that item over (a rekey: the plan rewrites its marker); an entry whose
+item is in the recycle bin (`Live.deleted`, its marker names the key or a previous key) is paired
+with it, to be restored. A type that differs from the board's is no error: the plan changes it.
+
 Errors (not warnings, because no plan can be right): a parent, link or adopted id that does not
-exist on the board; adopting an item another key already owns; a type that differs from the
-board's (Azure DevOps cannot change a type through this API).
+exist on the board; adopting an item another key already owns (unless that key is one of the
+entry's `previousKeys`).
 """
 
 from __future__ import annotations
@@ -35,6 +40,10 @@ class Pair:
     live: LiveItem | None
     adopt: bool = False
     """`id:` takes over an item that carries no marker for the key yet."""
+    previous_key: str | None = None
+    """The item carries this key of the entry's `previousKeys`: the plan moves it to `key`."""
+    restore: bool = False
+    """The item is in the recycle bin (`Live.deleted`): the plan restores it."""
 
 
 @dataclass(frozen=True)
@@ -67,16 +76,13 @@ def pair_items(desired: Desired, live: Live) -> Pairing:
             continue
         key_of_id[pair.live.id] = key
         warnings.extend(_other_scopes(key, pair, desired.scope))
-        if pair.live.type.casefold() != pair.item.type.casefold():
-            errors.append(
-                Diagnostic(
-                    "error",
-                    f"{key!r} is a {pair.item.type} in the manifest but "
-                    f"work item #{pair.live.id} is a {pair.live.type}",
-                    pair.item.location,
-                    "the API cannot change a work item's type: fix the manifest's type",
-                )
-            )
+        if pair.restore:
+            keys_of_id[pair.live.id] = tuple(sorted(set(marker_keys(pair.live, desired.scope))))
+        elif pair.previous_key is not None:
+            # the item holds its new key from now on; the old one is not left behind to prune
+            claims[key] = claims.pop(pair.previous_key)
+            if pair.previous_key in extras:
+                extras[key] = extras.pop(pair.previous_key)
     errors.extend(_missing_targets(desired, live))
     return Pairing(
         pairs=pairs,
@@ -137,12 +143,15 @@ def _pairs(
     for index, item in enumerate(desired.items):
         claimed = claims.get(item.key)
         if item.adopt_id is None:
-            pairs[item.key] = Pair(
-                item, index, live.items[claimed] if claimed is not None else None
-            )
+            pairs[item.key] = _pair(item, index, live, claims, desired.scope)
             continue
         found = live.items.get(item.adopt_id)
         owner = owner_of_id.get(item.adopt_id)
+        if owner is not None and claimed is None and owner in item.previous_keys:
+            # `id:` and `previousKeys`: the item moves to this key
+            pairs[item.key] = Pair(item, index, found, previous_key=owner)
+            adopted[item.adopt_id] = item.key
+            continue
         if found is None:
             message = f"work item #{item.adopt_id} (id: of {item.key!r}) does not exist"
             hint = "check the id, or remove `id:` to create a new work item"
@@ -166,6 +175,26 @@ def _pairs(
             continue
         errors.append(Diagnostic("error", message, item.location, hint))
     return pairs, errors
+
+
+def _pair(item: DesiredItem, index: int, live: Live, claims: Mapping[str, int], scope: str) -> Pair:
+    """An entry without `id:`: the item its key claims, else the one a previous key claims,
+    else one in the recycle bin marked with either (lowest id first), else none (a create)."""
+    claimed = claims.get(item.key)
+    if claimed is not None:
+        return Pair(item, index, live.items[claimed])
+    for old in item.previous_keys:
+        if old in claims:
+            return Pair(item, index, live.items[claims[old]], previous_key=old)
+    for deleted_id in sorted(live.deleted):
+        deleted = live.deleted[deleted_id]
+        keys = marker_keys(deleted, scope)
+        if item.key in keys:
+            return Pair(item, index, deleted, restore=True)
+        moved = next((key for key in item.previous_keys if key in keys), None)
+        if moved is not None:
+            return Pair(item, index, deleted, restore=True, previous_key=moved)
+    return Pair(item, index, None)
 
 
 def _other_scopes(key: str, pair: Pair, scope: str) -> list[PlanWarning]:
@@ -195,23 +224,17 @@ def _missing_targets(desired: Desired, live: Live) -> list[Diagnostic]:
     """Every id a manifest names as parent or link target must exist on the board."""
     errors: list[Diagnostic] = []
     for item in desired.items:
-        if isinstance(item.parent, int) and item.parent not in live.items:
-            errors.append(
-                Diagnostic(
-                    "error",
-                    f"parent #{item.parent} of {item.key!r} does not exist on the board",
-                    item.parent_location or item.location,
-                    "check the id, or name the parent by key",
-                )
-            )
-        for link in item.links:
-            if isinstance(link.target, int) and link.target not in live.items:
+        # each id the item names: (the id, its role, where it is written, what a key names)
+        named = [(item.parent, "parent", item.parent_location or item.location, "the parent")]
+        named += [(link.target, "link target", link.location, "the item") for link in item.links]
+        for target, role, where, instead in named:
+            if isinstance(target, int) and target not in live.items:
                 errors.append(
                     Diagnostic(
                         "error",
-                        f"link target #{link.target} of {item.key!r} does not exist on the board",
-                        link.location,
-                        "check the id, or name the item by key",
+                        f"{role} #{target} of {item.key!r} does not exist on the board",
+                        where,
+                        f"check the id, or name {instead} by key",
                     )
                 )
     return errors

@@ -3,15 +3,20 @@
 Same inputs, same plan. It is made in four steps, each a module that states its rules, with
 plain values passed from one to the next:
   1. pairing (witsync.planning.pair): which live item each manifest entry manages, by marker
-     key or `id:` adoption; duplicates, keyless markers and the errors no plan can survive
-     (a missing id, a taken key, a type change), raised together as a ManifestError;
+     key, previous key or `id:` adoption, or in the recycle bin; duplicates, keyless markers and
+     the errors no plan can survive (a missing id, a taken key), raised together as a
+     ManifestError;
   2. field work (witsync.planning.fields): each item's field operations, changes and notes;
   3. links (witsync.planning.edges): canonical edges compared, each change sent by one end;
   4. order (here): the work of each item becomes one Action.
 
 Order. Creates parents-first (depth, then file order); then updates and adopts in file order
 (they may link to new items, never the reverse); then removals children-first. `depends_on`
-names the keys whose creates must be done first. Removals (only with prune) follow the policy:
+names the keys whose creates (or restores) must be done first. An existing item's action is a
+`restore` (back from the recycle bin: a restore step, then its update), a `reopen` (prune closed
+it), a `rekey` (its marker moves to the entry's key), an `adopt` or an `update`. Managed items
+that left the manifests and are closed already are `Plan.closed`, not counted unchanged.
+Removals (only with prune) follow the policy:
 close (a state of category Removed, else Completed), delete (recycle bin), or unmanage (the
 marker tag and hyperlink removed); see witsync.planning.prune. Two live items claiming one key
 are an error (`duplicate-key`, which blocks apply): the lowest id is the one to keep, and with
@@ -44,6 +49,7 @@ from witsync.model import (
 from witsync.planning.edges import LinkWork, link_work
 from witsync.planning.fields import FieldWork, field_work
 from witsync.planning.normalize import STATE_FIELD, is_empty
+from witsync.planning.overview import plan_items
 from witsync.planning.pair import Pair, Pairing, pair_items
 from witsync.planning.patch import guard_rev, order_ops
 from witsync.planning.prune import plan_removals
@@ -67,9 +73,11 @@ def make_plan(
         raise ManifestError(pairing.errors)
     fields = field_work(pairing, live, process, desired.scope)
     creates = _create_order(pairing.pairs)
+    # a restored item is linked once it is back: its restore runs first, like a create
+    restores = [key for key, pair in pairing.pairs.items() if pair.restore]
     links = link_work(
         pairing,
-        {key: rank for rank, key in enumerate(creates)},
+        {key: rank for rank, key in enumerate([*restores, *creates])},
         {key for key, work in fields.items() if work.ops},
     )
     actions = _actions(pairing, creates, fields, links)
@@ -79,17 +87,20 @@ def make_plan(
     removed = plan_removals(live, process, desired.scope, leaving, prune=prune, removal=removal)
     duplicates, duplicate_warnings = _duplicates(pairing, live, process, desired.scope, dedupe)
     acted = {action.key for action in actions}
-    unchanged = sum(1 for key in pairing.pairs if key not in acted) + removed.already_closed
+    unchanged = sum(1 for key in pairing.pairs if key not in acted)
     warnings = (*pairing.warnings, *removed.warnings, *duplicate_warnings)
+    every = (*actions, *removed.actions, *duplicates)
     return Plan(
         target=target,
-        actions=(*actions, *removed.actions, *duplicates),
+        actions=every,
         unchanged=unchanged,
         warnings=tuple(sorted(warnings, key=_warning_order)),
         manifest_digest=desired.digest,
         prune=prune,
         removal_policy=removal,
         known_max_id=max(live.managed_ids, default=0),
+        items=plan_items(pairing, live, process, every),
+        closed=removed.closed,
     )
 
 
@@ -155,13 +166,28 @@ def _actions(
             continue
         work, linked = fields[pair.item.key], links.get(pair.item.key, _NO_LINKS)
         adds = (*_marker(work), *linked.adds)
-        if not (work.ops or adds or linked.removes):
-            continue
-        step = Step(
-            "update", (guard_rev(pair.live.rev), *order_ops(work.ops, linked.removes, adds))
-        )
-        actions.append(_action("adopt" if pair.adopt else "update", pair, work, linked, (step,)))
+        removes = (*work.removes, *linked.removes)
+        writes: tuple[Step, ...] = ()
+        if pair.restore:
+            writes = (Step("restore", (), note="from the recycle bin"),)
+        if work.ops or adds or removes:
+            ops = order_ops(work.ops, removes, adds)
+            writes = (*writes, Step("update", (guard_rev(pair.live.rev), *ops)))
+        if writes:
+            actions.append(_action(_update_kind(pair, work), pair, work, linked, writes))
     return actions
+
+
+def _update_kind(pair: Pair, work: FieldWork) -> ActionKind:
+    """What an existing item's action is called: the first of restore (from the recycle bin),
+    reopen (prune closed it), rekey (from a previous key), adopt (`id:`), update."""
+    if pair.restore:
+        return "restore"
+    if work.reopen:
+        return "reopen"
+    if pair.previous_key is not None:
+        return "rekey"
+    return "adopt" if pair.adopt else "update"
 
 
 def _marker(work: FieldWork) -> tuple[PatchOp, ...]:
@@ -184,8 +210,18 @@ def _action(
         field_changes=work.changes,
         link_changes=tuple(sorted(links.changes, key=_link_order)),
         depends_on=tuple(sorted(links.depends_on)),
-        notes=work.notes,
+        notes=(*_restored(pair), *work.notes),
         location=pair.item.location,
+        previous_key=pair.previous_key,
+    )
+
+
+def _restored(pair: Pair) -> tuple[str, ...]:
+    if not pair.restore:
+        return ()
+    return (
+        f"restored from the recycle bin (someone deleted #{pair.live.id if pair.live else '?'} "
+        "on the board) instead of created again; `--no-restore` creates a new work item",
     )
 
 

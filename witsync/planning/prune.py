@@ -4,7 +4,9 @@ Only with prune; otherwise each is listed as a warning. Per policy: `close` move
 its type's state of category Removed (else Completed), `delete` sends it to the recycle bin,
 `unmanage` removes the scope tag and the marker hyperlink and leaves the item as it is.
 Removals go children first (by depth under their live parents, then id). An item already in a
-Completed or Removed state needs no closing and counts as unchanged.
+Completed or Removed state needs no closing: it is listed as closed (`Plan.closed`), not counted
+unchanged. Prune's close writes a history note (`witsync.marker.prune_note`): the revision that
+closed the item says witsync did, so that the item is reopened if its entry comes back.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from witsync.marker import marker_url, scope_tag
+from witsync.marker import marker_url, prune_note, scope_tag
 from witsync.model import (
     REL_PARENT,
     Action,
+    ClosedItem,
     FieldChange,
     Live,
     LiveItem,
@@ -29,6 +32,7 @@ from witsync.planning.normalize import STATE_FIELD, TAGS_FIELD, join_tags, tag_l
 from witsync.planning.patch import guard_rev, order_ops, remove_relation, set_tags
 
 _VERBS = {"close": "closed", "delete": "deleted", "unmanage": "unmanaged"}
+HISTORY_FIELD = "System.History"
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,12 @@ class Removals:
     actions: tuple[Action, ...]
     """In apply order: children first."""
     warnings: tuple[PlanWarning, ...]
-    already_closed: int
-    """Items left alone because they are closed already (they count as unchanged)."""
+    closed: tuple[ClosedItem, ...] = ()
+    """Items left alone because they are closed already."""
+
+    @property
+    def already_closed(self) -> int:
+        return len(self.closed)
 
 
 def plan_removals(
@@ -52,7 +60,7 @@ def plan_removals(
     """The removal of each `(id, key)` that left the manifests, or a warning for it."""
     warnings: list[PlanWarning] = []
     ordered: list[tuple[int, int, Action]] = []
-    already_closed = 0
+    closed: list[ClosedItem] = []
     for item_id, key in leaving:
         item = live.items[item_id]
         closed_state = _closed_state(item, process)
@@ -68,7 +76,8 @@ def plan_removals(
             )
             continue
         if removal == "close" and _is_closed(item, process):
-            already_closed += 1
+            state = str(item.fields.get(STATE_FIELD, ""))
+            closed.append(ClosedItem(key, item_id, item.type, item.title, state))
             continue
         if not prune:
             warnings.append(
@@ -84,7 +93,7 @@ def plan_removals(
         action = _removal(item, key, scope, removal, closed_state)
         ordered.append((-_live_depth(live, item_id), item_id, action))
     actions = tuple(action for _, _, action in sorted(ordered, key=lambda entry: entry[:2]))
-    return Removals(actions, tuple(warnings), already_closed)
+    return Removals(actions, tuple(warnings), tuple(closed))
 
 
 def _removal(
@@ -97,8 +106,14 @@ def _removal(
     elif removal == "close":
         assert closed_state is not None
         op = PatchOp("replace", f"/fields/{STATE_FIELD}", closed_state)
+        # the note tells a later plan that witsync closed it (and may reopen it)
+        note_op = PatchOp("add", f"/fields/{HISTORY_FIELD}", prune_note(scope))
         steps = (
-            Step("update", (guard_rev(live.rev), op), note=f"closed: state -> {closed_state}"),
+            Step(
+                "update",
+                (guard_rev(live.rev), op, note_op),
+                note=f"closed: state -> {closed_state}",
+            ),
         )
         changes.append(FieldChange(STATE_FIELD, live.fields.get(STATE_FIELD), closed_state))
         note = f"closed (state {closed_state!r})"

@@ -17,18 +17,35 @@ LINK_NAMES = {
     "System.LinkTypes.Dependency-Forward": "Successor",
     "System.LinkTypes.Dependency-Reverse": "Predecessor",
 }
-SYMBOLS = {"create": "+", "update": "~", "adopt": "~", "remove": "-"}
+SYMBOLS = {
+    "create": "+",
+    "restore": "+",
+    "update": "~",
+    "adopt": "~",
+    "reopen": "~",
+    "rekey": "~",
+    "remove": "-",
+}
 LONG = 60
 """A text value longer than this (or with several lines) is shown as a diff."""
 _BETWEEN_TAGS = re.compile(r">\s*<")
 
 
 def summary_line(plan: Plan) -> str:
+    """`2 to create, 1 to update, 0 to remove, 5 unchanged`; restores and closed items are
+    named only when there are some."""
     counts = summary(plan)
-    return (
-        f"{counts['create']} to create, {counts['update']} to update, "
-        f"{counts['remove']} to remove, {counts['unchanged']} unchanged"
-    )
+    parts = [f"{counts['create']} to create"]
+    if counts.get("restore"):
+        parts.append(f"{counts['restore']} to restore")
+    parts += [
+        f"{counts['update']} to update",
+        f"{counts['remove']} to remove",
+        f"{counts['unchanged']} unchanged",
+    ]
+    if counts.get("closed"):
+        parts.append(f"{counts['closed']} closed")
+    return ", ".join(parts)
 
 
 def value_text(value: JSON) -> str:
@@ -75,12 +92,20 @@ def text_diff(change: FieldChange, limit: int = 40) -> list[str]:
 
 
 def action_heading(action: Action) -> str:
-    """`create Task "Title" (key k)` / `update Bug #12 "Title" (key k)`."""
+    """`create Task "Title" (key k)` / `update Bug #12 "Title" (key k)` / `rekey Task #12
+    "Title" (key old → new)`."""
     where = f" #{action.id}" if action.id is not None else ""
     return (
         f'{action.kind} {one_line(action.type)}{where} "{one_line(action.title)}" '
-        f"(key {one_line(action.key)})"
+        f"(key {key_text(action)})"
     )
+
+
+def key_text(action: Action) -> str:
+    """The action's key; for a rekey, `old → new`."""
+    if action.previous_key is not None:
+        return f"{one_line(action.previous_key)} → {one_line(action.key)}"
+    return one_line(action.key)
 
 
 def link_text(change: LinkChange) -> str:

@@ -5,18 +5,30 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from witsync.model import Action, FieldChange, Location, PatchOp, Plan, PlanWarning, Step
+from witsync.model import (
+    Action,
+    FieldChange,
+    Location,
+    PatchOp,
+    Plan,
+    PlanItem,
+    PlanWarning,
+    Step,
+)
 
 FORMAT_VERSION = "1"
 
 
 def summary(plan: Plan) -> dict[str, int]:
-    """Counts per action; adopting an item is an update of it."""
+    """Counts per action; adopting, reopening and rekeying an item are updates of it. `closed`
+    counts the managed items that left the manifests and are closed already."""
     return {
         "create": plan.count("create"),
-        "update": plan.count("update") + plan.count("adopt"),
+        "restore": plan.count("restore"),
+        "update": sum(plan.count(kind) for kind in ("update", "adopt", "reopen", "rekey")),
         "remove": plan.count("remove"),
         "unchanged": plan.unchanged,
+        "closed": len(plan.closed),
     }
 
 
@@ -36,6 +48,17 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "actions": [_action(action) for action in plan.actions],
         "warnings": [_warning(warning) for warning in plan.warnings],
         "known_max_id": plan.known_max_id,
+        "items": [_item(item) for item in plan.items],
+        "closed": [
+            {
+                "key": closed.key,
+                "id": closed.id,
+                "type": closed.type,
+                "title": closed.title,
+                "state": closed.state,
+            }
+            for closed in plan.closed
+        ],
     }
 
 
@@ -78,6 +101,13 @@ def _change(change: FieldChange) -> dict[str, Any]:
 
 
 def _action(action: Action) -> dict[str, Any]:
+    document = _action_fields(action)
+    if action.previous_key is not None:  # a rekey: the key the work item carries now
+        document["previous_key"] = action.previous_key
+    return document
+
+
+def _action_fields(action: Action) -> dict[str, Any]:
     return {
         "action": action.kind,
         "key": action.key,
@@ -110,4 +140,16 @@ def _warning(warning: PlanWarning) -> dict[str, Any]:
         "id": warning.id,
         "location": location_json(warning.location),
         "severity": warning.severity,
+    }
+
+
+def _item(item: PlanItem) -> dict[str, Any]:
+    return {
+        "key": item.key,
+        "type": item.type,
+        "title": item.title,
+        "id": item.id,
+        "parent": item.parent,
+        "state": item.state,
+        "location": location_json(item.location),
     }

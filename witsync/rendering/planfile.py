@@ -18,12 +18,14 @@ from jsonschema import Draft202012Validator
 from witsync.errors import PlanFileError
 from witsync.model import (
     Action,
+    ClosedItem,
     FieldChange,
     FieldEdit,
     LinkChange,
     Location,
     PatchOp,
     Plan,
+    PlanItem,
     PlanWarning,
     Step,
     Target,
@@ -128,6 +130,7 @@ def _action(data: dict[str, Any]) -> Action:
         depends_on=tuple(data["depends_on"]),
         notes=tuple(data["notes"]),
         location=_location(data["location"]),
+        previous_key=data.get("previous_key"),
     )
 
 
@@ -153,4 +156,22 @@ def _plan(document: dict[str, Any]) -> Plan:
         removal_policy=document["removal_policy"],
         # a plan file without it (older witsync) makes apply look at the whole managed set
         known_max_id=document.get("known_max_id", 0),
+        # a plan file without it (older witsync): the HTML view draws the changed items only
+        items=tuple(_item(item) for item in document.get("items", ())),
+        closed=tuple(
+            ClosedItem(c["key"], c["id"], c["type"], c["title"], c["state"])
+            for c in document.get("closed", ())
+        ),
+    )
+
+
+def _item(data: dict[str, Any]) -> PlanItem:
+    return PlanItem(
+        key=data["key"],
+        type=data["type"],
+        title=data["title"],
+        id=data["id"],
+        parent=data["parent"],
+        state=data["state"],
+        location=_location(data["location"]),
     )

@@ -22,7 +22,15 @@ from witsync.rendering.common import (
 )
 from witsync.text import one_line
 
-_STYLES = {"create": "green", "update": "yellow", "adopt": "yellow", "remove": "red"}
+_STYLES = {
+    "create": "green",
+    "restore": "green",
+    "update": "yellow",
+    "adopt": "yellow",
+    "reopen": "yellow",
+    "rekey": "yellow",
+    "remove": "red",
+}
 _INDENT = "      "
 
 
@@ -37,6 +45,14 @@ def render_text(plan: Plan) -> Text:
     for action in plan.actions:
         out.append("\n")
         _action(out, action)
+    if plan.closed:
+        out.append("\nClosed (left the manifests):\n", style="bold")
+        for closed in plan.closed:
+            out.append(
+                f'    #{closed.id} {one_line(closed.type)} "{one_line(closed.title)}" '
+                f"(key {one_line(closed.key)}): {one_line(closed.state)}\n",
+                style="dim",
+            )
     for heading, severity, mark, style in (
         ("Errors (apply is blocked until they are fixed)", "error", "x", "red"),
         ("Warnings", "warning", "!", "magenta"),
