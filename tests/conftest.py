@@ -11,8 +11,17 @@ from serving import served
 from starlette.applications import Starlette
 
 from witsync.emulator import asgi_transport, create_app
+from witsync.rendering.sourcelinks import CI_VARIABLES
 
 PROJECTS = ("Fabrikam:Agile", "Scrummy:Scrum")
+
+
+@pytest.fixture(autouse=True)
+def _not_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite runs as on a laptop inside a CI job too: no repository or commit from the
+    environment (the Markdown plan would link its manifests there)."""
+    for name in CI_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

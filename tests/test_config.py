@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import datetime
+import re
 from pathlib import Path
 
 import pytest
 
 from witsync.config import (
     DEFAULT_BOARD,
+    LocalIteration,
     Settings,
     add_manifest_arguments,
     settings_from_args,
@@ -186,4 +189,51 @@ def test_the_set_size_limit_comes_from_witsync_yaml(tmp_path: Path) -> None:
 def test_the_set_size_limit_is_a_positive_number_of_megabytes(tmp_path: Path, value: str) -> None:
     (tmp_path / "witsync.yaml").write_text(f"maxSetSizeMB: {value}\n")
     with pytest.raises(ConfigError, match=r"witsync.yaml:1:15: error: maxSetSizeMB must be"):
+        settings_from_args(parse(), {}, tmp_path)
+
+
+def test_timeout_from_the_flag_over_witsync_yaml(tmp_path: Path) -> None:
+    (tmp_path / "witsync.yaml").write_text("timeout: 120\n")
+    assert settings_from_args(parse(), {}, tmp_path).timeout == 120.0
+    assert settings_from_args(parse("--timeout", "2.5"), {}, tmp_path).timeout == 2.5
+    (tmp_path / "witsync.yaml").write_text("timeout: 0\n")
+    with pytest.raises(ConfigError, match=r"witsync.yaml:1:10: error: timeout must be at least"):
+        settings_from_args(parse(), {}, tmp_path)
+    with pytest.raises(SystemExit):
+        parse("--timeout", "-1")
+
+
+def test_the_local_boards_areas_and_iterations_with_their_dates(tmp_path: Path) -> None:
+    (tmp_path / "witsync.yaml").write_text(
+        "areas: [Acme\\Web, Acme\\Web\\Checkout]\n"
+        "iterations:\n"
+        "  - Acme\\Release 1\n"
+        "  - {path: Acme\\Release 1\\Sprint 7, startDate: 2026-01-05, finishDate: 2026-01-16}\n"
+    )
+    settings = settings_from_args(parse(), {}, tmp_path)
+    assert settings.board_areas == ("Acme\\Web", "Acme\\Web\\Checkout")
+    assert settings.board_iterations == (
+        LocalIteration("Acme\\Release 1"),
+        LocalIteration(
+            "Acme\\Release 1\\Sprint 7", datetime.date(2026, 1, 5), datetime.date(2026, 1, 16)
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("Web", "an entry of areas has an invalid value 'Web'"),
+        ("{path: Acme\\R1, startDate: 2026-02-30, finishDate: 2026-03-01}", "is not a date"),
+        ("{path: Acme\\R1, startDate: 2026-02-10, finishDate: 2026-02-01}", "before it starts"),
+        ("{path: Acme\\R1, startDate: 2026-02-10}", "not both"),
+        ("{path: Acme\\R1, finish: 2026-02-10}", "unknown property 'finish'"),
+    ],
+)
+def test_a_bad_area_or_iteration_is_a_clear_error(
+    tmp_path: Path, entry: str, message: str
+) -> None:
+    key = "areas" if entry == "Web" else "iterations"
+    (tmp_path / "witsync.yaml").write_text(f"{key}:\n  - {entry}\n")
+    with pytest.raises(ConfigError, match=re.escape(message)):
         settings_from_args(parse(), {}, tmp_path)

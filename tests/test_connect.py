@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import datetime
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
-from witsync.config import Settings
-from witsync.connect import LOCAL_ORG_URL, LOCAL_PROJECT, TIMEOUT, describe_target, open_client
+from witsync.ado.transport import timeouts
+from witsync.config import LocalIteration, Settings
+from witsync.connect import LOCAL_ORG_URL, LOCAL_PROJECT, describe_target, open_client
 from witsync.errors import ConfigError
+
+ORG = "https://dev.azure.com/fabrikam"
 
 
 def settings(tmp_path: Path, org_url: str | None = None, project: str | None = None) -> Settings:
@@ -67,9 +73,20 @@ async def test_a_real_org_gets_the_token_timeouts_and_verified_tls(
     ) as client:
         assert str(client.url("wiql", project=True)) == f"{org_url}/Proj/_apis/wit/wiql"
         assert client.transport.has_token
-        assert client.transport.http.timeout == TIMEOUT
+        assert client.transport.http.timeout == timeouts()
+        assert client.transport.http.timeout == httpx.Timeout(60.0, connect=10.0)
         assert not client.transport.http.follow_redirects
     assert not (tmp_path / ".witsync").exists(), "no local board is made for a real org"
+
+
+async def test_timeout_bounds_connecting_and_waiting_for_an_answer(tmp_path: Path) -> None:
+    """--timeout (witsync.yaml `timeout`) is how long an answer may take; connecting never waits
+    longer than that either."""
+    cases = ((120.0, httpx.Timeout(120.0, connect=10.0)), (2.5, httpx.Timeout(2.5)))
+    for seconds, expected in cases:
+        configured = dataclasses.replace(settings(tmp_path, ORG, "Proj"), timeout=seconds)
+        async with open_client(configured, {}) as client:
+            assert client.transport.http.timeout == expected
 
 
 @pytest.mark.parametrize("emulator_server", [["--latency-ms", "1000"]], indirect=True)
@@ -108,3 +125,32 @@ def test_describe_target(tmp_path: Path) -> None:
 def test_describe_target_masks_a_token_in_the_url(tmp_path: Path) -> None:
     pasted = settings(tmp_path, "https://me:pat-x1@dev.azure.com/fabrikam", "Proj")
     assert describe_target(pasted) == "https://***@dev.azure.com/fabrikam (project Proj)"
+
+
+async def test_the_local_board_holds_the_areas_and_iterations_witsync_yaml_declares(
+    tmp_path: Path,
+) -> None:
+    declared = dataclasses.replace(
+        settings(tmp_path, None, "Acme"),
+        board_areas=("Acme\\Web\\Checkout",),
+        board_iterations=(
+            LocalIteration("Acme\\Release 1"),
+            LocalIteration(
+                "Acme\\Release 1\\Sprint 7", datetime.date(2026, 1, 5), datetime.date(2026, 1, 16)
+            ),
+        ),
+    )
+    async with open_client(declared, {}) as client:
+        process = await client.get_process()
+        assert {"Acme\\Web", "Acme\\Web\\Checkout"} <= process.area_paths
+        assert {"Acme\\Release 1", "Acme\\Release 1\\Sprint 7"} <= process.iteration_paths
+        url = client.url("classificationnodes", "Iterations", "Release 1", "Sprint 7", project=True)
+        response = await client.transport.http.get(url, params={"api-version": "7.1"})
+        assert response.json()["attributes"] == {
+            "startDate": "2026-01-05T00:00:00Z",
+            "finishDate": "2026-01-16T00:00:00Z",
+        }
+    # a path outside the local board's project is a configuration mistake, said plainly
+    elsewhere = dataclasses.replace(declared, board_areas=("Fabrikam\\Web",))
+    with pytest.raises(ConfigError, match=r"'Fabrikam\\\\Web' for the local board, whose project"):
+        open_client(elsewhere, {})

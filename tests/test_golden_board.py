@@ -125,6 +125,11 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     manifests = shutil.copytree(MANIFESTS, tmp_path / "backlog")
     asyncio.run(seed(manifests / ".witsync" / "board.sqlite"))
     monkeypatch.chdir(tmp_path)
+    # A pull request's run on GitHub: the Markdown plan links each action to its manifest line.
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "fabrikam/backlog")
+    monkeypatch.setenv("GITHUB_SHA", "8f14e45fceea167a5a36dedd4bea2543c1d4e8b2")
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path.resolve()))
     return manifests
 
 

@@ -55,7 +55,7 @@ def test_run_command_applies_the_sample_and_a_second_plan_shows_no_changes(tmp_p
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "local board" in done.stderr
-    assert "Apply complete: 12 applied, 0 conflict, 0 failed, 0 skipped." in done.stderr
+    assert "Apply complete: 12 applied, 0 conflict, 0 failed, 0 skipped." in done.stdout
     # the second plan finds every sample item on the board, unchanged
     assert "No changes." in done.stdout
     assert "Plan: 0 to create, 0 to update, 0 to remove, 12 unchanged." in done.stdout

@@ -9,6 +9,8 @@ else the one in the current folder or its nearest parent.
 from __future__ import annotations
 
 import argparse
+import datetime
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +32,15 @@ DEFAULT_BOARD = Path(".witsync/board.sqlite")
 
 
 @dataclass(frozen=True)
+class LocalIteration:
+    """An iteration the local board holds (witsync.yaml `iterations`), with its sprint dates."""
+
+    path: str
+    start: datetime.date | None = None
+    finish: datetime.date | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Where a run points and how it behaves; every field has a safe default."""
 
@@ -39,6 +50,9 @@ class Settings:
     scope: str | None = None
     prune: bool = False
     removal: RemovalPolicy = "close"
+    restore: bool = True
+    """An entry whose work item is in the recycle bin brings it back (False: a new one is made;
+    `--no-restore`, witsync.yaml `restore`)."""
     board_path: Path = DEFAULT_BOARD
     board_process: str | None = None
     """The process (Agile, Scrum, Basic, CMMI) of a project the local board creates; None: Agile."""
@@ -49,6 +63,13 @@ class Settings:
     refine it per file (`defaults`) and per item."""
     max_set_bytes: int = MAX_SET_BYTES
     """The most YAML one manifest set may hold, all files together (witsync.yaml `maxSetSizeMB`)."""
+    timeout: float | None = None
+    """Seconds to wait for an answer before a request counts as failed (`--timeout`, witsync.yaml
+    `timeout`); None: the client's defaults."""
+    board_areas: tuple[str, ...] = ()
+    """Area paths the local board holds besides the project's root (witsync.yaml `areas`)."""
+    board_iterations: tuple[LocalIteration, ...] = ()
+    """Iterations the local board holds besides the project's own (witsync.yaml `iterations`)."""
 
 def add_manifest_arguments(parser: argparse.ArgumentParser) -> None:
     """PATH... and the target flags: what every command that reads manifests takes."""
@@ -74,6 +95,12 @@ def add_planning_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="where a key has two work items (an error), keep the lowest id and delete the others",
     )
+    parser.add_argument(
+        "--no-restore",
+        action="store_true",
+        help="create a new work item for an entry whose work item someone deleted, instead of "
+        "restoring it from the recycle bin (witsync.yaml `restore: false`)",
+    )
 
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
@@ -93,6 +120,23 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="witsync.yaml to use (default: in this folder or the nearest parent)",
     )
+    group.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=_seconds,
+        help="how long to wait for an answer (default 60; connecting: at most 10; witsync.yaml "
+        "`timeout`); a request that times out is tried once more, then the command stops",
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError("must be a number of seconds above 0")
+    return value
 
 
 def find_config(cwd: Path) -> Path | None:
@@ -147,12 +191,59 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str], cwd
         scope=flag_scope or values.get("scope"),
         prune=bool(getattr(args, "prune", False) or values.get("prune", False)),
         removal=cast(RemovalPolicy, removal),
+        restore=not getattr(args, "no_restore", False) and bool(values.get("restore", True)),
         board_path=board,
         board_process=values.get("process"),
         config_file=config_file,
         ownership=ownership,
         max_set_bytes=int(values.get("maxSetSizeMB", MAX_SET_BYTES // MEGABYTE)) * MEGABYTE,
+        timeout=_timeout(getattr(args, "timeout", None), values.get("timeout")),
+        board_areas=tuple(str(path) for path in values.get("areas", ())),
+        board_iterations=_iterations(values.get("iterations", ()), config_file),
     )
+
+
+def _timeout(flag: float | None, configured: Any) -> float | None:
+    if flag is not None:
+        return flag
+    return None if configured is None else float(configured)
+
+
+def _iterations(entries: Any, config_file: Path | None) -> tuple[LocalIteration, ...]:
+    """witsync.yaml `iterations` (a path, or a path with `startDate` and `finishDate`); the
+    schema has checked the shapes, so only the dates themselves are left to check."""
+    iterations = []
+    for entry in entries:
+        if isinstance(entry, str):
+            iterations.append(LocalIteration(entry))
+            continue
+        path = str(entry["path"])
+        start = _date(entry.get("startDate"), path, config_file)
+        finish = _date(entry.get("finishDate"), path, config_file)
+        if (start is None) != (finish is None):
+            raise ConfigError(
+                f"{config_file}: iteration '{path}' has a start date or a finish date, not both",
+                hint="give both startDate and finishDate (or neither)",
+            )
+        if start is not None and finish is not None and finish < start:
+            raise ConfigError(
+                f"{config_file}: iteration '{path}' finishes ({finish}) before it starts ({start})",
+                hint="swap the dates",
+            )
+        iterations.append(LocalIteration(path, start, finish))
+    return tuple(iterations)
+
+
+def _date(value: Any, path: str, config_file: Path | None) -> datetime.date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(
+            f"{config_file}: iteration '{path}': {value!r} is not a date",
+            hint="write dates as YYYY-MM-DD, e.g. 2026-01-05",
+        ) from None
 
 
 def read_config(path: Path) -> tuple[Mapping[str, Any], dict[str, Ownership]]:

@@ -6,14 +6,15 @@ nothing but the wire format.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from witsync.ado.client import Client, display_url, parse_org_url
-from witsync.ado.transport import Token, token_from_env
-from witsync.config import DEFAULT_BOARD, Settings
+from witsync.ado.transport import Token, timeouts, token_from_env
+from witsync.config import DEFAULT_BOARD, LocalIteration, Settings
 from witsync.errors import ConfigError
 from witsync.version import __version__
 
@@ -21,8 +22,6 @@ LOCAL_ORG_URL = "http://local-board/local"
 LOCAL_PROJECT = "Local"
 """The project on the embedded board when none is configured (created on first use)."""
 
-TIMEOUT = httpx.Timeout(60.0, connect=15.0)
-"""Generous reads: a WIQL query may take up to 30 s on the server before it gives up (VS402335)."""
 MAX_CONCURRENCY = 8
 
 
@@ -43,8 +42,11 @@ def open_client(
         token=None if settings.org_url is None else token_from_env(environ),
         board=settings.board_path,
         board_process=settings.board_process,
+        board_areas=settings.board_areas,
+        board_iterations=settings.board_iterations,
         max_concurrency=max_concurrency,
         transport=transport,
+        timeout=settings.timeout,
     )
 
 
@@ -55,14 +57,19 @@ def open_target(
     token: Token | None = None,
     board: Path = DEFAULT_BOARD,
     board_process: str | None = None,
+    board_areas: Sequence[str] = (),
+    board_iterations: Sequence[LocalIteration] = (),
     max_concurrency: int = MAX_CONCURRENCY,
     transport: httpx.AsyncBaseTransport | None = None,
+    timeout: float | None = None,
 ) -> Client:
     """`open_client` from plain values (the library has no Settings): `org_url` None is the local
-    board in the file `board` (a new project there gets `board_process`); `token` is only ever
-    sent to an organization."""
+    board in the file `board` (a new project there gets `board_process`; its project holds
+    `board_areas` and `board_iterations` too); `token` is only ever sent to an organization;
+    `timeout`: seconds to wait for an answer (None: `timeouts()`' defaults)."""
     if org_url is None:
-        return _local_client(project, board, board_process, max_concurrency)
+        board_nodes = _LocalNodes(tuple(board_areas), tuple(board_iterations))
+        return _local_client(project, board, board_process, board_nodes, max_concurrency)
     if not project:
         raise ConfigError(
             "no project given for " + org_url,
@@ -71,7 +78,7 @@ def open_target(
     parse_org_url(org_url)  # a clear ConfigError before any connection is made
     http = httpx.AsyncClient(
         transport=transport,
-        timeout=TIMEOUT,
+        timeout=timeouts(timeout),
         verify=True,
         follow_redirects=False,  # a redirect means a sign-in page, never data
         limits=httpx.Limits(
@@ -82,8 +89,20 @@ def open_target(
     return Client(http, org_url, project, token=token, max_concurrency=max_concurrency)
 
 
+@dataclass(frozen=True)
+class _LocalNodes:
+    """The areas and iterations witsync.yaml declares for the local board's project."""
+
+    areas: tuple[str, ...] = ()
+    iterations: tuple[LocalIteration, ...] = ()
+
+
 def _local_client(
-    project: str | None, board: Path, board_process: str | None, max_concurrency: int
+    project: str | None,
+    board: Path,
+    board_process: str | None,
+    nodes: _LocalNodes,
+    max_concurrency: int,
 ) -> Client:
     # Imported here so that runs against a real organization never load the emulator's stack.
     from witsync.emulator import asgi_transport, create_app
@@ -92,8 +111,31 @@ def _local_client(
     board.parent.mkdir(parents=True, exist_ok=True)
     process = f":{board_process}" if board_process else ""
     app = create_app(db=board, projects=[project + process])
-    http = httpx.AsyncClient(transport=asgi_transport(app, owns_app=True), timeout=TIMEOUT)
+    emulator = app.state.emulator
+    try:
+        emulator.add_areas(nodes.areas)
+        emulator.add_iterations([(i.path, _dates(i)) for i in nodes.iterations])
+    except ValueError:
+        emulator.store.close()
+        outside = [
+            path
+            for path in (*nodes.areas, *(i.path for i in nodes.iterations))
+            if path.strip("\\").split("\\")[0].casefold() != project.casefold()
+        ]
+        raise ConfigError(
+            f"witsync.yaml declares {', '.join(repr(p) for p in outside)} for the local board, "
+            f"whose project is {project}",
+            hint=f"start the paths of `areas` and `iterations` with the project: {project}\\...",
+        ) from None
+    http = httpx.AsyncClient(transport=asgi_transport(app, owns_app=True), timeout=timeouts())
     return Client(http, LOCAL_ORG_URL, project, max_concurrency=max_concurrency)
+
+
+def _dates(iteration: LocalIteration) -> tuple[str, str] | None:
+    """As Azure DevOps gives an iteration's dates: midnight UTC of the first and the last day."""
+    if iteration.start is None or iteration.finish is None:
+        return None
+    return f"{iteration.start.isoformat()}T00:00:00Z", f"{iteration.finish.isoformat()}T00:00:00Z"
 
 
 def describe_target(settings: Settings) -> str:

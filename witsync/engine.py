@@ -18,15 +18,17 @@ from typing import TypeVar
 from witsync.ado.client import Client
 from witsync.ado.transport import Token
 from witsync.applying.applier import apply_plan
-from witsync.config import DEFAULT_BOARD, Settings
+from witsync.config import DEFAULT_BOARD, LocalIteration, Settings
 from witsync.connect import LOCAL_ORG_URL, open_target
 from witsync.errors import ConfigError, ManifestError, ServerError, WitsyncError
 from witsync.fetch import fetch_edits, fetch_live, fetch_unmoved, with_edits
 from witsync.loading.fieldnames import DEFAULT_OWNERSHIP
 from witsync.loading.loader import check_against_process, load
 from witsync.loading.options import LoadOptions
+from witsync.loading.process import picklist_types
 from witsync.loading.yamlsource import MAX_SET_BYTES
 from witsync.model import (
+    UPDATE_KINDS,
     Desired,
     ItemResult,
     Ownership,
@@ -36,7 +38,11 @@ from witsync.model import (
     Result,
     Target,
 )
+from witsync.phases import SILENT, Progress
+from witsync.planning.normalize import STATE_FIELD as STATE
 from witsync.planning.planner import make_plan, unmoved_candidates
+from witsync.planning.returns import reopen_candidates, restore_wanted
+from witsync.revival import fetch_deleted, fetch_pruned
 
 DRIFT_ITEMS = 50
 """At most this many changed items get their revision history read (one request each)."""
@@ -61,10 +67,18 @@ class Options:
     prune: bool = False
     removal: RemovalPolicy = "close"
     dedupe: bool = False
+    restore: bool = True
+    """An entry whose work item is in the recycle bin restores it (False: a new one is made,
+    and the recycle bin is not read)."""
     ownership: Mapping[str, Ownership] = field(default_factory=lambda: DEFAULT_OWNERSHIP)
     max_set_bytes: int = MAX_SET_BYTES
     config_file: Path | None = None
     """The witsync.yaml the values came from; only named in messages."""
+    timeout: float | None = None
+    """Seconds to wait for an answer from an organization (None: the transport's defaults)."""
+    board_areas: tuple[str, ...] = ()
+    board_iterations: tuple[LocalIteration, ...] = ()
+    """What the local board's project holds besides its own nodes (witsync.yaml)."""
 
     def load_options(self) -> LoadOptions:
         """What of these a load takes (the loader reads no Settings)."""
@@ -91,9 +105,13 @@ class Options:
             prune=settings.prune,
             removal=settings.removal,
             dedupe=dedupe,
+            restore=settings.restore,
             ownership=settings.ownership,
             max_set_bytes=settings.max_set_bytes,
             config_file=settings.config_file,
+            timeout=settings.timeout,
+            board_areas=settings.board_areas,
+            board_iterations=settings.board_iterations,
         )
 
 
@@ -120,38 +138,74 @@ def open_client(options: Options, *, max_concurrency: int = PARALLELISM) -> Clie
         token=options.token,
         board=options.board,
         board_process=options.board_process,
+        board_areas=options.board_areas,
+        board_iterations=options.board_iterations,
         max_concurrency=max_concurrency,
+        timeout=options.timeout,
     )
 
 
-async def plan_against(client: Client, desired: Desired, options: Options) -> Plan:
+async def plan_against(
+    client: Client, desired: Desired, options: Options, *, progress: Progress = SILENT
+) -> Plan:
     """Check the manifests against the project's process, read the board, plan, and read who
-    last changed each drifted field (and which creates stopped before their state move)."""
-    return await plan_within(client, desired, await checked_process(client, desired), options)
+    last changed each drifted field (and which creates stopped before their state move).
+    `progress` hears of each phase (the commands show them while they wait)."""
+    process = await checked_process(client, desired, progress=progress)
+    return await plan_within(client, desired, process, options, progress=progress)
 
 
-async def checked_process(client: Client, desired: Desired) -> Process:
-    """The target project's process, once the manifests are known to fit it (ManifestError)."""
+async def checked_process(
+    client: Client, desired: Desired, *, progress: Progress = SILENT
+) -> Process:
+    """The target project's process, once the manifests are known to fit it (ManifestError):
+    types, fields, states, picklist values, area and iteration paths."""
     if desired.project and desired.project.casefold() != client.project.casefold():
         raise ConfigError(
             f"the manifests are for project {desired.project!r}, the target is {client.project!r}",
             hint="pass --project, or fix `project:` in the manifests or witsync.yaml",
         )
-    process = await client.get_process()
+    with progress.phase("reading the process") as phase:
+        process = await client.get_process()
+        process = await client.read_allowed_values(process, picklist_types(desired, process))
+        counts = (
+            (len(process.types), "work item type"),
+            (len(process.fields), "field"),
+            (len(process.area_paths), "area"),
+            (len(process.iteration_paths), "iteration"),
+        )
+        phase.done(", ".join(f"{n:,} {what}{'s' if n != 1 else ''}" for n, what in counts))
     problems = check_against_process(desired, process)
     if any(problem.severity == "error" for problem in problems):
         raise ManifestError(problems)
     return process
 
 
-async def plan_within(client: Client, desired: Desired, process: Process, options: Options) -> Plan:
+async def plan_within(
+    client: Client,
+    desired: Desired,
+    process: Process,
+    options: Options,
+    *,
+    progress: Progress = SILENT,
+) -> Plan:
     """`plan_against` for manifests already checked against `process` (tests skip the check to
-    see what the server itself refuses)."""
-    live = await fetch_live(client, desired)
+    see what the server itself refuses). Besides the managed set, it reads only what the plan
+    needs: histories of creates that may have stopped, of closed items prune may have closed,
+    and the recycle bin when the plan would create (see witsync.revival)."""
+    live = await fetch_live(client, desired, progress)
     candidates = unmoved_candidates(desired, live, process)
     if candidates:
-        unmoved = await fetch_unmoved(client, candidates, desired.scope)
+        unmoved = await fetch_unmoved(client, candidates, desired.scope, progress)
         live = dataclasses.replace(live, unmoved=unmoved)
+    creates = restore_wanted(desired, live) if options.restore else {}
+    if creates:
+        deleted = await fetch_deleted(client, desired.scope, creates, progress)
+        live = dataclasses.replace(live, deleted=deleted)
+    closed = reopen_candidates(desired, live, process)
+    if closed:
+        pruned = await fetch_pruned(client, closed, desired.scope, progress)
+        live = dataclasses.replace(live, pruned=pruned)
     target = Target(options.org_url or LOCAL_ORG_URL, client.project, desired.scope)
 
     plan_with = functools.partial(
@@ -165,14 +219,19 @@ async def plan_within(client: Client, desired: Desired, process: Process, option
     )
     plan = plan_with(live)
     wanted = {
-        action.id: [change.field for change in action.field_changes if change.before is not None]
+        action.id: [
+            change.field
+            for change in action.field_changes
+            # a reopen's state is prune's close, read already: no drift to name
+            if change.before is not None and not (action.kind == "reopen" and change.field == STATE)
+        ]
         for action in plan.actions
-        if action.kind in ("update", "adopt") and action.id is not None
+        if action.kind in UPDATE_KINDS and action.id is not None
     }
     wanted = dict(sorted((id, refs) for id, refs in wanted.items() if refs)[:DRIFT_ITEMS])
     if not wanted:
         return plan
-    edits = await fetch_edits(client, wanted)
+    edits = await fetch_edits(client, wanted, progress)
     return plan_with(with_edits(live, edits))
 
 
@@ -184,6 +243,8 @@ async def validate_plan(client: Client, plan: Plan) -> list[str]:
     """
     failures: list[str] = []
     for action in plan.actions:
+        if action.kind == "restore":
+            continue  # the item is in the recycle bin until apply brings it back
         for index, step in enumerate(action.steps):
             if step.kind == "delete" or (action.id is None and index > 0):
                 continue

@@ -14,6 +14,7 @@ from witsync.ado.client import Client
 from witsync.ado.transport import gather_all
 from witsync.marker import parse_marker, scope_tag
 from witsync.model import JSON, Desired, FieldEdit, Live
+from witsync.phases import SILENT, Progress
 
 
 def outside_ids(desired: Desired) -> set[int]:
@@ -28,16 +29,34 @@ def outside_ids(desired: Desired) -> set[int]:
     return ids
 
 
-async def fetch_live(client: Client, desired: Desired) -> Live:
+async def fetch_live(client: Client, desired: Desired, progress: Progress = SILENT) -> Live:
     """The managed set of `desired.scope`, with relations, plus the items named by id."""
-    managed = await client.query_ids(wiql.managed_set(scope_tag(desired.scope)))
+    with progress.phase("querying the managed set") as phase:
+        managed = await client.query_ids(wiql.managed_set(scope_tag(desired.scope)))
+        phase.done(f"{len(managed):,} managed item{'s' if len(managed) != 1 else ''}")
     extra = sorted(outside_ids(desired).difference(managed))
-    items = await client.get_items([*managed, *extra])
+    ids = [*managed, *extra]
+    with progress.phase("reading work items", total=len(ids)) as phase:
+        items = await client.get_items(ids, on_read=phase.advance)
     return Live(items={item.id: item for item in items}, managed_ids=frozenset(managed))
 
 
+async def _histories(
+    client: Client, ids: Sequence[int], progress: Progress, label: str
+) -> list[list[JSON]]:
+    """The revision histories of `ids`, read concurrently, as one phase."""
+    with progress.phase(label, total=len(ids)) as phase:
+
+        async def history(id: int) -> list[JSON]:
+            updates = await client.get_updates(id)
+            phase.advance(1)
+            return updates
+
+        return await gather_all(*(history(id) for id in ids))
+
+
 async def fetch_edits(
-    client: Client, wanted: Mapping[int, Collection[str]]
+    client: Client, wanted: Mapping[int, Collection[str]], progress: Progress = SILENT
 ) -> dict[int, dict[str, FieldEdit]]:
     """For each item id, the last edit of each named field (who, when, rev), from its history.
 
@@ -45,7 +64,7 @@ async def fetch_edits(
     the histories are read concurrently, within the client's limits.
     """
     ids = [id for id, fields in wanted.items() if fields]
-    histories = await gather_all(*(client.get_updates(id) for id in ids))
+    histories = await _histories(client, ids, progress, "reading who changed the drifted fields")
     return {
         id: wire.last_edits(history, wanted[id])
         for id, history in zip(ids, histories, strict=True)
@@ -57,11 +76,13 @@ def with_edits(live: Live, edits: Mapping[int, Mapping[str, FieldEdit]]) -> Live
     return dataclasses.replace(live, edits={**live.edits, **edits})
 
 
-async def fetch_unmoved(client: Client, ids: Iterable[int], scope: str) -> frozenset[int]:
+async def fetch_unmoved(
+    client: Client, ids: Iterable[int], scope: str, progress: Progress = SILENT
+) -> frozenset[int]:
     """Which of `ids` witsync created and whose state never changed since, from their histories
     (read concurrently: one request each, only for the few items `unmoved_candidates` names)."""
     wanted = list(ids)
-    histories = await gather_all(*(client.get_updates(id) for id in wanted))
+    histories = await _histories(client, wanted, progress, "reading the history of new items")
     return frozenset(
         id for id, history in zip(wanted, histories, strict=True) if never_moved(history, scope)
     )

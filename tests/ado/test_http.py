@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -17,7 +18,7 @@ import httpx
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from witsync.ado.transport import RetryPolicy, Transport
+from witsync.ado.transport import RetryPolicy, Token, Transport
 from witsync.emulator import EmulatorOptions, asgi_transport, create_app
 from witsync.errors import NotFoundError, ServerError, TransientError
 
@@ -223,6 +224,77 @@ async def test_a_server_never_reached_is_a_transient_error_after_the_last_attemp
     with pytest.raises(TransientError, match=r"no answer from the server for GET .*: ConnectError"):
         await transport.send(read(), write=False)
     assert transport.request_count == 4
+
+
+# -- timeouts ----------------------------------------------------------------------------------
+
+
+def timing_out(answers: list[httpx.Response | Exception], time: Time) -> tuple[Transport, Any]:
+    """A transport whose client waits 2.5 s for an answer (1 to connect), and a request built by
+    that client, so that it carries those timeouts as httpx's own requests do."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    http = httpx.AsyncClient(
+        transport=httpx.MockTransport(handler), timeout=httpx.Timeout(2.5, connect=1.0)
+    )
+    transport = Transport(http, sleep=time.sleep, clock=time.clock, retry=RetryPolicy())
+    return transport, http.build_request("POST", f"{BASE.rsplit('/', 1)[0]}/wiql?api-version=7.1")
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (httpx.ReadTimeout, "no answer within 2.5 s"),
+        (httpx.ConnectTimeout, "could not connect within 1 s"),
+    ],
+)
+async def test_a_request_that_times_out_is_tried_once_more_then_fails_saying_how_long(
+    error: type[httpx.TimeoutException], said: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Six attempts of a whole timeout each were six minutes of silence: a server that let one
+    timeout pass gets one more chance, with a warning, and then the run stops saying why."""
+    time = Time()
+    transport, wiql = timing_out([error("timed out")] * 6, time)
+    with caplog.at_level("WARNING", logger="witsync"), pytest.raises(TransientError) as caught:
+        await transport.send(wiql, write=False)
+    assert caught.value.message == (
+        f"{said} for POST http://emulator/org/Proj/_apis/wit/wiql (tried 2 times)"
+    )
+    assert "--timeout SECONDS" in str(caught.value.hint)
+    assert transport.request_count == 2
+    assert len(time.sleeps) == 1
+    (warning,) = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.getMessage().startswith(f"POST http://emulator/org/Proj/_apis/wit/wiql: {said}")
+
+
+async def test_a_timeout_then_an_answer_is_an_answer() -> None:
+    time = Time()
+    transport, wiql = timing_out([httpx.ReadTimeout("slow"), httpx.Response(200, json={})], time)
+    assert (await transport.send(wiql, write=False)).json() == {}
+
+
+async def test_every_request_is_logged_with_its_status_and_time_never_the_token(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret = "pat-secret-in-the-log"
+    time = Time()
+    answers: list[httpx.Response | Exception] = [httpx.Response(503), httpx.Response(200, json={})]
+    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda request: answers.pop(0)))
+    transport = Transport(http, token=Token(secret, "basic"), sleep=time.sleep, retry=FAST)
+    with caplog.at_level("INFO", logger="witsync"):
+        request = httpx.Request("GET", f"{BASE}/1?api-version=7.1&x={secret}")
+        await transport.send(request, write=False)
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 3
+    assert re.fullmatch(rf"GET {BASE}/1 503 \d+ ms", lines[0])
+    assert re.fullmatch(rf"GET {BASE}/1: HTTP 503, retry 1 in [0-9.]+ s", lines[1])
+    assert re.fullmatch(rf"GET {BASE}/1 200 \d+ ms", lines[2])
+    assert secret not in caplog.text
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 412, 500])

@@ -88,13 +88,19 @@ def test_apply_yes_writes_shows_each_item_and_a_second_run_has_nothing_to_do(
 ) -> None:
     assert main(["apply", "--yes"]) == 0
     captured = capsys.readouterr()
-    assert captured.out == ""  # text mode: everything on stderr
-    lines = captured.err.splitlines()
-    assert sum(1 for line in lines if line.startswith("applied  create")) == 3
-    assert "Apply complete: 3 applied, 0 conflict, 0 failed, 0 skipped." in captured.err
+    # text mode: the result (a line per item, the summary) is the output, on stdout, as the
+    # README promises; the plan shown first and the target go to stderr
+    lines = captured.out.splitlines()
+    assert sorted(line.split()[2] for line in lines[:3]) == ["epic", "loose", "story"]
+    assert all(line.startswith("applied  create") for line in lines[:3])
+    assert lines[3:] == ["Apply complete: 3 applied, 0 conflict, 0 failed, 0 skipped."]
+    assert "applied  create" not in captured.err
+    assert "3 to create" in captured.err
     assert set(board_items(repo)) == {"The epic", "A story", "On its own"}
     assert main(["apply", "--yes"]) == 0
-    assert "No changes" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "No changes" in captured.err
+    assert captured.out == "Apply complete: 0 applied, 0 conflict, 0 failed, 0 skipped.\n"
 
 
 def test_format_json_prints_only_the_result_document(
@@ -143,13 +149,13 @@ def test_a_saved_plan_is_applied_exactly_and_guards_against_later_edits(
     edit_title(repo, int(str(loose["id"])), "A person's title")
     capsys.readouterr()
     assert main(["apply", "--plan", "plan.json", "--yes"]) == 1
-    err = capsys.readouterr().err
+    out = capsys.readouterr().out  # the result, conflicts included
     titles = set(board_items(repo))
     assert "The epic, renamed" in titles
     assert "A story" in titles  # the later manifest change was not applied
     assert "A person's title" in titles  # the person's edit was not overwritten
-    assert "plan again" in err
-    assert f"#{loose['id']}" in err
+    assert "plan again" in out
+    assert f"#{loose['id']}" in out
 
 
 def test_a_saved_plan_for_another_target_is_refused(
@@ -202,7 +208,12 @@ class FakeTerminal(io.StringIO):
 
 @pytest.mark.parametrize(("answer", "code", "written"), [("no", 1, False), ("yes", 0, True)])
 def test_on_a_terminal_apply_asks_first_and_shows_a_progress_bar(
-    repo: Path, monkeypatch: pytest.MonkeyPatch, answer: str, code: int, written: bool
+    repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    answer: str,
+    code: int,
+    written: bool,
 ) -> None:
     screen = io.StringIO()
     monkeypatch.setattr(sys, "stdin", FakeTerminal(answer))
@@ -215,10 +226,14 @@ def test_on_a_terminal_apply_asks_first_and_shows_a_progress_bar(
     text = screen.getvalue()
     assert "Only 'yes' is accepted" in text
     assert bool(board_items(repo)) == written
+    out = capsys.readouterr().out
     if written:
-        assert "Apply complete: 3 applied" in text
+        assert "Apply complete: 3 applied" in out  # the result, on stdout
+        assert "Apply complete" not in text
+        assert "applying" in text  # the bar, on stderr
     else:
         assert "Apply cancelled: nothing was written." in text
+        assert out == ""
 
 
 def test_a_saved_plan_of_new_items_links_them_by_the_ids_they_get(

@@ -78,7 +78,14 @@ def test_json_is_the_only_thing_on_stdout_and_matches_the_schema(repo, capsys):
     document = json.loads(out)
     schema = json.loads(files("witsync.schemas").joinpath("plan.schema.json").read_text("utf-8"))
     Draft202012Validator(schema).validate(document)
-    assert document["summary"] == {"create": 3, "update": 0, "remove": 0, "unchanged": 0}
+    assert document["summary"] == {
+        "create": 3,
+        "restore": 0,
+        "update": 0,
+        "remove": 0,
+        "unchanged": 0,
+        "closed": 0,
+    }
     assert document["target"]["project"] == "Proj"
     assert "target:" in err
 
@@ -86,8 +93,26 @@ def test_json_is_the_only_thing_on_stdout_and_matches_the_schema(repo, capsys):
 def test_markdown_comment(repo, capsys):
     code, out, _ = run(capsys, "plan", "--format", "markdown", "--out", "plan.json")
     assert code == 0
-    assert out.startswith("### witsync plan: Proj (scope `web`)")
+    assert out.startswith("### witsync plan: Proj on the local board (scope `web`)")
     assert out.count("<details>") == 3
+    assert "Manifest: backlog.yaml:3\n" in out  # outside CI: named, not linked
+
+
+def test_markdown_comment_links_manifest_lines_in_an_azure_pipelines_run(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Azure Pipelines, witsync run from the checkout's `boards` folder.
+    monkeypatch.setenv("BUILD_REPOSITORY_URI", "https://fabrikam@dev.azure.com/fabrikam/P/_git/r")
+    monkeypatch.setenv("BUILD_REPOSITORY_PROVIDER", "TfsGit")
+    monkeypatch.setenv("BUILD_SOURCEVERSION", "c0ffee")
+    monkeypatch.setenv("BUILD_SOURCESDIRECTORY", str(repo.resolve().parent))
+    code, out, _ = run(capsys, "plan", "--format", "markdown")
+    assert code == 0
+    url = (
+        f"https://dev.azure.com/fabrikam/P/_git/r?path=/{repo.resolve().name}/backlog.yaml"
+        "&version=GCc0ffee&line=3&lineEnd=4&"
+    )
+    assert f"Manifest: [backlog.yaml:3]({url}" in out
 
 
 def test_out_writes_a_plan_file_without_the_token(repo, capsys):

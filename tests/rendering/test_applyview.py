@@ -70,3 +70,23 @@ def test_on_a_terminal_a_bar_counts_and_problems_stay_visible() -> None:
     text = out.getvalue()
     assert "conflict update story #7" in text
     assert "applied  create epic" not in text  # successes only move the bar
+
+
+def test_with_lines_given_the_item_lines_go_there_and_the_bar_stays_alone() -> None:
+    """`apply --format text`: the item lines are the result (stdout), the bar is progress
+    (stderr); off a terminal the lines stream to stdout as items finish."""
+    for terminal in (False, True):
+        progress_out, result_out = io.StringIO(), io.StringIO()
+        console = Console(file=progress_out, force_terminal=terminal, width=200)
+        lines = Console(file=result_out, width=200)
+        with ApplyProgress(console, len(RESULTS), lines=lines) as progress:
+            for result in RESULTS:
+                progress.report(result)
+        if terminal:
+            assert result_out.getvalue() == ""  # written with the summary, after the bar
+            assert progress.shown == set()
+            assert "conflict update story" not in progress_out.getvalue()
+        else:
+            assert result_out.getvalue().splitlines() == [item_line(r) for r in RESULTS]
+            assert progress.shown == {(r.key, r.action) for r in RESULTS}
+            assert progress_out.getvalue() == ""

@@ -4,105 +4,51 @@ It works the same against dev.azure.com, an Azure DevOps Server collection URL a
 in-process or over a socket: URLs are built by appending quoted path segments to the
 organization URL, never by taking it apart. How requests travel (token, retries, throttling,
 concurrency) is `witsync.ado.transport`; what answers mean is `witsync.ado.wire` and
-`witsync.ado.failures`.
+`witsync.ado.failures`; what a `$batch` carries and answers is `witsync.ado.batch`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
+import dataclasses
 import json
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import httpx
 
 from witsync.ado import wire
-from witsync.ado.transport import RetryPolicy, Sleep, Token, Transport, gather_all, token_from_env
-from witsync.ado.wiql import FlatQuery, parse_flat
-from witsync.errors import (
-    BatchRefusedError,
-    ConfigError,
-    NotFoundError,
-    ServerError,
-    WireFormatError,
+from witsync.ado.batch import (
+    WRITE_BATCH_SIZE,
+    BatchRequest,
+    batch_name,
+    read_answers,
+    sub_requests,
 )
+from witsync.ado.transport import RetryPolicy, Sleep, Token, Transport, gather_all, token_from_env
+from witsync.ado.urls import display_url, parse_org_url, segment
+from witsync.ado.wiql import FlatQuery, parse_flat
+from witsync.errors import ConfigError, NotFoundError, ServerError, WireFormatError
 from witsync.model import JSON, LiveItem, Process
 
 __all__ = [
     "BATCH_SIZE",
     "WRITE_BATCH_SIZE",
-    "BatchCreate",
-    "BatchUpdate",
     "Client",
     "Token",
+    "display_url",
+    "parse_org_url",
     "token_from_env",
 ]
 
 API_VERSION = "7.1"
 BATCH_SIZE = 200
 """The most ids one workitemsbatch request may carry (VS403474 above)."""
-WRITE_BATCH_SIZE = 200
-"""The most work items one `$batch` request may carry (VS401397 above)."""
 WIQL_PAGE = 19_999
 """Below the 20,000 cap: the server then truncates silently instead of failing (VS402337)."""
 UPDATES_PAGE = 200
 CLASSIFICATION_DEPTH = 30
-
-
-def _segment(value: str | int) -> str:
-    """One path segment, percent-encoded so that a project called `a/b?c` stays one segment."""
-    return quote(str(value), safe="")
-
-
-_USERINFO = re.compile(r"(?<=//)[^/?#]*@")
-ORG_URL_HINT = (
-    "use e.g. https://dev.azure.com/fabrikam or https://tfs.example.com/tfs/DefaultCollection"
-)
-
-
-def display_url(org_url: str) -> str:
-    """`org_url` fit to show: any user name or token pasted into it is masked."""
-    return _USERINFO.sub("***@", org_url.strip())
-
-
-def parse_org_url(org_url: str) -> httpx.URL:
-    """The organization (or collection) URL, checked, without query or fragment."""
-    shown = display_url(org_url)
-    try:
-        url = httpx.URL(org_url.strip())
-    except httpx.InvalidURL:
-        raise ConfigError(f"not a valid organization URL: {shown!r}", hint=ORG_URL_HINT) from None
-    if url.userinfo:
-        raise ConfigError(
-            f"the organization URL must not hold a user name or token: {shown!r}",
-            hint="put the token in AZURE_DEVOPS_EXT_PAT (or SYSTEM_ACCESSTOKEN) instead",
-        )
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigError(f"not a valid organization URL: {shown!r}", hint=ORG_URL_HINT)
-    return url.copy_with(query=None, fragment=None)
-
-
-@dataclass(frozen=True)
-class BatchCreate:
-    """One create in a `$batch`: a new work item of `type` from the JSON-patch `ops`."""
-
-    type: str
-    ops: Sequence[Mapping[str, JSON]]
-
-
-@dataclass(frozen=True)
-class BatchUpdate:
-    """One update in a `$batch`: the JSON-patch `ops` for item `id` (start with `test /rev`)."""
-
-    id: int
-    ops: Sequence[Mapping[str, JSON]]
-
-
-BatchRequest = BatchCreate | BatchUpdate
 
 
 class Client:
@@ -157,14 +103,14 @@ class Client:
 
     def url(self, *segments: str, project: bool = False) -> httpx.URL:
         """`{org}[/{project}]/_apis/wit/<segments>`; segments are already encoded path segments."""
-        parts = [_segment(self.project)] if project else []
+        parts = [segment(self.project)] if project else []
         parts += ["_apis", "wit", *segments]
         base = self.org_url.raw_path.rstrip(b"/")
         return self.org_url.copy_with(raw_path=base + b"/" + "/".join(parts).encode("ascii"))
 
     def work_item_url(self, id: int) -> str:
         """The absolute URL to put in a relation's `url` (the server reads the id off its end)."""
-        return str(self.url("workItems", _segment(id)))
+        return str(self.url("workItems", segment(id)))
 
     # -- sending --------------------------------------------------------------------------------
 
@@ -218,7 +164,7 @@ class Client:
         # Older servers leave states out of the type list: read them per type.
         states = await gather_all(
             *(
-                self._call("GET", self.url("workitemtypes", _segment(name), "states", project=True))
+                self._call("GET", self.url("workitemtypes", segment(name), "states", project=True))
                 for name in missing
             )
         )
@@ -234,6 +180,32 @@ class Client:
             area_paths=process.area_paths,
             iteration_paths=process.iteration_paths,
         )
+
+    async def read_allowed_values(self, process: Process, types: Iterable[str]) -> Process:
+        """`process` with the picklists of the named types read where the list of types left
+        them out (Azure DevOps does; the emulator does not): one request per such type."""
+        missing = [
+            name
+            for name in dict.fromkeys(types)
+            if name in process.types and process.types[name].allowed_values is None
+        ]
+        if not missing:
+            return process
+        bodies = await gather_all(
+            *(
+                self._call(
+                    "GET",
+                    self.url("workitemtypes", segment(name), "fields", project=True),
+                    params={"$expand": "allowedValues"},
+                )
+                for name in missing
+            )
+        )
+        types = dict(process.types)
+        for name, body in zip(missing, bodies, strict=True):
+            listed = wire.allowed_values(wire.values(body, "work item type fields"))
+            types[name] = dataclasses.replace(types[name], allowed_values=listed or {})
+        return dataclasses.replace(process, types=types)
 
     # -- reads ----------------------------------------------------------------------------------
 
@@ -259,12 +231,22 @@ class Client:
             "POST", self.url("wiql", project=True), params=params, body={"query": text}
         )
 
-    async def get_items(self, ids: Iterable[int]) -> list[LiveItem]:
+    async def get_items(
+        self, ids: Iterable[int], *, on_read: Callable[[int], None] | None = None
+    ) -> list[LiveItem]:
         """The items with their relations, in the order asked, read 200 at a time concurrently;
-        ids that do not exist (or are not readable) are left out."""
+        ids that do not exist (or are not readable) are left out. `on_read(n)` is called as each
+        batch of n ids is answered (progress: "3,400 / 10,000 items")."""
         unique = list(dict.fromkeys(ids))
         chunks = [unique[i : i + BATCH_SIZE] for i in range(0, len(unique), BATCH_SIZE)]
-        bodies = await gather_all(*(self._read_batch(chunk) for chunk in chunks))
+
+        async def read(chunk: Sequence[int]) -> JSON:
+            body = await self._read_batch(chunk)
+            if on_read is not None:
+                on_read(len(chunk))
+            return body
+
+        bodies = await gather_all(*(read(chunk) for chunk in chunks))
         return [
             wire.live_item(entry)
             for body in bodies
@@ -281,7 +263,7 @@ class Client:
         try:
             body = await self._call(
                 "GET",
-                self.url("workitems", _segment(id)),
+                self.url("workitems", segment(id)),
                 params={"$expand": "relations"},
                 work_item=id,
             )
@@ -296,7 +278,7 @@ class Client:
         while True:
             body = await self._call(
                 "GET",
-                self.url("workItems", _segment(id), "updates"),
+                self.url("workItems", segment(id), "updates"),
                 params={"$top": UPDATES_PAGE, "$skip": len(updates)},
                 work_item=id,
             )
@@ -309,6 +291,53 @@ class Client:
             if len(page) != UPDATES_PAGE or len(new) < len(page):
                 return updates
 
+    # -- the recycle bin ------------------------------------------------------------------------
+
+    async def deleted_ids(self) -> list[int]:
+        """The ids of the project's work items in the recycle bin (shallow references only)."""
+        body = await self._call("GET", self.url("recyclebin", project=True))
+        return [
+            int(entry["id"])
+            for entry in wire.values(body, "the recycle bin")
+            if isinstance(entry, Mapping) and entry.get("id") is not None
+        ]
+
+    async def deleted_references(self, ids: Sequence[int]) -> list[JSON]:
+        """One reference per id in the recycle bin (`id`, `type`, `name`, who deleted it and
+        when), without fields: at most 200 ids a request."""
+        if not ids:
+            return []
+        body = await self._call(
+            "GET",
+            self.url("recyclebin", project=True),
+            params={"ids": ",".join(str(id) for id in ids)},
+        )
+        entries = wire.values(body, "the recycle bin")
+        return [entry for entry in entries if isinstance(entry, Mapping)]
+
+    async def get_deleted(self, id: int) -> LiveItem | None:
+        """A work item in the recycle bin, with its fields and relations; None when it is not
+        there (restored, destroyed, or never deleted)."""
+        try:
+            body = await self._call(
+                "GET", self.url("recyclebin", segment(id), project=True), work_item=id
+            )
+        except NotFoundError:
+            return None
+        return _deleted_resource(body, id)
+
+    async def restore_item(self, id: int) -> LiveItem:
+        """Bring a work item back from the recycle bin (PATCH `{"isDeleted": false}`): the item
+        as restored. NotFoundError when it is not in the bin."""
+        body = await self._call(
+            "PATCH",
+            self.url("recyclebin", segment(id), project=True),
+            body={"isDeleted": False},
+            write=True,
+            work_item=id,
+        )
+        return _deleted_resource(body, id)
+
     # -- writes ---------------------------------------------------------------------------------
 
     async def create_item(
@@ -320,17 +349,9 @@ class Client:
         suppress_notifications: bool = False,
     ) -> LiveItem:
         """POST a new item of `type` with the JSON-patch `ops`; the answer carries its relations."""
-        url = self.url("workitems", "$" + _segment(type), project=True)
-        body = await self._call(
-            "POST",
-            url,
-            params=_write_flags(validate_only, suppress_notifications),
-            body=list(ops),
-            content_type="application/json-patch+json",
-            write=True,
-            work_item=f"new {type}",
-        )
-        return wire.live_item(body)
+        url = self.url("workitems", "$" + segment(type), project=True)
+        flags = _write_flags(validate_only, suppress_notifications)
+        return await self._write_item("POST", url, ops, flags, work_item=f"new {type}")
 
     async def update_item(
         self,
@@ -341,14 +362,28 @@ class Client:
         suppress_notifications: bool = False,
     ) -> LiveItem:
         """PATCH item `id` with the JSON-patch `ops` (start with `test /rev` to guard the write)."""
+        url = self.url("workitems", segment(id))
+        flags = _write_flags(validate_only, suppress_notifications)
+        return await self._write_item("PATCH", url, ops, flags, work_item=id)
+
+    async def _write_item(
+        self,
+        method: str,
+        url: httpx.URL,
+        ops: Sequence[Mapping[str, JSON]],
+        flags: Mapping[str, str | int],
+        *,
+        work_item: int | str,
+    ) -> LiveItem:
+        """One JSON-patch document for one work item (a create or an update); the saved item."""
         body = await self._call(
-            "PATCH",
-            self.url("workitems", _segment(id)),
-            params=_write_flags(validate_only, suppress_notifications),
+            method,
+            url,
+            params=flags,
             body=list(ops),
             content_type="application/json-patch+json",
             write=True,
-            work_item=id,
+            work_item=work_item,
         )
         return wire.live_item(body)
 
@@ -356,7 +391,7 @@ class Client:
         """Move the item to the recycle bin (or destroy it for good)."""
         params = {"destroy": "true"} if destroy else None
         await self._call(
-            "DELETE", self.url("workitems", _segment(id)), params=params, write=True, work_item=id
+            "DELETE", self.url("workitems", segment(id)), params=params, write=True, work_item=id
         )
 
     async def batch(
@@ -375,65 +410,18 @@ class Client:
         query = "?" + urlencode(
             {"api-version": API_VERSION, **_write_flags(False, suppress_notifications)}
         )
-        temp_ids = itertools.count(-1, -1)
-        subs = [self._sub_request(request, query, temp_ids) for request in requests]
-        what = f"$batch of {len(requests)}"
+        subs = sub_requests(requests, self.project, query)
+        what = batch_name(requests)
         body = await self._call("POST", self.url("$batch"), body=subs, write=True, work_item=what)
-        answers = wire.values(body, "$batch")
-        if len(answers) < len(requests):
-            # the answers are for the refused requests only, and do not say which those are
-            errors = [self._batch_result(answer, None) for answer in answers]
-            raise _refused(what, [error for error in errors if isinstance(error, ServerError)])
-        if len(answers) > len(requests):
-            raise WireFormatError(
-                f"{what}: {len(answers)} answers for {len(requests)} requests"
-            )
-        return [
-            self._batch_result(answer, _batch_work_item(request))
-            for request, answer in zip(requests, answers, strict=True)
-        ]
-
-    def _sub_request(
-        self, request: BatchRequest, query: str, temp_ids: Iterator[int]
-    ) -> dict[str, JSON]:
-        ops: list[JSON]
-        if isinstance(request, BatchCreate):
-            path = f"/{_segment(self.project)}/_apis/wit/workitems/${_segment(request.type)}"
-            # a unique temporary id each: two creates without one collide at -1 (VS403357)
-            ops = [{"op": "add", "path": "/id", "value": next(temp_ids)}, *request.ops]
-        else:
-            path = f"/_apis/wit/workitems/{_segment(request.id)}"
-            ops = list(request.ops)
-        return {
-            "method": "PATCH",  # every work item sub-request is a PATCH, a create included
-            "uri": path + query,
-            "headers": {"Content-Type": "application/json-patch+json"},
-            "body": ops,
-        }
-
-    def _batch_result(self, answer: JSON, work_item: int | str | None) -> LiveItem | ServerError:
-        """One sub-request's answer: `body` is the JSON text of what the single call answers."""
-        code = answer.get("code") if isinstance(answer, Mapping) else None
-        raw = answer.get("body") if isinstance(answer, Mapping) else None
-        text = raw if isinstance(raw, str) else json.dumps(raw)
-        status = code if isinstance(code, int) and code > 0 else 500
-        response = httpx.Response(
-            status, content=text.encode(), headers={"Content-Type": "application/json"}
-        )
-        try:
-            # through the transport's check, so that a token quoted back here is masked too
-            self.transport.check(response, work_item=work_item)
-            return wire.live_item(json.loads(text))
-        except ServerError as error:
-            return error
-        except ValueError:
-            where = f"work item {work_item}: " if work_item is not None else ""
-            return WireFormatError(f"{where}the batch answer is not JSON", status=status)
+        return read_answers(self.transport, requests, body)
 
 
-def _batch_work_item(request: BatchRequest) -> int | str:
-    """How errors name the item a batch request is about: its id, or "new Task"."""
-    return f"new {request.type}" if isinstance(request, BatchCreate) else request.id
+def _deleted_resource(body: JSON, id: int) -> LiveItem:
+    """The work item inside a recycle-bin answer (`WorkItemDelete.resource`)."""
+    resource = body.get("resource") if isinstance(body, Mapping) else None
+    if not isinstance(resource, Mapping):
+        raise WireFormatError(f"work item {id}: the recycle bin's answer has no work item")
+    return wire.live_item(resource)
 
 
 def _write_flags(validate_only: bool, suppress_notifications: bool) -> dict[str, str | int]:
@@ -444,13 +432,3 @@ def _write_flags(validate_only: bool, suppress_notifications: bool) -> dict[str,
         flags["suppressNotifications"] = "true"
     return flags
 
-
-def _refused(what: str, errors: Sequence[ServerError]) -> BatchRefusedError:
-    reason = errors[0].message if errors else "no reason given"
-    if len(errors) > 1:
-        reason += f" (and {len(errors) - 1} more)"
-    return BatchRefusedError(
-        f"{what}: refused before anything was saved: {reason}",
-        errors=errors,
-        hint="nothing in the batch was saved; each item sent alone gets its own answer",
-    )

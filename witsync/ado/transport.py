@@ -29,6 +29,20 @@ PAT_VARIABLE = "AZURE_DEVOPS_EXT_PAT"
 PIPELINE_TOKEN_VARIABLE = "SYSTEM_ACCESSTOKEN"  # noqa: S105 - a variable name, not a secret
 
 log = logging.getLogger(__name__)
+"""INFO: every request (method, URL without its query, status, milliseconds) and every retry,
+shown with `-v`; WARNING: a request that timed out and is tried again, always shown."""
+
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 60.0
+"""Generous reads: a WIQL query may take up to 30 s on the server before it gives up (VS402335)."""
+
+
+def timeouts(seconds: float | None = None) -> httpx.Timeout:
+    """How long a request may wait: `seconds` (--timeout) for an answer and at most as long to
+    connect; by default 10 s to connect and 60 s for an answer."""
+    if seconds is None:
+        return httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+    return httpx.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT))
 
 
 class Token:
@@ -88,6 +102,9 @@ class RetryPolicy:
     max_delay: float = 30.0
     max_retry_after: float = 120.0
     """A longer Retry-After is honoured only up to this, so a run cannot hang for hours."""
+    max_timeouts: int = 2
+    """Attempts that may each wait a whole timeout before the request fails: a server that let
+    one timeout pass rarely answers the next time, and six of them are six minutes of silence."""
     slow_below: float = 0.1
     """Start pacing when X-RateLimit-Remaining falls below this share of X-RateLimit-Limit."""
 
@@ -225,12 +242,24 @@ class Transport:
             request.headers["Authorization"] = self._token.authorization()
         retry_statuses = RETRYABLE_STATUSES if write else TRANSIENT_STATUSES
         attempt = 0
+        timed_out = 0
         while True:
             attempt += 1
             last_try = attempt >= self.retry.max_attempts
             try:
                 response = await self._send_once(request)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            except (httpx.ConnectTimeout, httpx.ReadTimeout) as error:
+                if write and isinstance(error, httpx.ReadTimeout):
+                    unknown = _outcome_unknown(request, error, work_item)
+                    raise self.redactor.scrub(unknown) from None
+                # Nothing came back in time (a read is safe to send again; a connection that
+                # timed out carried nothing): once more, then give up with what was waited.
+                timed_out += 1
+                if last_try or timed_out >= self.retry.max_timeouts:
+                    raise self.redactor.scrub(_timed_out(request, error, timed_out)) from None
+                await self._wait(request, _waited(request, error), attempt, None, warn=True)
+                continue
+            except (httpx.ConnectError, httpx.PoolTimeout) as error:
                 # Nothing reached the server: always safe to try again.
                 if last_try:
                     raise self.redactor.scrub(_unreachable(request, error)) from None
@@ -262,13 +291,19 @@ class Transport:
             raise
 
     async def _wait(
-        self, request: httpx.Request, why: str, attempt: int, retry_after: float | None
+        self,
+        request: httpx.Request,
+        why: str,
+        attempt: int,
+        retry_after: float | None,
+        *,
+        warn: bool = False,
     ) -> None:
         wait = self.retry.backoff(attempt, self._rng)
         if retry_after is not None:
             wait = max(wait, min(retry_after, self.retry.max_retry_after))
         line = f"{_describe(request)}: {why}, retry {attempt} in {wait:.2f} s"
-        log.info("%s", self.redactor(line))
+        log.log(logging.WARNING if warn else logging.INFO, "%s", self.redactor(line))
         await self._sleep(wait)
 
     async def _send_once(self, request: httpx.Request) -> httpx.Response:
@@ -279,18 +314,57 @@ class Transport:
             if wait > 0:
                 await self._sleep(wait)
             self.request_count += 1
-            response = await self.http.send(request)
+            started = time.perf_counter()
             try:
-                await response.aread()
-            finally:
-                await response.aclose()
+                response = await self.http.send(request)
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
+            except httpx.TransportError as error:
+                self._log_request(request, type(error).__name__, started)
+                raise
+            self._log_request(request, str(response.status_code), started)
         self.pacer.observe(response.headers)
         return response
+
+    def _log_request(self, request: httpx.Request, outcome: str, started: float) -> None:
+        """One line per request sent (`-v`): never a header, so never the token."""
+        if log.isEnabledFor(logging.INFO):
+            ms = (time.perf_counter() - started) * 1000
+            log.info("%s", self.redactor(f"{_describe(request)} {outcome} {ms:.0f} ms"))
 
 
 def _describe(request: httpx.Request) -> str:
     # Method and path only: the query never holds a secret, but keep messages short and stable.
     return f"{request.method} {request.url.copy_with(query=None)}"
+
+
+def _timeout_of(request: httpx.Request, error: httpx.TimeoutException) -> float | None:
+    """The seconds httpx waited before `error`, as the request's timeout settings say."""
+    settings = request.extensions.get("timeout")
+    phase = "connect" if isinstance(error, httpx.ConnectTimeout) else "read"
+    seconds = settings.get(phase) if isinstance(settings, Mapping) else None
+    return float(seconds) if isinstance(seconds, int | float) else None
+
+
+def _waited(request: httpx.Request, error: httpx.TimeoutException) -> str:
+    seconds = _timeout_of(request, error)
+    within = f" within {seconds:g} s" if seconds is not None else ""
+    if isinstance(error, httpx.ConnectTimeout):
+        return f"could not connect{within}"
+    return f"no answer{within}"
+
+
+def _timed_out(
+    request: httpx.Request, error: httpx.TimeoutException, times: int
+) -> TransientError:
+    tried = f"tried {times} time{'s' if times != 1 else ''}"
+    return TransientError(
+        f"{_waited(request, error)} for {_describe(request)} ({tried})",
+        hint="check the organization URL and the network; a slow server may need more time: "
+        "--timeout SECONDS (or `timeout:` in witsync.yaml)",
+    )
 
 
 def _unreachable(request: httpx.Request, error: httpx.TransportError) -> TransientError:

@@ -68,7 +68,16 @@ def work_item_id_from_url(url: str) -> int | None:
 
 
 def wiql_ids(body: JSON) -> list[int]:
-    """Ids of a flat WIQL result, in the server's order."""
+    """Ids of a WIQL result, in the server's order: a flat query's work items, or every item a
+    link query's relations name (a tree query lists each root, then each link's target)."""
+    if isinstance(body, Mapping) and isinstance(body.get("workItemRelations"), list):
+        ids: dict[int, None] = {}
+        for relation in body["workItemRelations"]:
+            for end in ("source", "target"):
+                found = relation.get(end) if isinstance(relation, Mapping) else None
+                if isinstance(found, Mapping) and isinstance(found.get("id"), int):
+                    ids.setdefault(found["id"], None)
+        return list(ids)
     if not isinstance(body, Mapping) or not isinstance(body.get("workItems"), list):
         raise WireFormatError("unexpected answer for a WIQL query: no workItems list")
     return [int(entry["id"]) for entry in body["workItems"]]
@@ -106,6 +115,7 @@ def field_info(entry: Mapping[str, Any]) -> FieldInfo:
         type=str(entry.get("type", "string")),
         read_only=bool(entry.get("readOnly", False)),
         is_identity=bool(entry.get("isIdentity", False)),
+        is_picklist=bool(entry.get("isPicklist", False)),
     )
 
 
@@ -121,12 +131,40 @@ def type_info(entry: Mapping[str, Any], states_body: JSON | None = None) -> Type
         for field in entry.get("fields") or ()
         if "referenceName" in field
     )
+    defaults = {
+        str(field["referenceName"]): field["defaultValue"]
+        for field in entry.get("fields") or ()
+        if "referenceName" in field and field.get("defaultValue") not in (None, "")
+    }
     return TypeInfo(
         name=str(entry["name"]),
         initial_state=_initial_state(entry, states),
         states=states,
         fields=field_refs,
+        defaults=defaults,
+        allowed_values=allowed_values(entry.get("fields") or ()),
     )
+
+
+def allowed_values(type_fields: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str, ...]] | None:
+    """The picklists of a type's fields (`allowedValues`, numbers as text: servers send either),
+    or None when the answer left `allowedValues` out (the list of types does, on Azure DevOps:
+    GET workitemtypes/{type}/fields?$expand=allowedValues has them)."""
+    listed = [field for field in type_fields if "referenceName" in field]
+    if not any("allowedValues" in field for field in listed):
+        return None
+    return {
+        str(field["referenceName"]): tuple(_text(value) for value in field["allowedValues"])
+        for field in listed
+        if field.get("allowedValues")
+    }
+
+
+def _text(value: Any) -> str:
+    """A listed value as text: 2 and 2.0 as "2", as the service lists number picklists."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _initial_state(entry: Mapping[str, Any], states: Sequence[StateInfo]) -> str:

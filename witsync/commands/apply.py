@@ -8,6 +8,7 @@ import dataclasses
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -25,12 +26,13 @@ from witsync.config import (
     settings_from_args,
 )
 from witsync.connect import LOCAL_ORG_URL, describe_target, open_client
-from witsync.console import stderr_console, write_data
+from witsync.console import stderr_console, stdout_console, write_data
 from witsync.engine import Options, load_desired, plan_against, with_manifest_target
 from witsync.errors import ConfigError, PlanFileError
+from witsync.feedback import PhaseFeedback
 from witsync.model import Desired, ItemResult, Plan, Result, Target
 from witsync.rendering.planfile import ensure_target, load_plan
-from witsync.rendering.result import ApplyProgress, result_document, summary
+from witsync.rendering.result import ApplyProgress, item_line, result_document, summary
 from witsync.rendering.text import render_text
 
 DESCRIPTION = """\
@@ -86,7 +88,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format",
         choices=("text", "json"),
         default="text",
-        help="json: a result document on stdout (per item: action, key, id, outcome, message)",
+        help="stdout: text (a line per item and the summary; default) or json (a result "
+        "document: per item action, key, id, outcome, message); progress goes to stderr",
     )
     parser.add_argument(
         "--parallelism",
@@ -107,10 +110,11 @@ def run(args: argparse.Namespace) -> int:
     saved: Plan | None = None
     desired: Desired | None = None
     if args.plan is not None:
-        if args.paths or args.prune or args.dedupe:
+        if args.paths or args.prune or args.dedupe or args.no_restore:
             raise ConfigError(
                 "a saved plan is applied exactly as it was reviewed: give --plan FILE alone, "
-                "not with manifest paths, --prune or --dedupe (they are for planning; not both)",
+                "not with manifest paths, --prune, --dedupe or --no-restore (they are for "
+                "planning; not both)",
                 hint="plan again with the paths and flags you want, then apply that plan",
             )
         saved = _read_plan(args.plan)
@@ -136,7 +140,7 @@ async def _run(
         err.print(f"target: {describe_target(settings)}", markup=False, highlight=False)
         if desired is not None:
             options = Options.from_settings(settings, dedupe=args.dedupe)
-            plan = await plan_against(client, desired, options)
+            plan = await plan_against(client, desired, options, progress=PhaseFeedback(err))
         else:
             assert saved is not None
             plan = saved
@@ -152,6 +156,8 @@ async def _run(
         if not plan.actions:  # the plan text has said so
             if args.format == "json":
                 write_data(result_document(plan, Result(())))
+            else:
+                stdout_console().print(summary(Result(())), markup=False, highlight=False)
             return 0
         if not args.yes and not _confirm(err, sys.stdin):
             err.print("Apply cancelled: nothing was written.", markup=False)
@@ -161,7 +167,12 @@ async def _run(
 
 async def _apply(client: Client, plan: Plan, args: argparse.Namespace, err: Console) -> int:
     reported: dict[tuple[str, str], ItemResult] = {}
-    with ApplyProgress(err, len(plan.actions)) as progress, Interrupts(err) as interrupts:
+    # text: the result (a line per item, the summary) is the output, on stdout; json: the
+    # document is, and the item lines are progress on stderr
+    out = stdout_console() if args.format == "text" else None
+    progress = ApplyProgress(err, len(plan.actions), lines=out)
+    started = time.monotonic()
+    with progress, Interrupts(err) as interrupts:
 
         def report(result: ItemResult) -> None:
             reported[(result.key, result.action)] = result
@@ -185,8 +196,18 @@ async def _apply(client: Client, plan: Plan, args: argparse.Namespace, err: Cons
     else:
         result = writing.result()
     by = interrupts.received.name if interrupts.received else None
-    err.print(summary(result, interrupted=by), markup=False, highlight=False)
-    if args.format == "json":
+    if not err.is_terminal:  # a CI log: the writing phase in one line, as the reading ones
+        seconds = time.monotonic() - started
+        count = len(plan.actions)
+        line = f"writing: {count:,} item{'s' if count != 1 else ''} ({seconds:.1f} s)"
+        err.print(line, markup=False, highlight=False)
+    if out is not None:
+        for item in result.items:  # what the bar only counted, or what an abort left unreported
+            if (item.key, item.action) not in progress.shown:
+                out.print(item_line(item), markup=False, highlight=False)
+        out.print(summary(result, interrupted=by), markup=False, highlight=False)
+    else:
+        err.print(summary(result, interrupted=by), markup=False, highlight=False)
         write_data(result_document(plan, result, interrupted=by))
     if interrupts.received is not None:
         return 128 + interrupts.received  # the shell's code for "ended by this signal"

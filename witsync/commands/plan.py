@@ -18,11 +18,15 @@ from witsync.config import (
 from witsync.connect import describe_target, open_client
 from witsync.console import stderr_console, stdout_console, write_data
 from witsync.engine import Options, load_desired, plan_against, validate_plan, with_manifest_target
-from witsync.errors import ConfigError
+from witsync.errors import ConfigError, WitsyncError
+from witsync.feedback import PhaseFeedback
 from witsync.model import Desired, Plan
+from witsync.rendering.failure import render_failure_markdown
+from witsync.rendering.html import render_html
 from witsync.rendering.json import render_json
 from witsync.rendering.markdown import render_markdown
 from witsync.rendering.planfile import dump_plan
+from witsync.rendering.sourcelinks import source_links
 from witsync.rendering.text import render_text
 
 DESCRIPTION = """\
@@ -30,9 +34,11 @@ Compare the manifests with the board and show what `witsync apply` would do: ite
 (+), update (~) and remove (-, only with --prune), field by field, with the exact guarded
 patches. Nothing is written to the board.
 
-Output goes to stdout in the format asked for (text, markdown for a pull-request comment, or
-json); the target used, warnings and progress go to stderr. For a field that differs on the
-board, the plan says who last set it there and when (from the item's history).
+Output goes to stdout in the format asked for (text, markdown for a pull-request comment,
+json, or html: one self-contained page with the tree of items after the plan, filters and word
+diffs, for a reviewer's browser or a CI artifact); the target used, warnings and progress go to
+stderr. For a field that differs on the board, the plan says who last set it there and when
+(from the item's history).
 """
 
 EXAMPLES = """\
@@ -41,6 +47,9 @@ examples:
   witsync plan samples/agile --format markdown > comment.md
   witsync plan --out plan.json --detailed-exitcode; echo $?   (0 no changes, 2 changes, 1 error)
   witsync plan --validate                        also dry-run every patch on the server
+  witsync plan --format html > plan.html         the plan as a page (open it in a browser)
+  witsync plan --out plan.json --out-html plan.html --format markdown \
+      --html-url "$RUN_URL#artifacts" > comment.md   (the comment links to the HTML plan)
 """
 
 
@@ -50,10 +59,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out", type=Path, metavar="FILE", help="save the plan for `witsync apply --plan FILE`"
     )
     parser.add_argument(
+        "--out-html",
+        type=Path,
+        metavar="FILE",
+        help="also write the plan as one self-contained HTML page (as --format html prints it)",
+    )
+    parser.add_argument(
         "--format",
-        choices=("text", "markdown", "json"),
+        choices=("text", "markdown", "json", "html"),
         default="text",
-        help="stdout format (default text; markdown for a pull-request comment)",
+        help="stdout format (default text; markdown for a pull-request comment; html: a page)",
+    )
+    parser.add_argument(
+        "--html-url",
+        metavar="URL",
+        help="where reviewers find the HTML plan (e.g. the CI run's artifacts): the Markdown "
+        "comment links to it",
     )
     parser.add_argument(
         "--detailed-exitcode",
@@ -69,11 +90,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args, os.environ, Path.cwd())
-    options = Options.from_settings(settings, dedupe=args.dedupe)
-    desired = load_desired(list(args.paths) or [Path(".")], options)
-    settings = with_manifest_target(settings, desired)
-    return asyncio.run(_run(args, settings, options, desired, stderr_console()))
+    settings: Settings | None = None
+    try:
+        settings = settings_from_args(args, os.environ, Path.cwd())
+        options = Options.from_settings(settings, dedupe=args.dedupe)
+        desired = load_desired(list(args.paths) or [Path(".")], options)
+        settings = with_manifest_target(settings, desired)
+        return asyncio.run(_run(args, settings, options, desired, stderr_console()))
+    except WitsyncError as error:
+        if args.format == "markdown":
+            # The pipeline posts whatever is on stdout: a comment that lists the errors (the
+            # CLI still prints them on stderr and exits 1).
+            project, scope = (settings.project, settings.scope) if settings else (None, None)
+            write_data(render_failure_markdown(error, project=project, scope=scope))
+        raise
 
 
 async def _run(
@@ -81,11 +111,19 @@ async def _run(
 ) -> int:
     async with open_client(settings, os.environ) as client:
         err.print(f"target: {describe_target(settings)}", markup=False, highlight=False)
-        plan = await plan_against(client, desired, options)
-        failures = await validate_plan(client, plan) if args.validate else []
+        feedback = PhaseFeedback(err)
+        plan = await plan_against(client, desired, options, progress=feedback)
+        failures: list[str] = []
+        if args.validate:
+            with feedback.phase("dry-running the planned writes (validateOnly)") as phase:
+                failures = await validate_plan(client, plan)
+                phase.done(f"{len(failures)} refused")
     if args.out is not None:
         _save(args.out, plan)
         err.print(f"plan saved to {args.out}", markup=False, highlight=False)
+    if args.out_html is not None:
+        _write(args.out_html, render_html(plan), "HTML plan")
+        err.print(f"HTML plan saved to {args.out_html}", markup=False, highlight=False)
     _show(plan, args, err)
     for failure in failures:
         err.print(f"validate: {failure}", markup=False, highlight=False, style="red")
@@ -107,11 +145,15 @@ async def _run(
 
 
 def _save(path: Path, plan: Plan) -> None:
+    _write(path, dump_plan(plan), "plan file")
+
+
+def _write(path: Path, text: str, what: str) -> None:
     try:
-        path.write_text(dump_plan(plan), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
     except OSError as error:
         raise ConfigError(
-            f"cannot write the plan file {path}: {error.strerror}",
+            f"cannot write the {what} {path}: {error.strerror}",
             hint="check that the folder exists and is writable",
         ) from None
 
@@ -120,7 +162,14 @@ def _show(plan: Plan, args: argparse.Namespace, err: Console) -> None:
     if args.format == "json":
         write_data(render_json(plan))
     elif args.format == "markdown":
-        write_data(render_markdown(plan, plan_file=str(args.out) if args.out else None))
+        # In CI, each action links to its manifest line at the commit being planned.
+        sources = source_links(os.environ, str(Path.cwd()))
+        plan_file = str(args.out) if args.out else None
+        write_data(
+            render_markdown(plan, plan_file=plan_file, sources=sources, html_url=args.html_url)
+        )
+    elif args.format == "html":
+        write_data(render_html(plan))
     else:
         text = render_text(plan)
         out = stdout_console()

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import socket
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO, TypeVar
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from witsync.console import stderr_console
 from witsync.emulator import EmulatorOptions, create_app
 from witsync.emulator.faults import DroppedConnection
 from witsync.errors import ConfigError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
 
 DESCRIPTION = """\
 Run a local Azure DevOps work item tracking service: the same emulator the embedded board uses,
@@ -17,32 +28,72 @@ over HTTP, so the official clients, scripts and witsync itself (--org http://HOS
 use it. Any organization name in the URL is served, each kept apart; the projects given with
 --project exist in every organization. State is kept in --db and survives restarts.
 
+Who a request acts as: the user name of Basic auth. A name with an e-mail ('Jamal Hartnett
+<jamal@fabrikam.com>') or an e-mail alone becomes the identity that creates and changes work
+items (System.CreatedBy, System.ChangedBy, the history); any other user name, an empty one (as
+witsync and the Azure CLI send a PAT) or a Bearer token acts as 'Local User
+<local.user@local-board.invalid>'. Any password or token is accepted, unless --pat names the only
+one that is.
+
+The board is also served as read-only web pages, in Azure Boards' URL shapes:
+/ORG/PROJECT/_boards/backlog (the backlog tree) and /ORG/PROJECT/_workitems/edit/ID (one work
+item, its links and history), so the links of a plan made against this server open in a browser.
+
 Faults are off by default; turn them on to test a client's resilience (seed them with --seed).
 """
 
 EXAMPLES = """\
 examples:
   witsync serve --port 8080 --project Fabrikam:Scrum
+  witsync serve --port 0 --project Fabrikam        # any free port; the banner says which
   witsync serve --db /tmp/board.sqlite --project Fabrikam --area 'Fabrikam\\Web'
   witsync serve --rate-limit 100 --rate-window 60 --fail-rate 0.05 --seed 7
   witsync serve --pat s3cret        # only this token is accepted (Basic or Bearer)
+  witsync serve --log-requests      # one line per request on stderr: method, path, status, ms
 then: witsync plan --org http://127.0.0.1:8080/myorg --project Fabrikam
+acting as someone (the Basic user name is the identity):
+  curl -u 'Jamal Hartnett <jamal@fabrikam.com>:any' \\
+    'http://127.0.0.1:8080/myorg/Fabrikam/_apis/wit/workitems/1?api-version=7.1'
 """
 
 
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError("must be between 0 and 1")
-    return value
+Number = TypeVar("Number", int, float)
+
+
+def _within(
+    convert: Callable[[str], Number], low: Number, high: Number, what: str, bounds: str
+) -> Callable[[str], Number]:
+    """An argparse `type`: `convert` of the text, refused (as `what`) unless from low to high."""
+
+    def parse(text: str) -> Number:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {what}: {text!r}") from None
+        if not low <= value <= high:  # a NaN is in no range
+            raise argparse.ArgumentTypeError(f"must be between {bounds}")
+        return value
+
+    return parse
+
+
+_fraction = _within(float, 0.0, 1.0, "number", "0 and 1")
+_port = _within(int, 0, 65535, "port number", "0 and 65535 (0: any free port)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
-    parser.add_argument("--port", type=int, default=8080, help="TCP port (default 8080)")
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"interface to listen on (default {DEFAULT_HOST}, this machine only; 0.0.0.0 for "
+        "every interface)",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"TCP port (default {DEFAULT_PORT}; 0: any free port, printed at start)",
+    )
     parser.add_argument(
         "--db",
         type=Path,
@@ -101,6 +152,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pat", default=None, metavar="TOKEN", help="accept only this token (default: any token)"
     )
+    parser.add_argument(
+        "--log-requests",
+        action="store_true",
+        help="one line per request on stderr: method, path, status, milliseconds (also -v)",
+    )
 
 
 class _QuietDrops(logging.Filter):
@@ -108,6 +164,75 @@ class _QuietDrops(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+
+
+class RequestLog:
+    """ASGI middleware: one line per request once it is answered (method, path, status, ms); a
+    connection dropped before an answer (a fault asked for) is logged as such."""
+
+    def __init__(self, app: ASGIApp, out: TextIO | None = None) -> None:
+        self.app = app
+        self.out = out
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status: list[int] = []
+
+        async def logged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(int(message["status"]))
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                self._line(scope, str(status[0]) if status else "?", started)
+
+        try:
+            await self.app(scope, receive, logged)
+        except BaseException:
+            if not status:
+                self._line(scope, "dropped", started)
+            raise
+
+    def _line(self, scope: Scope, status: str, started: float) -> None:
+        ms = (time.perf_counter() - started) * 1000
+        # the path only: the query holds no secret, but a line per request stays short
+        out = self.out or sys.stderr
+        out.write(f"{scope.get('method', '?')} {scope.get('path', '')} {status} {ms:.0f} ms\n")
+        out.flush()
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (port 0: any free one); a ConfigError in one line when the
+    port is taken or the address cannot be used, before anything else is printed."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        raise ConfigError(
+            f"cannot listen on {host}: {error.strerror}", hint="give an address with --host"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        # as uvicorn does: a port left in TIME_WAIT by a server just stopped can be taken again
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise ConfigError(f"port {port} is in use; choose another with --port") from None
+        if error.errno == errno.EACCES:
+            raise ConfigError(
+                f"port {port} needs privileges here; choose one above 1023 with --port"
+            ) from None
+        raise ConfigError(
+            f"cannot listen on {host} port {port}: {error.strerror}",
+            hint="check --host (an address of this machine) and --port",
+        ) from None
+    sock.setblocking(False)
+    return sock
 
 
 def run(args: argparse.Namespace) -> int:
@@ -131,13 +256,31 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(
             str(error), hint="use --project NAME[:Agile|Scrum|Basic|CMMI] and --area 'NAME\\Sub'"
         ) from None
-    err = stderr_console()
-    projects = ", ".join(args.project) or "none (pass --project NAME)"
-    err.print(
-        f"witsync serve: http://{args.host}:{args.port}/<organization>  db {args.db}  "
-        f"projects {projects}",
-        markup=False,
-    )
-    logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    try:
+        sock = listen(args.host, args.port)  # before the banner: a port in use is one line
+    except ConfigError:
+        app.state.emulator.store.close()
+        raise
+    try:
+        port = sock.getsockname()[1]
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        err = stderr_console()
+        projects = ", ".join(args.project) or "none (pass --project NAME)"
+        err.print(
+            f"witsync serve: http://{host}:{port}/<organization>  db {args.db}  "
+            f"projects {projects}",
+            markup=False,
+            highlight=False,
+        )
+        err.print(
+            f"board pages: http://{host}:{port}/<organization>/<project>/_boards/backlog",
+            markup=False,
+            highlight=False,
+        )
+        served = RequestLog(app) if args.log_requests or args.verbose else app
+        logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+        server = uvicorn.Server(uvicorn.Config(served, log_level="warning"))
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
     return 0

@@ -35,6 +35,7 @@ def _render(
     node_id: int,
     paths: list[tuple[str, int]],
     depth: int,
+    dates: dict[str, tuple[str, str]],
 ) -> dict[str, Any]:
     structure, label, plural = GROUPS[group]
     inside = path.split("\\")[1:]
@@ -52,11 +53,27 @@ def _render(
         "path": "\\" + "\\".join([project.name, label, *inside]),
         "url": ctx.urls.api("wit/classificationNodes/" + "/".join([plural, *inside]), project),
     }
+    if path.lower() in dates:
+        start, finish = dates[path.lower()]
+        node["attributes"] = {"startDate": start, "finishDate": finish}
     if children and depth > 0:
         node["children"] = [
-            _render(ctx, project, group, p, i, paths, depth - 1) for p, i in children
+            _render(ctx, project, group, p, i, paths, depth - 1, dates) for p, i in children
         ]
     return node
+
+
+def _dates(body: Any) -> tuple[str, str] | None:
+    """`attributes.startDate` and `finishDate` of a posted iteration (both or neither)."""
+    attributes = body.get("attributes") if isinstance(body, dict) else None
+    if not isinstance(attributes, dict):
+        return None
+    start, finish = attributes.get("startDate"), attributes.get("finishDate")
+    if start is None and finish is None:
+        return None
+    if not (isinstance(start, str) and isinstance(finish, str)):
+        raise errors.bad_request("An iteration needs both a start date and a finish date.")
+    return start, finish
 
 
 @endpoint
@@ -88,8 +105,11 @@ async def classification_nodes(ctx: Ctx) -> Response:
                 f"different child of parent classification node {parent[1]}. Choose a "
                 "different name and try again."
             )
+        dates = _dates(body) if structure == "iteration" else None
         with ctx.store.write():
             ctx.store.add_node(ctx.org, structure, child)
+            if dates is not None:
+                ctx.store.set_node_dates(ctx.org, structure, child, dates)
         return JSONResponse(_tree(ctx, project, group, child, 0), status_code=201)
     return JSONResponse(_tree(ctx, project, group, path, depth))
 
@@ -100,4 +120,5 @@ def _tree(ctx: Ctx, project: Project, group: str, path: str, depth: int) -> dict
     if found is None:
         raise _node_missing(path)
     paths = ctx.store.nodes_under(ctx.org, structure, found[0])
-    return _render(ctx, project, group, found[0], found[1], paths, depth)
+    dates = ctx.store.node_dates(ctx.org, structure)
+    return _render(ctx, project, group, found[0], found[1], paths, depth, dates)

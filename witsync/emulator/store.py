@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS projects (
 CREATE TABLE IF NOT EXISTS nodes (
   org TEXT NOT NULL, key TEXT NOT NULL, structure TEXT NOT NULL, path TEXT NOT NULL,
   id INTEGER NOT NULL, PRIMARY KEY (org, structure, key));
+CREATE TABLE IF NOT EXISTS node_dates (
+  org TEXT NOT NULL, structure TEXT NOT NULL, key TEXT NOT NULL,
+  start TEXT NOT NULL, finish TEXT NOT NULL, PRIMARY KEY (org, structure, key));
 CREATE TABLE IF NOT EXISTS revisions (
   org TEXT NOT NULL, id INTEGER NOT NULL, rev INTEGER NOT NULL,
   fields TEXT NOT NULL, relations TEXT NOT NULL, PRIMARY KEY (org, id, rev));
@@ -195,6 +198,28 @@ class Store:
             (org, path.lower(), structure, path, node_id),
         )
         return node_id
+
+    def set_node_dates(
+        self, org: str, structure: str, path: str, dates: tuple[str, str] | None
+    ) -> None:
+        """An iteration's (startDate, finishDate), ISO 8601; None clears them. A table apart from
+        `nodes`, so that board files made before dates existed keep working."""
+        key = (org, structure, path.lower())
+        self.conn.execute("DELETE FROM node_dates WHERE org = ? AND structure = ? AND key = ?", key)
+        if dates is not None:
+            self.conn.execute(
+                "INSERT INTO node_dates (org, structure, key, start, finish) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (*key, *dates),
+            )
+
+    def node_dates(self, org: str, structure: str) -> dict[str, tuple[str, str]]:
+        """(startDate, finishDate) by lower-cased path, for the nodes that have dates."""
+        rows = self.conn.execute(
+            "SELECT key, start, finish FROM node_dates WHERE org = ? AND structure = ?",
+            (org, structure),
+        ).fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
 
     def node(self, org: str, structure: str, path: str) -> tuple[str, int] | None:
         """(canonical path, id) of a classification node, matched case-insensitively."""

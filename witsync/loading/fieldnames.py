@@ -1,4 +1,8 @@
-"""The one table of friendly field names and the reference names they stand for."""
+"""Field names as loading resolves them: friendly or reference, ownership defaults, hints.
+
+The table of friendly names itself is witsync.fields (the renderings show it too); its names
+are re-exported here for the loader's modules.
+"""
 
 from __future__ import annotations
 
@@ -6,50 +10,10 @@ import difflib
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
+from witsync.fields import FRIENDLY_FIELDS as FRIENDLY_FIELDS
+from witsync.fields import REFERENCE_TO_FRIENDLY as REFERENCE_TO_FRIENDLY
+from witsync.fields import display_name as display_name
 from witsync.model import Ownership
-
-FRIENDLY_FIELDS: Mapping[str, str] = MappingProxyType(
-    {
-        # System fields, common to every process
-        "title": "System.Title",
-        "description": "System.Description",
-        "state": "System.State",
-        "reason": "System.Reason",
-        "assignedTo": "System.AssignedTo",
-        "tags": "System.Tags",
-        "area": "System.AreaPath",
-        "iteration": "System.IterationPath",
-        # Common (Agile, Scrum, CMMI)
-        "priority": "Microsoft.VSTS.Common.Priority",
-        "severity": "Microsoft.VSTS.Common.Severity",
-        "valueArea": "Microsoft.VSTS.Common.ValueArea",
-        "risk": "Microsoft.VSTS.Common.Risk",
-        "activity": "Microsoft.VSTS.Common.Activity",
-        "acceptanceCriteria": "Microsoft.VSTS.Common.AcceptanceCriteria",
-        "businessValue": "Microsoft.VSTS.Common.BusinessValue",
-        "timeCriticality": "Microsoft.VSTS.Common.TimeCriticality",
-        "stackRank": "Microsoft.VSTS.Common.StackRank",
-        "backlogPriority": "Microsoft.VSTS.Common.BacklogPriority",
-        "reproSteps": "Microsoft.VSTS.TCM.ReproSteps",
-        "systemInfo": "Microsoft.VSTS.TCM.SystemInfo",
-        # Scheduling
-        "storyPoints": "Microsoft.VSTS.Scheduling.StoryPoints",
-        "effort": "Microsoft.VSTS.Scheduling.Effort",
-        "size": "Microsoft.VSTS.Scheduling.Size",
-        "originalEstimate": "Microsoft.VSTS.Scheduling.OriginalEstimate",
-        "remainingWork": "Microsoft.VSTS.Scheduling.RemainingWork",
-        "completedWork": "Microsoft.VSTS.Scheduling.CompletedWork",
-        "startDate": "Microsoft.VSTS.Scheduling.StartDate",
-        "targetDate": "Microsoft.VSTS.Scheduling.TargetDate",
-        "finishDate": "Microsoft.VSTS.Scheduling.FinishDate",
-        "dueDate": "Microsoft.VSTS.Scheduling.DueDate",
-    }
-)
-"""Friendly name (as written in YAML) -> reference name. The schema's item properties mirror it."""
-
-REFERENCE_TO_FRIENDLY: Mapping[str, str] = MappingProxyType(
-    {ref: name for name, ref in FRIENDLY_FIELDS.items()}
-)
 
 DEFAULT_CREATE_ONLY: tuple[str, ...] = (
     "System.State",
@@ -84,11 +48,6 @@ def resolve_field_name(name: str) -> str | None:
     if is_reference_name(name):
         return canonical_reference_name(name)
     return FRIENDLY_FIELDS.get(name)
-
-
-def display_name(ref: str) -> str:
-    """The name to show a user for a reference name: the friendly one when there is one."""
-    return REFERENCE_TO_FRIENDLY.get(ref, ref)
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:

@@ -1,4 +1,4 @@
-"""Checks a manifest set against a project's process: types, fields, states, paths, read-only."""
+"""Checks a manifest set against a project's process: types, fields, states, picklists, paths."""
 
 from __future__ import annotations
 
@@ -8,13 +8,33 @@ from witsync.model import Desired, DesiredItem, FieldInfo, Location, Process, Ty
 
 PATH_FIELDS = {"System.AreaPath": "area", "System.IterationPath": "iteration"}
 """Written with the item (`area:`/`iteration:`); checked against the project's classification."""
+NOT_PICKLISTS = frozenset({"System.State", "System.Reason"})
+"""Listed with allowed values, but checked by state (the reason depends on the transition)."""
+SHOWN_VALUES = 20
+
+
+def picklist_types(desired: Desired, process: Process) -> set[str]:
+    """The work item types (as the process spells them) on which the manifests set a picklist
+    field: those whose allowed values the check needs."""
+    types = {name.lower(): name for name in process.types}
+    fields = {ref.lower(): info for ref, info in process.fields.items()}
+    return {
+        types[item.type.lower()]
+        for item in desired.items
+        if item.type.lower() in types
+        and any(
+            (info := fields.get(ref.lower())) is not None and info.is_picklist
+            for ref in item.fields
+        )
+    }
 
 
 def check_against_process(desired: Desired, process: Process) -> list[Diagnostic]:
     """Every item's type, fields, state and paths that the process does not have, with its place.
 
     A field the process lists as read-only is an error, except tree paths (area, iteration),
-    which the service lists as read-only and accepts all the same.
+    which the service lists as read-only and accepts all the same. A picklist value the type
+    does not list is an error where the type's allowed values were read (`allowed_values`).
     Names compare case-insensitively, as Azure DevOps does; a type or field reference name
     spelled in another case is still reported, with the right spelling, so that plans compare
     them exactly. Paths are
@@ -112,6 +132,17 @@ def _check_fields(
                         "states: " + ", ".join(states),
                     )
                 )
+        elif (allowed := _allowed(info, field_info.reference_name)) and not _listed(value, allowed):
+            shown = ", ".join(f"'{v}'" for v in allowed[:SHOWN_VALUES])
+            more = f" and {len(allowed) - SHOWN_VALUES} more" if len(allowed) > SHOWN_VALUES else ""
+            problems.append(
+                Diagnostic(
+                    "error",
+                    f"{value!r} is not an allowed value of {label} for {info.name}",
+                    where,
+                    did_you_mean(str(value), allowed) or f"allowed values: {shown}{more}",
+                )
+            )
         elif (
             ref in PATH_FIELDS
             and isinstance(value, str)
@@ -128,3 +159,27 @@ def _check_fields(
                 )
             )
     return problems
+
+
+def _allowed(info: TypeInfo, ref: str) -> tuple[str, ...]:
+    if ref in NOT_PICKLISTS or info.allowed_values is None:
+        return ()
+    return info.allowed_values.get(ref, ())
+
+
+def _listed(value: object, allowed: tuple[str, ...]) -> bool:
+    """Whether `value` is one of `allowed` (as text), a number by value (2 == "2" == 2.0); an
+    explicit null (clear the field) is always allowed. Text compares exactly, as plans do."""
+    if value is None:
+        return True
+    if isinstance(value, bool):
+        return str(value) in allowed or str(value).lower() in allowed
+    if isinstance(value, int | float):
+        for entry in allowed:
+            try:
+                if float(entry) == value:
+                    return True
+            except ValueError:
+                continue
+        return False
+    return str(value) in allowed

@@ -1,7 +1,8 @@
 """How an apply looks: a progress bar on a terminal, one line per item in logs, a summary, JSON.
 
-Everything here goes to stderr except the JSON result document, which is the requested output
-format and goes to stdout alone.
+The result (`--format text`: one line per item and the summary; `--format json`: the result
+document) is the requested output and goes to stdout; the bar and, with JSON, the item lines as
+they finish are progress and go to stderr.
 """
 
 from __future__ import annotations
@@ -44,11 +45,17 @@ class _RateColumn(ProgressColumn):
 class ApplyProgress:
     """Reports each finished item: a live bar on a terminal, else one plain line per item.
 
-    Use as a context manager around the apply; pass `report` as `apply_plan(on_event=...)`."""
+    Use as a context manager around the apply; pass `report` as `apply_plan(on_event=...)`.
+    `lines`: where the item lines go when there is no bar (default `console`); the text result
+    streams there, so a long apply shows in a CI log as it goes. With `lines` given, a terminal
+    shows the bar alone: the lines come in the result, after it. `shown` holds the items whose
+    line went out."""
 
-    def __init__(self, console: Console, total: int) -> None:
+    def __init__(self, console: Console, total: int, *, lines: Console | None = None) -> None:
         self.console = console
         self.total = total
+        self.lines = lines
+        self.shown: set[tuple[str, str]] = set()
         self._bar: Progress | None = None
         self._task: TaskID | None = None
         if console.is_terminal:
@@ -83,11 +90,16 @@ class ApplyProgress:
     def report(self, result: ItemResult) -> None:
         if self._bar is not None and self._task is not None:
             # problems stay on screen above the bar; after Ctrl-C the summary counts the rest
-            if result.outcome != "applied" and result.message != INTERRUPTED:
+            if (
+                self.lines is None
+                and result.outcome != "applied"
+                and result.message != INTERRUPTED
+            ):
                 self._bar.console.print(item_line(result), markup=False, highlight=False)
             self._bar.advance(self._task)
             return
-        self.console.print(item_line(result), markup=False, highlight=False)
+        (self.lines or self.console).print(item_line(result), markup=False, highlight=False)
+        self.shown.add((result.key, result.action))
 
 
 def item_line(result: ItemResult) -> str:
