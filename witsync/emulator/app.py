@@ -50,6 +50,7 @@ class Emulator:
                 raise ValueError(f"bad project {spec!r}: use NAME or NAME:Agile|Scrum|Basic|CMMI")
             self.projects.append((name.strip(), definition.name))
         self.areas: list[str] = []
+        self.iterations: list[tuple[str, tuple[str, str] | None]] = []
         self.faults = FaultState(options)
         self._ready: set[str] = set()
 
@@ -63,13 +64,21 @@ class Emulator:
 
     def add_areas(self, paths: Sequence[str]) -> None:
         """Extra area paths (`Project\\A\\B`, parents included) made with every organization."""
-        names = {name.lower() for name, _ in self.projects}
-        for path in paths:
-            clean = path.strip("\\")
-            if clean.split("\\")[0].lower() not in names:
-                raise ValueError(f"area {path!r} is not under a project given with --project")
-            self.areas.append(clean)
+        self.areas += [self._under_project("area", path) for path in paths]
         self._ready.clear()
+
+    def add_iterations(self, iterations: Sequence[tuple[str, tuple[str, str] | None]]) -> None:
+        """Extra iterations (`Project\\Release 1\\Sprint 7`, parents included) made with every
+        organization, each with its (startDate, finishDate) in ISO 8601, or None."""
+        self.iterations += [(self._under_project("iteration", p), d) for p, d in iterations]
+        self._ready.clear()
+
+    def _under_project(self, kind: str, path: str) -> str:
+        names = {name.lower() for name, _ in self.projects}
+        clean = path.strip("\\")
+        if clean.split("\\")[0].lower() not in names:
+            raise ValueError(f"{kind} {path!r} is not under a project given with --project")
+        return clean
 
     def open_org(self, org: str) -> None:
         """Organizations are namespaces made on first use, each with the configured projects."""
@@ -77,13 +86,19 @@ class Emulator:
             return
         for name, process in self.projects:
             self.store.ensure_project(org, name, process)
-        for path in self.areas:
+        nodes: list[tuple[str, str, tuple[str, str] | None]] = [
+            ("area", path, None) for path in self.areas
+        ]
+        nodes += [("iteration", path, dates) for path, dates in self.iterations]
+        for structure, path, dates in nodes:
             parts = path.split("\\")
             project = self.store.project(org, parts[0])
             parts[0] = project.name if project else parts[0]
             with self.store.write():
                 for depth in range(2, len(parts) + 1):
-                    self.store.add_node(org, "area", "\\".join(parts[:depth]))
+                    self.store.add_node(org, structure, "\\".join(parts[:depth]))
+                if dates is not None:
+                    self.store.set_node_dates(org, structure, "\\".join(parts), dates)
         self._ready.add(org)
 
 

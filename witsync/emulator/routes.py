@@ -26,6 +26,7 @@ from witsync.emulator.items import (
 )
 from witsync.emulator.metadata import fields, project, projects, relation_types, work_item_types
 from witsync.emulator.nodes import classification_nodes
+from witsync.emulator.pages import PAGE_ROUTES
 from witsync.emulator.query import wiql
 
 ROUTES: list[BaseRoute] = []
@@ -82,6 +83,7 @@ def _build() -> None:
         scoped="project",
     )
     _add("wit/$batch", batch, ["POST", "PATCH"], scoped="org")
+    ROUTES.extend(PAGE_ROUTES)  # the board as web pages; their paths never contain `_apis`
 
 
 _build()
