@@ -128,6 +128,10 @@ FIELDS: tuple[FieldDef, ...] = (
     _F("Microsoft.VSTS.CMMI.Justification", "Justification", "html"),
 )
 
+FIELD_DEFAULTS: dict[str, int] = {"Microsoft.VSTS.Common.Priority": 2}
+"""What a new work item gets without being sent it (every type of every process has Priority,
+whose default is 2); the type definitions declare it as the field's `defaultValue`."""
+
 FIELDS_BY_REF = {f.ref.lower(): f for f in FIELDS}
 FIELDS_BY_NAME = {f.name.lower(): f for f in FIELDS}
 

@@ -11,7 +11,14 @@ from typing import Any
 from witsync.emulator.errors import ServiceError
 from witsync.emulator.links import OPEN_ENDED
 from witsync.emulator.linktypes import LINK_TYPES, PARENT, link_target
-from witsync.emulator.processes import FIELDS, FieldDef, TypeDef, lookup_field, type_fields
+from witsync.emulator.processes import (
+    FIELD_DEFAULTS,
+    FIELDS,
+    FieldDef,
+    TypeDef,
+    lookup_field,
+    type_fields,
+)
 from witsync.emulator.store import Item, Project
 from witsync.emulator.values import identity_parts, wire_date
 
@@ -222,7 +229,7 @@ def work_item_type(wit: TypeDef, urls: Urls, project: Project) -> dict[str, Any]
 def type_field(fdef: FieldDef, urls: Urls) -> dict[str, Any]:
     return {
         "alwaysRequired": fdef.ref == "System.Title",
-        "defaultValue": None,
+        "defaultValue": FIELD_DEFAULTS.get(fdef.ref),
         "helpText": "",
         "referenceName": fdef.ref,
         "name": fdef.name,

@@ -1,0 +1,1 @@
+"""Pull: the board's news written back into the manifests, in place; pure."""
