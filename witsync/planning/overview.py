@@ -59,12 +59,9 @@ def plan_items(
         current = live.items.get(action.id) if action.id is not None else None
         above = _live_parent(current) if current is not None else None
         items.append(
-            PlanItem(
-                key=action.key,
-                type=action.type,
-                title=action.title,
-                id=action.id,
-                parent=key_of.get(above, above) if above is not None else None,
+            PlanItem.of_action(
+                action,
+                key_of.get(above, above) if above is not None else None,
                 state=_state_after(action, current, None, process, action.type),
             )
         )

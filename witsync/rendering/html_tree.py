@@ -148,14 +148,5 @@ def _items_from_actions(actions: Sequence[Action]) -> list[PlanItem]:
         for link in action.link_changes:
             if link.op == "add" and link.rel == REL_PARENT:
                 parent = link.target_key if link.target_key is not None else link.target_id
-        items.append(
-            PlanItem(
-                key=action.key,
-                type=action.type,
-                title=action.title,
-                id=action.id,
-                parent=parent,
-                location=action.location,
-            )
-        )
+        items.append(PlanItem.of_action(action, parent, location=action.location))
     return items
