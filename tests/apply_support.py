@@ -19,6 +19,7 @@ from witsync.model import (
     DesiredItem,
     DesiredLink,
     FieldValue,
+    LiveItem,
     Location,
     Plan,
     RemovalPolicy,
@@ -157,6 +158,15 @@ async def items_by_key(board: Board, scope: str = SCOPE) -> dict[str, list[int]]
     for live in await board.client.get_items(ids):
         for key in marker_keys(live, scope):
             found.setdefault(key, []).append(live.id)
+    return found
+
+
+async def live(board: Board, key: str) -> LiveItem:
+    """The one live item of `key` (failing when there are none or two)."""
+    ids = (await items_by_key(board))[key]
+    assert len(ids) == 1, f"{key} has {len(ids)} items"
+    found = await board.client.get_item(ids[0])
+    assert found is not None
     return found
 
 

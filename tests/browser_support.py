@@ -11,16 +11,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from serving import HOST, free_port, started
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -34,7 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(os.environ.get("WITSYNC_ARTIFACTS") or Path(__file__).parent / "artifacts")
-HOST = "127.0.0.1"
 
 
 def chromium() -> str | None:
@@ -75,39 +71,11 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def board_served(path: Path, *, timeout: float = 30.0) -> Iterator[tuple[str, str]]:
     """`witsync board PATH --port P` as a user runs it: yields (the URL it printed, its base
     `http://127.0.0.1:P`) once the port answers; stops it afterwards."""
     port = free_port()
     command = [sys.executable, "-m", "witsync", "board", str(path), "--port", str(port)]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(command, stdout=out, stderr=err)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    with socket.create_connection((HOST, port), timeout=0.2):
-                        break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        err.seek(0)
-                        raise RuntimeError(
-                            f"witsync board did not start: {err.read().decode(errors='replace')}"
-                        ) from None
-                    time.sleep(0.05)
-            out.seek(0)
-            yield out.read().decode().strip(), f"http://{HOST}:{port}"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with started(command, port, timeout=timeout) as printed:
+        yield printed.strip(), f"http://{HOST}:{port}"

@@ -1,8 +1,10 @@
-"""`witsync serve` as a subprocess on a free loopback port, for the tests and the benchmarks."""
+"""`witsync serve` (or any server command) as a subprocess on a free loopback port, for the tests
+and the benchmarks."""
 
 from __future__ import annotations
 
 import contextlib
+import shlex
 import socket
 import subprocess
 import sys
@@ -10,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 HOST = "127.0.0.1"
 
@@ -22,6 +25,45 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
+def started(command: Sequence[str], port: int, *, timeout: float = 20.0) -> Iterator[str]:
+    """Run `command`, a server that will listen on `port`; yield what it printed to stdout by then.
+
+    Waits (at most `timeout` seconds) until the port accepts connections, else raises
+    RuntimeError with the server's output; on exit terminates the server and waits for it.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    with socket.create_connection((HOST, port), timeout=0.2):
+                        break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        code = process.poll()
+                        why = f"exited with {code}" if code is not None else "still not listening"
+                        raise RuntimeError(
+                            f"`{shlex.join(command[1:])}` did not start on port {port} ({why}):\n"
+                            f"{_read(out)}{_read(err)}"
+                        ) from None
+                    time.sleep(0.05)
+            yield _read(out)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _read(file: IO[bytes]) -> str:
+    file.seek(0)
+    return file.read().decode(errors="replace")
+
+
+@contextlib.contextmanager
 def served(
     db: Path,
     *,
@@ -29,11 +71,8 @@ def served(
     extra_args: Sequence[str] = (),
     startup_timeout: float = 20.0,
 ) -> Iterator[str]:
-    """Run `witsync serve --db DB --project P... EXTRA_ARGS`; yield `http://127.0.0.1:PORT`.
-
-    Waits (at most `startup_timeout` seconds) until the port accepts connections, else raises
-    RuntimeError with the server's output; on exit terminates the server and waits for it.
-    """
+    """Run `witsync serve --db DB --project P... EXTRA_ARGS`; yield `http://127.0.0.1:PORT` once
+    the port answers (see `started`)."""
     port = free_port()
     command = [
         sys.executable,
@@ -49,29 +88,5 @@ def served(
         *[arg for project in projects for arg in ("--project", project)],
         *extra_args,
     ]
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + startup_timeout
-            while True:
-                try:
-                    with socket.create_connection((HOST, port), timeout=0.2):
-                        break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        code = process.poll()
-                        why = f"exited with {code}" if code is not None else "still not listening"
-                        log.seek(0)
-                        output = log.read().decode(errors="replace")
-                        raise RuntimeError(
-                            f"witsync serve did not start on port {port} ({why}):\n{output}"
-                        ) from None
-                    time.sleep(0.05)
-            yield f"http://{HOST}:{port}"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with started(command, port, timeout=startup_timeout):
+        yield f"http://{HOST}:{port}"

@@ -12,6 +12,7 @@ from apply_support import (
     desired,
     item,
     items_by_key,
+    live,
     open_board,
     outcomes,
     plan_and_apply,
@@ -40,14 +41,6 @@ TREE = desired(
     item("story", parent="feature", Priority=2),
     item("other", links=[(REL_RELATED, "story"), (REL_SUCCESSOR, "feature")]),
 )
-
-
-async def live(board: Board, key: str) -> LiveItem:
-    ids = (await items_by_key(board))[key]
-    assert len(ids) == 1, f"{key} has {len(ids)} items"
-    found = await board.client.get_item(ids[0])
-    assert found is not None
-    return found
 
 
 def link_targets(item: LiveItem, rel: str) -> set[int | None]:

@@ -10,19 +10,21 @@ plan is applied.
 from __future__ import annotations
 
 import httpx
-from apply_support import Board, desired, item, items_by_key, open_board, plan_and_apply, plan_for
+from apply_support import (
+    Board,
+    desired,
+    item,
+    live,
+    open_board,
+    plan_and_apply,
+    plan_for,
+)
 
 from witsync.applying.applier import apply_plan
 from witsync.emulator import asgi_transport
 from witsync.model import REL_PARENT, LiveItem
 
 V = "api-version=7.1"
-
-
-async def live(board: Board, key: str) -> LiveItem:
-    found = await board.client.get_item((await items_by_key(board))[key][0])
-    assert found is not None
-    return found
 
 
 def parents(item: LiveItem) -> list[int | None]:

@@ -13,6 +13,7 @@ from apply_support import (
     desired,
     item,
     items_by_key,
+    live,
     open_board,
     plan_and_apply,
     plan_for,
@@ -23,17 +24,9 @@ from witsync.applying.applier import apply_plan
 from witsync.emulator import asgi_transport
 from witsync.engine import Options, plan_against
 from witsync.marker import marker_keys
-from witsync.model import REL_PARENT, DesiredItem, LiveItem, Plan
+from witsync.model import REL_PARENT, DesiredItem, Plan
 
 STATE = "System.State"
-
-
-async def live(board: Board, key: str) -> LiveItem:
-    ids = (await items_by_key(board))[key]
-    assert len(ids) == 1, f"{key} has {len(ids)} items"
-    found = await board.client.get_item(ids[0])
-    assert found is not None
-    return found
 
 
 def kinds(plan: Plan) -> dict[str, str]:

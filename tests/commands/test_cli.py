@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_support import witsync
 
 from witsync import __version__, cli
 from witsync.errors import ConfigError
 
 COLOUR = re.compile(r"\x1b\[[0-9;]*3[0-7]m")
 """An ANSI foreground colour (bold and dim alone are not colour)."""
-
-
-def witsync(
-    *argv: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "witsync", *argv],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def manifest(folder: Path) -> Path:

@@ -5,17 +5,14 @@ still writes its pull-request comment, and the local board holds the areas witsy
 
 from __future__ import annotations
 
-import os
 import re
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from cli_support import cli_repo
+from cli_support import cli_repo, witsync
 
 from witsync.cli import main
 
@@ -28,20 +25,6 @@ items:
     type: User Story
     title: A story
 """
-
-
-def witsync(
-    *argv: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "witsync", *argv],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 # -- 1. a usage mistake exits 1, never 2 (which --detailed-exitcode keeps for "changes") ------

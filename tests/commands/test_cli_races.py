@@ -4,14 +4,11 @@ started together against `witsync serve`, and duplicates reported as an error an
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
-from cli_support import cli_repo
+from cli_support import cli_repo, witsync, witsync_started
 
 from witsync.ado.client import Client
 from witsync.cli import main
@@ -51,26 +48,6 @@ async def keyed(url: str, scope: str = SCOPE) -> dict[str, list[int]]:
         return found
 
 
-def witsync(repo: Path, *args: str) -> subprocess.Popen[str]:
-    """`witsync ARGS` started in `repo`; read it with `.communicate()`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WITSYNC_")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "witsync", *args],
-        cwd=repo,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def run(repo: Path, *args: str) -> tuple[int, str, str]:
-    """`witsync ARGS` in `repo` to the end: exit code, stdout, stderr."""
-    process = witsync(repo, *args)
-    out, err = process.communicate(timeout=120)
-    return process.returncode, out, err
-
-
 def test_a_saved_plan_applied_twice_creates_nothing_the_second_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -97,15 +74,18 @@ def test_two_applies_started_together_leave_one_item_per_key(
         repo.mkdir()
         (repo / "witsync.yaml").write_text(f"org: {url}\nproject: {PROJECT}\nscope: {scope}\n")
         (repo / "backlog.yaml").write_text(backlog(2, 3, 3 + attempt))
-        started = [witsync(repo, "apply", "--yes", "--parallelism", str(2 + 3 * n)) for n in (0, 1)]
+        started = [
+            witsync_started("apply", "--yes", "--parallelism", str(2 + 3 * n), cwd=repo)
+            for n in (0, 1)
+        ]
         for process in started:
             _, err = process.communicate(timeout=120)
             assert process.returncode == 0, err
         found = asyncio.run(keyed(url, scope))
         assert {key: ids for key, ids in found.items() if len(ids) > 1} == {}, "duplicates"
         assert len(found) == 2 + 6 + 6 * (3 + attempt)
-        code, out, err = run(repo, "plan", "--detailed-exitcode")
-        assert code == 0, out + err
+        done = witsync("plan", "--detailed-exitcode", cwd=repo)
+        assert done.returncode == 0, done.stdout + done.stderr
 
 
 def create_as_a_person(url: str, fields: dict[str, str], marker: str, parent: int | None) -> int:
@@ -137,7 +117,7 @@ def test_duplicates_are_an_error_until_dedupe_repairs_them(
     repo.mkdir()
     (repo / "witsync.yaml").write_text(f"org: {url}\nproject: {PROJECT}\nscope: {SCOPE}\n")
     (repo / "backlog.yaml").write_text(backlog(1, 1, 1))
-    assert run(repo, "apply", "--yes")[0] == 0
+    assert witsync("apply", "--yes", cwd=repo).returncode == 0
     ids = asyncio.run(keyed(url))
     # someone copies the feature, marker and all, and files a story of the set under the copy
     copy = create_as_a_person(
@@ -166,23 +146,23 @@ def test_duplicates_are_an_error_until_dedupe_repairs_them(
     )
     assert moved.status_code == 200, moved.text
 
-    code, out, err = run(repo, "plan", "--detailed-exitcode")
-    assert code == 1
-    assert "duplicate-key" in out
-    assert f"#{ids['e0f0'][0]}" in out
-    assert f"#{copy}" in out
-    assert "witsync apply --dedupe" in out
+    done = witsync("plan", "--detailed-exitcode", cwd=repo)
+    assert done.returncode == 1
+    assert "duplicate-key" in done.stdout
+    assert f"#{ids['e0f0'][0]}" in done.stdout
+    assert f"#{copy}" in done.stdout
+    assert "witsync apply --dedupe" in done.stdout
 
-    code, _, err = run(repo, "apply", "--yes")
-    assert code == 1
-    assert "nothing was written" in err
+    done = witsync("apply", "--yes", cwd=repo)
+    assert done.returncode == 1
+    assert "nothing was written" in done.stderr
     assert asyncio.run(keyed(url))["e0f0"] == [ids["e0f0"][0], copy]
 
-    code, _, err = run(repo, "apply", "--yes", "--dedupe")
-    assert code == 0, err
+    done = witsync("apply", "--yes", "--dedupe", cwd=repo)
+    assert done.returncode == 0, done.stderr
     after = asyncio.run(keyed(url))
     assert after["e0f0"] == [ids["e0f0"][0]]
     story_now = httpx.get(f"{url}/{PROJECT}/_apis/wit/workitems/{story}?$expand=relations&{V}")
     parents = [r["url"] for r in story_now.json()["relations"] if r["rel"] == REL_PARENT]
     assert [int(u.rsplit("/", 1)[1]) for u in parents] == [ids["e0f0"][0]]
-    assert run(repo, "plan", "--detailed-exitcode")[0] == 0
+    assert witsync("plan", "--detailed-exitcode", cwd=repo).returncode == 0

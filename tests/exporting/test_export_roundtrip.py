@@ -12,18 +12,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 from board_support import CAROL, DAN, PREDECESSOR, RELATED, People
+from cli_support import run_main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from witsync.cli import main
 from witsync.emulator import asgi_transport, create_app
 
 PROJECT = "Fabrikam"
@@ -130,27 +128,6 @@ async def seed(db: Path, board: list[dict[str, Any]]) -> list[int]:
         return ids
 
 
-@contextlib.contextmanager
-def inside(folder: Path) -> Iterator[None]:
-    before = Path.cwd()
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(before)
-
-
-def witsync(*argv: str) -> tuple[int, str]:
-    """Run the CLI, capturing stdout (stderr is left to pytest)."""
-    import io
-    from contextlib import redirect_stdout
-
-    out = io.StringIO()
-    with redirect_stdout(out):
-        code = main(list(argv))
-    return code, out.getvalue()
-
-
 @settings(
     max_examples=25,
     deadline=None,
@@ -160,13 +137,13 @@ def witsync(*argv: str) -> tuple[int, str]:
 def test_export_then_plan_only_adopts_and_apply_leaves_nothing(
     board: list[dict[str, Any]], split: str
 ) -> None:
-    with tempfile.TemporaryDirectory() as folder, inside(Path(folder)):
+    with tempfile.TemporaryDirectory() as folder, contextlib.chdir(Path(folder)):
         ids = asyncio.run(seed(Path(folder) / ".witsync" / "board.sqlite", board))
-        code, _ = witsync(
+        code, _ = run_main(
             "export", "--project", PROJECT, "--scope", "team", "--out", "out", "--split", split
         )
         assert code == 0
-        code, out = witsync("plan", "out", "--format", "json")
+        code, out = run_main("plan", "out", "--format", "json")
         assert code == 0
         plan = json.loads(out)
         adopted = sorted(action["id"] for action in plan["actions"])
@@ -179,7 +156,7 @@ def test_export_then_plan_only_adopts_and_apply_leaves_nothing(
             before = set(filter(None, (change["before"] or "").split("; ")))
             assert set(change["after"].split("; ")) == before | {"witsync:team"}, action
         assert [w for w in plan["warnings"] if w["severity"] == "error"] == []
-        code, _ = witsync("apply", "out", "--yes")
+        code, _ = run_main("apply", "out", "--yes")
         assert code == 0
-        code, out = witsync("plan", "out", "--detailed-exitcode")
+        code, out = run_main("plan", "out", "--detailed-exitcode")
         assert code == 0, out

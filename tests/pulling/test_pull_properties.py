@@ -11,20 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import difflib
-import io
-import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import httpx
 from board_support import DAN, People
+from cli_support import run_main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from witsync.cli import main
 from witsync.emulator import asgi_transport, create_app
 
 ORG = "http://local-board/local"
@@ -41,23 +37,6 @@ PEOPLE = ["ann@fabrikam.com", "Bob Stone <bob@fabrikam.com>"]
 TITLES = ["Build it", "Ship: v2", "Test 'quoted'", "Ünïcode #1"]
 TAGS = [[], ["ux"], ["ux", "Q3: planning"], ["c#"]]
 DESCRIPTIONS = ["Plain *markdown*\n\n- one\n- two\n", "<div>html kept</div>", "One line."]
-
-
-@contextlib.contextmanager
-def inside(folder: Path) -> Iterator[None]:
-    before = Path.cwd()
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(before)
-
-
-def witsync(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    with redirect_stdout(out):
-        code = main(list(argv))
-    return code, out.getvalue()
 
 
 @st.composite
@@ -158,7 +137,7 @@ async def edit_board(folder: Path, edits: dict[int, dict[str, Any]]) -> None:
 def ids_by_key() -> dict[str, int]:
     import json
 
-    code, out = witsync("plan", "--format", "json")
+    code, out = run_main("plan", "--format", "json")
     assert code == 0
     return {item["key"]: item["id"] for item in json.loads(out)["items"]}
 
@@ -183,10 +162,10 @@ BOARD_EDITS = {
 def test_apply_then_pull_changes_no_file(data: st.DataObject) -> None:
     items = data.draw(tasks())
     text, _ = data.draw(styled_manifest(items))
-    with tempfile.TemporaryDirectory() as name, inside(Path(name)):
+    with tempfile.TemporaryDirectory() as name, contextlib.chdir(Path(name)):
         write_repo(Path(name), text)
-        assert witsync("apply", "--yes")[0] == 0
-        code, out = witsync("pull", "--drift", "--new-children", "--check")
+        assert run_main("apply", "--yes")[0] == 0
+        code, out = run_main("pull", "--drift", "--new-children", "--check")
         assert code == 0, out
         assert (Path(name) / "tasks.yaml").read_bytes() == text.encode("utf-8")
 
@@ -198,10 +177,10 @@ def test_board_edits_pulled_leave_the_plan_empty_and_the_style_intact(
 ) -> None:
     items = data.draw(tasks())
     text, where = data.draw(styled_manifest(items))
-    with tempfile.TemporaryDirectory() as name, inside(Path(name)):
+    with tempfile.TemporaryDirectory() as name, contextlib.chdir(Path(name)):
         folder = Path(name)
         write_repo(folder, text)
-        assert witsync("apply", "--yes")[0] == 0
+        assert run_main("apply", "--yes")[0] == 0
         ids = ids_by_key()
         edits: dict[int, dict[str, Any]] = {}
         touched: set[tuple[str, str]] = set()
@@ -214,10 +193,10 @@ def test_board_edits_pulled_leave_the_plan_empty_and_the_style_intact(
                 elif field in where["defaults"]:
                     touched.add(("defaults", field))
         asyncio.run(edit_board(folder, edits))
-        code, out = witsync("pull", "--drift")
+        code, out = run_main("pull", "--drift")
         assert code == 0, out
         after = (folder / "tasks.yaml").read_bytes().decode("utf-8")
-        code, plan = witsync("plan", "--detailed-exitcode")
+        code, plan = run_main("plan", "--detailed-exitcode")
         assert code == 0, plan + after
         # only lines of pulled values changed, each with its indentation, key and comment
         old, new = text.splitlines(), after.splitlines()
@@ -230,7 +209,7 @@ def test_board_edits_pulled_leave_the_plan_empty_and_the_style_intact(
         assert all(line == line.rstrip() for line in new)
         newline = "\r\n" if "\r\n" in text else "\n"
         assert after.count("\n") == after.count(newline)
-        assert witsync("pull", "--drift", "--check")[0] == 0
+        assert run_main("pull", "--drift", "--check")[0] == 0
 
 
 def _value_line(n: int, old: list[str], where: dict[Any, Any], touched: set[Any]) -> bool:
