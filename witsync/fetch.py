@@ -41,7 +41,7 @@ async def fetch_live(client: Client, desired: Desired, progress: Progress = SILE
     return Live(items={item.id: item for item in items}, managed_ids=frozenset(managed))
 
 
-async def _histories(
+async def read_histories(
     client: Client, ids: Sequence[int], progress: Progress, label: str
 ) -> list[list[JSON]]:
     """The revision histories of `ids`, read concurrently, as one phase."""
@@ -64,7 +64,8 @@ async def fetch_edits(
     the histories are read concurrently, within the client's limits.
     """
     ids = [id for id, fields in wanted.items() if fields]
-    histories = await _histories(client, ids, progress, "reading who changed the drifted fields")
+    label = "reading who changed the drifted fields"
+    histories = await read_histories(client, ids, progress, label)
     return {
         id: wire.last_edits(history, wanted[id])
         for id, history in zip(ids, histories, strict=True)
@@ -82,7 +83,7 @@ async def fetch_unmoved(
     """Which of `ids` witsync created and whose state never changed since, from their histories
     (read concurrently: one request each, only for the few items `unmoved_candidates` names)."""
     wanted = list(ids)
-    histories = await _histories(client, wanted, progress, "reading the history of new items")
+    histories = await read_histories(client, wanted, progress, "reading the history of new items")
     return frozenset(
         id for id, history in zip(wanted, histories, strict=True) if never_moved(history, scope)
     )

@@ -21,6 +21,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from witsync.ado.client import BATCH_SIZE, Client
 from witsync.ado.transport import gather_all
 from witsync.errors import AuthError, NotFoundError
+from witsync.fetch import read_histories
 from witsync.marker import is_prune_note, marker_keys
 from witsync.model import JSON, LiveItem
 from witsync.phases import SILENT, Progress
@@ -38,14 +39,9 @@ async def fetch_pruned(
     wanted = list(ids)
     if not wanted:
         return frozenset()
-    with progress.phase("reading the histories of closed items", total=len(wanted)) as phase:
-
-        async def history(id: int) -> list[JSON]:
-            updates = await client.get_updates(id)
-            phase.advance(1)
-            return updates
-
-        histories = await gather_all(*(history(id) for id in wanted))
+    histories = await read_histories(
+        client, wanted, progress, "reading the histories of closed items"
+    )
     return frozenset(
         id for id, updates in zip(wanted, histories, strict=True) if closed_by_prune(updates, scope)
     )

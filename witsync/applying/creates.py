@@ -13,10 +13,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from witsync.ado.client import Client
-from witsync.ado.wire import work_item_id_from_url
 from witsync.applying.batching import CreateBatcher
 from witsync.applying.claims import Claims
-from witsync.applying.ledger import RunLedger, far_ends
+from witsync.applying.ledger import RunLedger, added_links, far_ends
 from witsync.applying.progress import Progress
 from witsync.applying.recover import UNKNOWN_OUTCOME_ATTEMPTS, differences, find_created
 from witsync.applying.schedule import WriteSlots
@@ -97,12 +96,8 @@ class Creator:
     async def _discard(self, item: LiveItem, ops: Sequence[Mapping[str, JSON]]) -> None:
         """Delete a copy this run just created (to the recycle bin), noting the link ends it takes
         off other items so their guards still recognise this run's own revisions."""
-        for op in ops:
-            value = op.get("value")
-            if op.get("path") == "/relations/-" and isinstance(value, Mapping):
-                target = work_item_id_from_url(str(value.get("url", "")))
-                if target is not None:
-                    self.ledger.note_removed(item.id, str(value.get("rel")), target)
+        for rel, target in added_links(ops):
+            self.ledger.note_removed(item.id, rel, target)
         for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
             try:
                 async with self.writes:

@@ -51,14 +51,25 @@ def same_relation(relation: LiveRelation, rel: str, url: str) -> bool:
 
 
 
+def added_links(ops: Iterable[Mapping[str, JSON]]) -> list[tuple[str, int]]:
+    """`(rel, target id)` of every work-item link a patch adds (`add /relations/-`)."""
+    links = []
+    for op in ops:
+        value = op.get("value")
+        adds = op.get("op") == "add" and op.get("path") == "/relations/-"
+        if adds and isinstance(value, Mapping):
+            target = work_item_id_from_url(str(value.get("url", "")))
+            if target is not None:
+                links.append((str(value.get("rel", "")), target))
+    return links
+
+
 def far_ends(planned: Sequence[PatchOp], wired: Sequence[Mapping[str, JSON]]) -> set[int]:
     """The work items whose relation lists a step changes at the far end of its links."""
-    ids = {work_item_id_from_url(op.relation[1]) for op in planned if op.relation is not None}
-    for op in wired:
-        value = op.get("value")
-        if op.get("path") == "/relations/-" and isinstance(value, Mapping):
-            ids.add(work_item_id_from_url(str(value.get("url", ""))))
-    return {item_id for item_id in ids if item_id is not None}
+    removed = {work_item_id_from_url(op.relation[1]) for op in planned if op.relation is not None}
+    added = {target for _, target in added_links(wired)}
+    return {item_id for item_id in removed if item_id is not None} | added
+
 
 @dataclass(frozen=True)
 class LinkEnd:
@@ -98,17 +109,10 @@ class RunLedger:
         Call it BEFORE sending: a concurrent guard on the far item may fail because of this very
         write before its response arrives, and must still recognise it as this run's."""
         ends = []
-        for op in ops:
-            path = str(op.get("path", ""))
-            value = op.get("value")
-            if op.get("op") == "add" and path == "/relations/-" and isinstance(value, Mapping):
-                target = work_item_id_from_url(str(value.get("url", "")))
-                if target is None:
-                    continue
-                rel = str(value.get("rel", ""))
-                ends.append(LinkEnd(target, "add", opposite_rel(rel).lower(), writer))
-                if writer is not None:
-                    ends.append(LinkEnd(writer, "add", rel.lower(), target))
+        for rel, target in added_links(ops):
+            ends.append(LinkEnd(target, "add", opposite_rel(rel).lower(), writer))
+            if writer is not None:
+                ends.append(LinkEnd(writer, "add", rel.lower(), target))
         return ends
 
     def note(self, ends: Iterable[LinkEnd]) -> None:

@@ -64,7 +64,7 @@ async def update_landed(
         raise StepConflict(f"#{item_id} was deleted after the plan; plan again")
     fields = [op for op in patch if _field_of(op) not in (None, HISTORY)]
     if not fields:
-        if not _links_in_place(live.relations, patch, removed):
+        if differences(live, patch, removed):  # only links: are they as the patch makes them?
             return False
         if live.rev != expected:
             updates = await client.get_updates(item_id)
@@ -191,19 +191,3 @@ def _tags(value: JSON) -> set[str]:
 
 def _has(relations: Sequence[LiveRelation], rel: str, url: str) -> bool:
     return any(same_relation(relation, rel, url) for relation in relations)
-
-
-def _links_in_place(
-    relations: Sequence[LiveRelation],
-    patch: Sequence[Mapping[str, JSON]],
-    removed: Sequence[tuple[str, str]],
-) -> bool:
-    for op in patch:
-        value = op.get("value")
-        if (
-            op.get("path") == "/relations/-"
-            and isinstance(value, Mapping)
-            and not _has(relations, str(value.get("rel")), str(value.get("url")))
-        ):
-            return False
-    return not any(_has(relations, rel, url) for rel, url in removed)
