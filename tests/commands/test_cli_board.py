@@ -69,7 +69,7 @@ def test_board_on_a_taken_port_says_so_before_printing_an_address(
         assert cli.main(["board", str(backlog), "--port", str(port)]) == 1
     out, err = capsys.readouterr()
     assert out == ""
-    assert f"cannot listen on 127.0.0.1:{port}" in err
+    assert f"port {port} is in use; choose another with --port" in err
     assert "--port" in err
 
 

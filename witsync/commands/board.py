@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import webbrowser
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -13,6 +12,7 @@ from witsync.config import settings_from_args
 from witsync.connect import LOCAL_ORG_URL
 from witsync.console import stderr_console, write_data
 from witsync.errors import ConfigError
+from witsync.listening import listen
 from witsync.rendering.boardlinks import LOCAL_BOARD_PORT
 
 DESCRIPTION = f"""\
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         chosen = names[0]
     base = f"http://{_host(args.host)}:{args.port}/{org}"
     url = f"{base}/{quote(chosen)}/_boards/backlog" if chosen else base
-    _check_port(args.host, args.port)
+    sock = listen(args.host, args.port)  # before the address is printed: nothing else answers
     err = stderr_console()
     if project and chosen is None:
         err.print(
@@ -106,23 +106,11 @@ def run(args: argparse.Namespace) -> int:
     write_data(url)  # stdout: the address alone, for scripts
     if args.open:
         webbrowser.open(url)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    try:
+        uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+    finally:
+        sock.close()
     return 0
-
-
-def _check_port(host: str, port: int) -> None:
-    """Say so before printing an address nothing will answer on."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            raise ConfigError(
-                f"cannot listen on {host}:{port}: {error.strerror}",
-                hint="another program has that port (a `witsync board` already running?); "
-                "pass --port N",
-            ) from None
 
 
 def _host(host: str) -> str:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import errno
 import logging
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -18,6 +16,7 @@ from witsync.console import stderr_console
 from witsync.emulator import EmulatorOptions, create_app
 from witsync.emulator.faults import DroppedConnection
 from witsync.errors import ConfigError
+from witsync.listening import listen
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -201,38 +200,6 @@ class RequestLog:
         out = self.out or sys.stderr
         out.write(f"{scope.get('method', '?')} {scope.get('path', '')} {status} {ms:.0f} ms\n")
         out.flush()
-
-
-def listen(host: str, port: int) -> socket.socket:
-    """A listening socket on host:port (port 0: any free one); a ConfigError in one line when the
-    port is taken or the address cannot be used, before anything else is printed."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except socket.gaierror as error:
-        raise ConfigError(
-            f"cannot listen on {host}: {error.strerror}", hint="give an address with --host"
-        ) from None
-    family, kind, proto, _, address = infos[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        # as uvicorn does: a port left in TIME_WAIT by a server just stopped can be taken again
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(2048)
-    except OSError as error:
-        sock.close()
-        if error.errno == errno.EADDRINUSE:
-            raise ConfigError(f"port {port} is in use; choose another with --port") from None
-        if error.errno == errno.EACCES:
-            raise ConfigError(
-                f"port {port} needs privileges here; choose one above 1023 with --port"
-            ) from None
-        raise ConfigError(
-            f"cannot listen on {host} port {port}: {error.strerror}",
-            hint="check --host (an address of this machine) and --port",
-        ) from None
-    sock.setblocking(False)
-    return sock
 
 
 def run(args: argparse.Namespace) -> int:
