@@ -149,10 +149,12 @@ async def plan_against(
     client: Client, desired: Desired, options: Options, *, progress: Progress = SILENT
 ) -> Plan:
     """Check the manifests against the project's process, read the board, plan, and read who
-    last changed each drifted field (and which creates stopped before their state move).
-    `progress` hears of each phase (the commands show them while they wait)."""
+    last changed each drifted field (and which creates stopped before their state move). The
+    plan carries what reading the board cost (`Plan.budget`). `progress` hears of each phase
+    (the commands show them while they wait)."""
     process = await checked_process(client, desired, progress=progress)
-    return await plan_within(client, desired, process, options, progress=progress)
+    plan = await plan_within(client, desired, process, options, progress=progress)
+    return dataclasses.replace(plan, budget=client.budget())
 
 
 async def checked_process(

@@ -30,7 +30,7 @@ from witsync.ado.transport import RetryPolicy, Sleep, Token, Transport, gather_a
 from witsync.ado.urls import display_url, parse_org_url, segment
 from witsync.ado.wiql import FlatQuery, parse_flat
 from witsync.errors import ConfigError, NotFoundError, ServerError, WireFormatError
-from witsync.model import JSON, LiveItem, Process
+from witsync.model import JSON, LiveItem, Process, RequestBudget
 
 __all__ = [
     "BATCH_SIZE",
@@ -81,6 +81,11 @@ class Client:
     def request_count(self) -> int:
         """Every HTTP request sent so far, retries included (for benchmarks and tests)."""
         return self.transport.request_count
+
+    def budget(self) -> RequestBudget:
+        """What this client's requests have cost so far: their count, and the rate-limit use the
+        server reported (X-RateLimit-*), if it did."""
+        return self.transport.usage.budget()
 
     def __repr__(self) -> str:
         return f"Client(org_url={str(self.org_url)!r}, project={self.project!r})"

@@ -22,6 +22,7 @@ from typing import Literal, TypeVar
 import httpx
 
 from witsync.ado.failures import RETRYABLE_STATUSES, TRANSIENT_STATUSES, raise_for_response
+from witsync.ado.usage import Usage, header_float
 from witsync.errors import OutcomeUnknownError, ServerError, TransientError
 from witsync.redact import Redactor
 
@@ -131,13 +132,6 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
-def _header_float(headers: httpx.Headers, name: str) -> float | None:
-    try:
-        return float(headers[name])
-    except (KeyError, ValueError):
-        return None
-
-
 class Pacer:
     """Shared timing between concurrent requests: a hard "not before" after Retry-After, and a
     spacing between request starts while the server says we are close to its rate limit."""
@@ -165,9 +159,9 @@ class Pacer:
         retry_after = parse_retry_after(headers.get("Retry-After"), time.time())
         if retry_after is not None:
             self.hold(min(retry_after, self._policy.max_retry_after))
-        delayed = _header_float(headers, "X-RateLimit-Delay")
-        remaining = _header_float(headers, "X-RateLimit-Remaining")
-        limit = _header_float(headers, "X-RateLimit-Limit")
+        delayed = header_float(headers, "X-RateLimit-Delay")
+        remaining = header_float(headers, "X-RateLimit-Remaining")
+        limit = header_float(headers, "X-RateLimit-Limit")
         spacing = 0.0
         if delayed:
             # The server is already delaying us by this much: spread our requests out by as much.
@@ -221,8 +215,13 @@ class Transport:
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self.pacer = Pacer(self.retry, clock)
-        self.request_count = 0
+        self.usage = Usage()
+        """Requests sent and rate-limit readings: what the run cost the organization."""
+
+    @property
+    def request_count(self) -> int:
         """Every HTTP request handed to httpx, retries included."""
+        return self.usage.requests
 
     @property
     def has_token(self) -> bool:
@@ -313,7 +312,7 @@ class Transport:
             wait = self.pacer.delay()
             if wait > 0:
                 await self._sleep(wait)
-            self.request_count += 1
+            self.usage.requests += 1
             started = time.perf_counter()
             try:
                 response = await self.http.send(request)
@@ -326,6 +325,7 @@ class Transport:
                 raise
             self._log_request(request, str(response.status_code), started)
         self.pacer.observe(response.headers)
+        self.usage.observe(response.headers)
         return response
 
     def _log_request(self, request: httpx.Request, outcome: str, started: float) -> None:

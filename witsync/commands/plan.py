@@ -21,6 +21,7 @@ from witsync.engine import Options, load_desired, plan_against, validate_plan, w
 from witsync.errors import ConfigError, WitsyncError
 from witsync.feedback import PhaseFeedback
 from witsync.model import Desired, Plan
+from witsync.rendering.common import rate_limit_lines
 from witsync.rendering.failure import render_failure_markdown
 from witsync.rendering.html import render_html
 from witsync.rendering.json import render_json
@@ -125,6 +126,9 @@ async def _run(
         _write(args.out_html, render_html(plan), "HTML plan")
         err.print(f"HTML plan saved to {args.out_html}", markup=False, highlight=False)
     _show(plan, args, err)
+    if getattr(args, "verbose", False) and plan.budget is not None:
+        for line in rate_limit_lines(plan.budget):
+            err.print(line, markup=False, highlight=False)
     for failure in failures:
         err.print(f"validate: {failure}", markup=False, highlight=False, style="red")
     if failures:

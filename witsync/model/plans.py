@@ -10,6 +10,39 @@ from witsync.model.vocabulary import JSON, Location, Ownership
 
 
 @dataclass(frozen=True)
+class RateLimitUse:
+    """What the server's X-RateLimit-* headers said during a run. Azure DevOps sends them once a
+    user's usage nears its limit (200 TSTUs in any sliding 5 minutes), so their absence means
+    the run stayed well below it."""
+
+    limit: float
+    """TSTUs allowed in the window (X-RateLimit-Limit)."""
+    remaining_first: float
+    """X-RateLimit-Remaining on the first answer that carried it."""
+    remaining_last: float
+    """X-RateLimit-Remaining on the last answer that carried it."""
+    answers: int
+    """How many answers carried the headers (the first one's cost is not in `used`)."""
+    delayed_s: float = 0.0
+    """Seconds the server held requests back (the sum of X-RateLimit-Delay)."""
+
+    @property
+    def used(self) -> float:
+        """TSTUs the run used between the first and the last reading (others' use in the same
+        window, and usage ageing out of it, blur this: an estimate)."""
+        return max(0.0, self.remaining_first - self.remaining_last)
+
+
+@dataclass(frozen=True)
+class RequestBudget:
+    """What reading the board cost the organization: requests sent, retries included, and the
+    rate-limit use the server reported while they ran."""
+
+    requests: int
+    rate_limit: RateLimitUse | None = None
+
+
+@dataclass(frozen=True)
 class Target:
     """Where a plan applies. A plan made for one target is refused by another."""
 
@@ -188,6 +221,9 @@ class Plan:
     plan file written before it existed (the views then draw the changed items only)."""
     closed: tuple[ClosedItem, ...] = ()
     """Managed items that left the manifests and are closed already (not counted unchanged)."""
+    budget: RequestBudget | None = field(default=None, compare=False)
+    """What planning cost in requests (and rate limit, when the server said): so a team knows
+    what a nightly run costs before it runs one. None for a plan made without a server."""
 
     @property
     def has_changes(self) -> bool:

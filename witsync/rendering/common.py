@@ -6,7 +6,7 @@ import difflib
 import json
 import re
 
-from witsync.model import JSON, Action, FieldChange, LinkChange, Plan
+from witsync.model import JSON, Action, FieldChange, LinkChange, Plan, RequestBudget
 from witsync.rendering.json import summary
 from witsync.text import one_line, shown
 
@@ -46,6 +46,31 @@ def summary_line(plan: Plan) -> str:
     if counts.get("closed"):
         parts.append(f"{counts['closed']} closed")
     return ", ".join(parts)
+
+
+def budget_line(budget: RequestBudget) -> str:
+    """`requests: 509 to read the board`, the one figure every plan shows of what it cost."""
+    return f"requests: {budget.requests:,} to read the board (retries included)"
+
+
+def rate_limit_lines(budget: RequestBudget) -> list[str]:
+    """What the server's rate-limit headers said of the run, for `-v`: the TSTUs it used of the
+    organization's window, or that the server never said (the run stayed well below it)."""
+    use = budget.rate_limit
+    if use is None:
+        return [
+            "rate limit: no answer carried X-RateLimit-* headers (Azure DevOps sends them as a "
+            "user nears its limit of 200 TSTUs per 5 minutes): this run stayed well below it"
+        ]
+    per_request = use.used / max(1, use.answers - 1)
+    lines = [
+        f"rate limit: about {use.used:g} of {use.limit:g} TSTUs used while planning "
+        f"(X-RateLimit-Remaining {use.remaining_first:g} → {use.remaining_last:g} over "
+        f"{use.answers:,} answers; about {per_request:.2g} TSTU a request)"
+    ]
+    if use.delayed_s:
+        lines.append(f"rate limit: the server delayed requests by {use.delayed_s:g} s in all")
+    return lines
 
 
 def value_text(value: JSON) -> str:

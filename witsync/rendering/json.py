@@ -13,6 +13,7 @@ from witsync.model import (
     Plan,
     PlanItem,
     PlanWarning,
+    RequestBudget,
     Step,
 )
 
@@ -59,6 +60,24 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             }
             for closed in plan.closed
         ],
+        **({} if plan.budget is None else {"budget": budget_json(plan.budget)}),
+    }
+
+
+def budget_json(budget: RequestBudget) -> dict[str, Any]:
+    use = budget.rate_limit
+    return {
+        "requests": budget.requests,
+        "rate_limit": None
+        if use is None
+        else {
+            "limit": use.limit,
+            "remaining_first": use.remaining_first,
+            "remaining_last": use.remaining_last,
+            "used": use.used,
+            "answers": use.answers,
+            "delayed_s": use.delayed_s,
+        },
     }
 
 

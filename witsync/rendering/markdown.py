@@ -26,6 +26,7 @@ from witsync.rendering.common import (
     LINK_NAMES,
     LONG,
     SYMBOLS,
+    budget_line,
     is_long,
     key_text,
     summary_line,
@@ -188,6 +189,7 @@ def _head(plan: Plan, links: _Links) -> str:
         f"| unchanged | {counts['unchanged']} |",
         *([f"| closed | {counts['closed']} |"] if counts.get("closed") else []),
         "",
+        *([budget_line(plan.budget).capitalize() + ".", ""] if plan.budget is not None else []),
     ]
     for heading, severity in (("Errors (apply is blocked)", "error"), ("Warnings", "warning")):
         listed = [warning for warning in plan.warnings if warning.severity == severity]

@@ -27,6 +27,8 @@ from witsync.model import (
     Plan,
     PlanItem,
     PlanWarning,
+    RateLimitUse,
+    RequestBudget,
     Step,
     Target,
 )
@@ -161,6 +163,22 @@ def _plan(document: dict[str, Any]) -> Plan:
         closed=tuple(
             ClosedItem(c["key"], c["id"], c["type"], c["title"], c["state"])
             for c in document.get("closed", ())
+        ),
+        budget=_budget(document.get("budget")),
+    )
+
+
+def _budget(data: dict[str, Any] | None) -> RequestBudget | None:
+    if data is None:
+        return None
+    use = data["rate_limit"]
+    return RequestBudget(
+        data["requests"],
+        None
+        if use is None
+        else RateLimitUse(
+            use["limit"], use["remaining_first"], use["remaining_last"], use["answers"],
+            use["delayed_s"],
         ),
     )
 

@@ -12,6 +12,7 @@ from witsync.model import Action, FieldChange, Plan
 from witsync.rendering.common import (
     SYMBOLS,
     action_heading,
+    budget_line,
     edit_suffix,
     is_long,
     link_text,
@@ -65,6 +66,8 @@ def render_text(plan: Plan) -> Text:
             message = one_line(warning.message)
             out.append(f"  {mark} {where}{warning.code}: {message}\n", style=style)
     out.append("\n")
+    if plan.budget is not None:
+        out.append(f"{budget_line(plan.budget)}\n", style="dim")
     if plan.errors and not plan.actions:
         out.append("No changes planned, but the board has errors (above).\n", style="bold red")
     elif not plan.actions:
