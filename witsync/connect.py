@@ -9,14 +9,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from witsync.ado.client import Client, display_url, parse_org_url
+from witsync.ado.markdown import MarkdownClient
 from witsync.ado.transport import Token, timeouts, token_from_env
 from witsync.config import DEFAULT_BOARD, LocalIteration, Settings
 from witsync.errors import ConfigError
 from witsync.version import __version__
+
+if TYPE_CHECKING:
+    from witsync.emulator.processdefs import ProcessDef
 
 LOCAL_ORG_URL = "http://local-board/local"
 LOCAL_PROJECT = "Local"
@@ -47,6 +52,7 @@ def open_client(
         max_concurrency=max_concurrency,
         transport=transport,
         timeout=settings.timeout,
+        markdown=settings.markdown_native,
     )
 
 
@@ -62,14 +68,17 @@ def open_target(
     max_concurrency: int = MAX_CONCURRENCY,
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: float | None = None,
+    markdown: bool = False,
 ) -> Client:
     """`open_client` from plain values (the library has no Settings): `org_url` None is the local
     board in the file `board` (a new project there gets `board_process`; its project holds
     `board_areas` and `board_iterations` too); `token` is only ever sent to an organization;
-    `timeout`: seconds to wait for an answer (None: `timeouts()`' defaults)."""
+    `timeout`: seconds to wait for an answer (None: `timeouts()`' defaults); `markdown`: write
+    multi-line text as Markdown (api-version 7.2-preview: `MarkdownClient`)."""
+    kind = MarkdownClient if markdown else Client
     if org_url is None:
         board_nodes = _LocalNodes(tuple(board_areas), tuple(board_iterations))
-        return _local_client(project, board, board_process, board_nodes, max_concurrency)
+        return _local_client(project, board, board_process, board_nodes, max_concurrency, kind)
     if not project:
         raise ConfigError(
             "no project given for " + org_url,
@@ -86,7 +95,7 @@ def open_target(
         ),
         headers={"User-Agent": f"witsync/{__version__}"},
     )
-    return Client(http, org_url, project, token=token, max_concurrency=max_concurrency)
+    return kind(http, org_url, project, token=token, max_concurrency=max_concurrency)
 
 
 @dataclass(frozen=True)
@@ -103,14 +112,16 @@ def _local_client(
     board_process: str | None,
     nodes: _LocalNodes,
     max_concurrency: int,
+    kind: type[Client] = Client,
 ) -> Client:
     # Imported here so that runs against a real organization never load the emulator's stack.
     from witsync.emulator import asgi_transport, create_app
 
     project = project or LOCAL_PROJECT
     board.parent.mkdir(parents=True, exist_ok=True)
-    process = f":{board_process}" if board_process else ""
-    app = create_app(db=board, projects=[project + process])
+    processes = custom_processes(board_process)
+    process = f":{board_process}" if board_process and not processes else ""
+    app = create_app(db=board, projects=[project + process], processes=processes)
     emulator = app.state.emulator
     try:
         emulator.add_areas(nodes.areas)
@@ -128,7 +139,24 @@ def _local_client(
             hint=f"start the paths of `areas` and `iterations` with the project: {project}\\...",
         ) from None
     http = httpx.AsyncClient(transport=asgi_transport(app, owns_app=True), timeout=timeouts())
-    return Client(http, LOCAL_ORG_URL, project, max_concurrency=max_concurrency)
+    return kind(http, LOCAL_ORG_URL, project, max_concurrency=max_concurrency)
+
+
+def custom_processes(board_process: str | None) -> list[ProcessDef]:
+    """The custom process a process file (witsync.yaml `process: FILE`) defines, if it names one
+    (for the local board, and its pages)."""
+    if board_process is None or not board_process.lower().endswith((".yaml", ".yml")):
+        return []
+    from witsync.emulator.custom_process import ProcessFileError, load_process
+
+    try:
+        return [load_process(Path(board_process))]
+    except ProcessFileError as error:
+        raise ConfigError(
+            str(error),
+            hint="fix the process file witsync.yaml names (`process:`); see "
+            "schemas/process.schema.json",
+        ) from None
 
 
 def _dates(iteration: LocalIteration) -> tuple[str, str] | None:

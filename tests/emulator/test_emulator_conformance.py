@@ -13,42 +13,24 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from azure.devops import _file_cache
-from azure.devops.connection import Connection
 from azure.devops.exceptions import AzureDevOpsServiceError
 from azure.devops.v7_1.work_item_tracking.models import (
-    JsonPatchOperation,
     TeamContext,
     Wiql,
     WorkItemBatchGetRequest,
 )
-from msrest.authentication import BasicAuthentication
+from official_client import connect, op
 
 TOKEN = "conformance-pat"
 IN_PROJECT = "[System.TeamProject] = @project"
-pytestmark = pytest.mark.parametrize("emulator_server", [["--pat", TOKEN]], indirect=True)
-
-
-@pytest.fixture(autouse=True)
-def private_client_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The client caches discovery answers in ~/.azure-devops; keep them out of the home folder."""
-    for name, cache in (
-        ("options", _file_cache.OPTIONS_CACHE),
-        ("resources", _file_cache.RESOURCE_CACHE),
-    ):
-        monkeypatch.setattr(cache, "file_name", str(tmp_path / f"{name}.json"))
-        monkeypatch.setattr(cache, "data", {})
-        monkeypatch.setattr(cache, "initial_load_occurred", True)
-
-
-def op(path: str, value: object, kind: str = "add") -> JsonPatchOperation:
-    return JsonPatchOperation(op=kind, path=path, value=value)
+pytestmark = [
+    pytest.mark.parametrize("emulator_server", [["--pat", TOKEN]], indirect=True),
+    pytest.mark.usefixtures("private_client_cache"),
+]
 
 
 def test_official_python_client_round_trip(emulator_server: str) -> None:
-    connection = Connection(
-        base_url=f"{emulator_server}/fabrikam-org", creds=BasicAuthentication("", TOKEN)
-    )
+    connection = connect(emulator_server, TOKEN)
     core = connection.clients_v7_1.get_core_client()
     assert {p.name for p in core.get_projects()} == {"Fabrikam", "Scrummy"}
     wit = connection.clients_v7_1.get_work_item_tracking_client()
@@ -112,9 +94,7 @@ def test_official_python_client_round_trip(emulator_server: str) -> None:
 
 def test_official_client_is_refused_with_a_wrong_token(emulator_server: str) -> None:
     """It sends `X-TFS-FedAuthRedirect: Suppress`, so it gets the 401 WrappedException body."""
-    connection = Connection(
-        base_url=f"{emulator_server}/other-org", creds=BasicAuthentication("", "wrong")
-    )
+    connection = connect(emulator_server, "wrong", org="other-org")
     with pytest.raises(AzureDevOpsServiceError, match="TF400813"):
         connection.clients_v7_1.get_core_client().get_projects()
 

@@ -175,3 +175,70 @@ def test_serve_checks_the_token(emulator_server: str) -> None:
     allowed = httpx.get(f"{emulator_server}/o/_apis/projects?{V}", auth=("", "s3cret"))
     assert denied.status_code == 401
     assert allowed.status_code == 200
+
+
+# -- faults inside a `$batch`: one sub-request fails, the rest of the batch is saved ---------------
+
+
+def batch_update(id: int, rev: int, title: str) -> dict[str, object]:
+    ops = [
+        {"op": "test", "path": "/rev", "value": rev},
+        {"op": "add", "path": "/fields/System.Title", "value": title},
+    ]
+    uri = f"/_apis/wit/workitems/{id}?{V}"
+    return {"method": "PATCH", "uri": uri, "headers": PATCH, "body": ops}
+
+
+async def titles(http: httpx.AsyncClient, ids: list[int]) -> list[str]:
+    answer = await http.get(f"/o/_apis/wit/workitems?ids={','.join(map(str, ids))}&{V}")
+    return [item["fields"]["System.Title"] for item in answer.json()["value"]]
+
+
+async def three_items(http: httpx.AsyncClient) -> list[int]:
+    return [(await create(http)).json()["id"] for _ in range(3)]
+
+
+async def test_a_batch_fault_answers_one_sub_request_and_the_rest_is_saved(
+    emulator_app: Starlette, emulator_http: httpx.AsyncClient
+) -> None:
+    a, b, c = await three_items(emulator_http)
+    set_options(emulator_app, batch_faults=((b, 429), (c, 500)))
+    batch = [batch_update(a, 1, "a2"), batch_update(b, 1, "b2"), batch_update(c, 1, "c2")]
+    answer = await emulator_http.post(f"/o/_apis/wit/$batch?{V}", json=batch)
+    entries = answer.json()["value"]
+    assert [entry["code"] for entry in entries] == [200, 429, 500]
+    assert entries[1]["headers"]["Retry-After"] == "1"
+    assert json.loads(entries[1]["body"])["message"].startswith("TF400733")
+    assert await titles(emulator_http, [a, b, c]) == ["a2", "t", "t"]  # only a was saved
+    # each fault fires once: the same batch sent again is saved whole
+    again = await emulator_http.post(f"/o/_apis/wit/$batch?{V}", json=batch[1:])
+    assert [entry["code"] for entry in again.json()["value"]] == [200, 200]
+    assert await titles(emulator_http, [a, b, c]) == ["a2", "b2", "c2"]
+
+
+async def test_a_batch_fault_in_a_refused_batch_fires_on_the_next_try(
+    emulator_app: Starlette, emulator_http: httpx.AsyncClient
+) -> None:
+    a, b, _ = await three_items(emulator_http)
+    set_options(emulator_app, batch_faults=((b, 503),))
+    stale = [batch_update(a, 9, "a2"), batch_update(b, 1, "b2")]
+    refused = await emulator_http.post(f"/o/_apis/wit/$batch?{V}", json=stale)
+    assert [entry["code"] for entry in refused.json()["value"]] == [412]  # nothing saved
+    fresh = [batch_update(a, 1, "a2"), batch_update(b, 1, "b2")]
+    answer = await emulator_http.post(f"/o/_apis/wit/$batch?{V}", json=fresh)
+    assert [entry["code"] for entry in answer.json()["value"]] == [200, 503]
+
+
+async def test_batch_fault_rates_are_reproducible_with_a_seed() -> None:
+    async def codes() -> list[int]:
+        options = EmulatorOptions(batch_throttle_rate=0.3, batch_fail_rate=0.3, seed=11)
+        app = create_app(projects=["Fabrikam"], options=options)
+        async with client(app) as http:
+            ids = [(await create(http)).json()["id"] for _ in range(20)]
+            batch = [batch_update(id, 1, "x") for id in ids]
+            answer = await http.post(f"/o/_apis/wit/$batch?{V}", json=batch)
+            return [entry["code"] for entry in answer.json()["value"]]
+
+    first = await codes()
+    assert first == await codes()
+    assert {200, 429, 503} == set(first)

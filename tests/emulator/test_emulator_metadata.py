@@ -131,7 +131,7 @@ async def test_wiql_flat_and_link_queries(emulator_http: httpx.AsyncClient) -> N
     ).json()
     assert tree["queryType"] == "tree"
     assert [
-        (r["rel"], r["source"] and r["source"]["id"], r["target"]["id"])
+        (r.get("rel"), r.get("source", {}).get("id"), r["target"]["id"])
         for r in tree["workItemRelations"]
     ] == [(None, None, parent), ("System.LinkTypes.Hierarchy-Forward", parent, child)]
 

@@ -4,33 +4,22 @@ of `{"isDeleted": false}` restores it."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import httpx
+from emulator_support import new_item
 
 V = "api-version=7.1"
-PATCH = {"Content-Type": "application/json-patch+json"}
 ORG = "/fabrikam-org"
-BIN = f"{ORG}/Fabrikam/_apis/wit/recyclebin"
+PROJECT = f"{ORG}/Fabrikam"
+BIN = f"{PROJECT}/_apis/wit/recyclebin"
 MARKER = {"rel": "Hyperlink", "url": "https://witsync.invalid/team/story"}
-
-
-async def create(http: httpx.AsyncClient, title: str, *extra: dict[str, Any]) -> int:
-    ops = [{"op": "add", "path": "/fields/System.Title", "value": title}, *extra]
-    response = await http.post(
-        f"{ORG}/Fabrikam/_apis/wit/workitems/$Task?{V}", content=json.dumps(ops), headers=PATCH
-    )
-    assert response.status_code == 200, response.text
-    return int(response.json()["id"])
 
 
 async def test_the_list_is_shallow_and_ids_give_references(
     emulator_http: httpx.AsyncClient,
 ) -> None:
-    first = await create(emulator_http, "first")
-    second = await create(emulator_http, "second")
-    await create(emulator_http, "kept")
+    first = await new_item(emulator_http, PROJECT, "first")
+    second = await new_item(emulator_http, PROJECT, "second")
+    await new_item(emulator_http, PROJECT, "kept")
     for id in (first, second):
         assert (await emulator_http.delete(f"{ORG}/_apis/wit/workitems/{id}?{V}")).is_success
     listed = (await emulator_http.get(f"{BIN}?{V}")).json()
@@ -49,7 +38,7 @@ async def test_one_deleted_item_carries_its_fields_and_hyperlinks(
     emulator_http: httpx.AsyncClient,
 ) -> None:
     marker = {"op": "add", "path": "/relations/-", "value": MARKER}
-    id = await create(emulator_http, "story", marker)
+    id = await new_item(emulator_http, PROJECT, "story", marker)
     await emulator_http.delete(f"{ORG}/_apis/wit/workitems/{id}?{V}")
     one = (await emulator_http.get(f"{BIN}/{id}?{V}")).json()
     assert one["resource"]["fields"]["System.Title"] == "story"
@@ -58,7 +47,7 @@ async def test_one_deleted_item_carries_its_fields_and_hyperlinks(
 
 async def test_restore_reads_is_deleted_in_any_case(emulator_http: httpx.AsyncClient) -> None:
     """Json.NET binds property names case-insensitively: `IsDeleted` restores too."""
-    id = await create(emulator_http, "story")
+    id = await new_item(emulator_http, PROJECT, "story")
     await emulator_http.delete(f"{ORG}/_apis/wit/workitems/{id}?{V}")
     restored = await emulator_http.patch(f"{BIN}/{id}?{V}", json={"IsDeleted": False})
     assert restored.status_code == 200, restored.text

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from witsync.config import settings_from_args
-from witsync.connect import LOCAL_ORG_URL
+from witsync.connect import LOCAL_ORG_URL, custom_processes
 from witsync.console import stderr_console, write_data
 from witsync.errors import ConfigError
 from witsync.listening import listen
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         )
     org = urlsplit(LOCAL_ORG_URL).path.strip("/")
     # No project is created here: the pages show what the board file holds.
-    app = create_app(str(board), projects=[])
+    app = create_app(str(board), projects=[], processes=custom_processes(settings.board_process))
     names = [project.name for project in app.state.emulator.store.projects(org)]
     project = settings.project
     chosen = next((n for n in names if project and n.casefold() == project.casefold()), None)

@@ -14,7 +14,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from witsync.console import stderr_console
 from witsync.emulator import EmulatorOptions, create_app
+from witsync.emulator.custom_process import ProcessFileError, load_process
 from witsync.emulator.faults import DroppedConnection
+from witsync.emulator.processdefs import ProcessDef
 from witsync.errors import ConfigError
 from witsync.listening import listen
 
@@ -38,6 +40,11 @@ The board is also served as read-only web pages, in Azure Boards' URL shapes:
 /ORG/PROJECT/_boards/backlog (the backlog tree) and /ORG/PROJECT/_workitems/edit/ID (one work
 item, its links and history), so the links of a plan made against this server open in a browser.
 
+Custom processes: --process FILE serves an inherited process (a YAML file: base process, added
+fields with their types and picklists, per type added or hidden fields, required fields, defaults
+and added states, new types; see schemas/process.schema.json) through the same metadata endpoints,
+with its rules enforced on every write. A project given without a process gets it.
+
 Faults are off by default; turn them on to test a client's resilience (seed them with --seed).
 """
 
@@ -46,6 +53,7 @@ examples:
   witsync serve --port 8080 --project Fabrikam:Scrum
   witsync serve --port 0 --project Fabrikam        # any free port; the banner says which
   witsync serve --db /tmp/board.sqlite --project Fabrikam --area 'Fabrikam\\Web'
+  witsync serve --process samples/processes/fabrikam-agile.yaml --project Fabrikam
   witsync serve --rate-limit 100 --rate-window 60 --fail-rate 0.05 --seed 7
   witsync serve --pat s3cret        # only this token is accepted (Basic or Bearer)
   witsync serve --log-requests      # one line per request on stderr: method, path, status, ms
@@ -104,7 +112,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME[:PROCESS]",
-        help="a project in every organization (Agile default; Scrum, Basic, CMMI); repeatable",
+        help="a project in every organization (Agile default, or the first --process; Scrum, "
+        "Basic, CMMI, a --process's name); repeatable",
+    )
+    parser.add_argument(
+        "--process",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="a custom process (YAML, schemas/process.schema.json) to serve; repeatable",
     )
     parser.add_argument(
         "--area",
@@ -202,6 +219,23 @@ class RequestLog:
         out.flush()
 
 
+def read_processes(files: list[Path]) -> list[ProcessDef]:
+    """The custom processes in `files`; one ConfigError naming every problem of every file."""
+    processes: list[ProcessDef] = []
+    problems: list[str] = []
+    for file in files:
+        try:
+            processes.append(load_process(file))
+        except ProcessFileError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise ConfigError(
+            "\n".join(problems),
+            hint="see schemas/process.schema.json for what a process file holds",
+        )
+    return processes
+
+
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -216,8 +250,9 @@ def run(args: argparse.Namespace) -> int:
         link_bumps_rev=args.link_bumps_rev,
         pat=args.pat,
     )
+    processes = read_processes(args.process)
     try:
-        app = create_app(str(args.db), projects=args.project, options=options)
+        app = create_app(str(args.db), projects=args.project, options=options, processes=processes)
         app.state.emulator.add_areas(args.area)
     except ValueError as error:
         raise ConfigError(
@@ -232,7 +267,10 @@ def run(args: argparse.Namespace) -> int:
         port = sock.getsockname()[1]
         host = f"[{args.host}]" if ":" in args.host else args.host
         err = stderr_console()
-        projects = ", ".join(args.project) or "none (pass --project NAME)"
+        projects = (
+            ", ".join(f"{name} ({process})" for name, process in app.state.emulator.projects)
+            or "none (pass --project NAME)"
+        )
         err.print(
             f"witsync serve: http://{host}:{port}/<organization>  db {args.db}  "
             f"projects {projects}",

@@ -12,17 +12,19 @@ from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from witsync.emulator.context import error_handlers
 from witsync.emulator.faults import EmulatorOptions, FaultMiddleware, FaultState
-from witsync.emulator.processes import process_named
+from witsync.emulator.processes import Catalog, ProcessDef, serving
 from witsync.emulator.routes import ROUTES
 from witsync.emulator.store import Store
 from witsync.emulator.values import Clock, parse_identity, system_clock
 
 DEFAULT_USER = "Local User <local.user@local-board.invalid>"
-VERSION = re.compile(r"^7\.[01](-preview(\.\d+)?)?$")
+VERSION = re.compile(r"^(7\.[01](-preview(\.\d+)?)?|7\.2-preview(\.\d+)?)$")
+"""7.0 and 7.1, and 7.2 as a preview (Markdown text fields: emulator/formats.py)."""
 SIGN_IN_PAGE = (
     "<!DOCTYPE html><html><head><title>Azure DevOps Services | Sign In</title></head>"
     "<body><p>Sign in to your account to continue.</p></body></html>"
@@ -39,13 +41,17 @@ class Emulator:
         projects: Sequence[str],
         options: EmulatorOptions,
         clock: Clock = system_clock,
+        processes: Sequence[ProcessDef] = (),
     ) -> None:
         self.store = Store(db)
         self.clock = clock
+        # the built-in processes and the custom ones (witsync serve --process), for every request
+        self.catalog = Catalog(processes)
+        default = processes[0].name if processes else "Agile"
         self.projects: list[tuple[str, str]] = []
         for spec in projects:
             name, _, process = spec.partition(":")
-            definition = process_named(process or "Agile")
+            definition = self.catalog.process(process or default)
             if not name.strip() or definition is None:
                 raise ValueError(f"bad project {spec!r}: use NAME or NAME:Agile|Scrum|Basic|CMMI")
             self.projects.append((name.strip(), definition.name))
@@ -120,6 +126,20 @@ def caller(headers: dict[str, str], options: EmulatorOptions) -> str | None:
     return f"{person[0]} <{person[1]}>" if person else DEFAULT_USER
 
 
+def folded(path: str) -> str:
+    """The path as the routes see it: everything after `/_apis` matches in any case, as on the
+    service (`workItems`, `workitems`); the organization and project keep theirs."""
+    head, sep, tail = path.partition("/_apis")
+    return head + sep + tail.lower() if sep else path
+
+
+def routed(app: Starlette, method: str, path: str) -> bool:
+    """Whether the app has a route for `method path` (as the Gate passes it on): what the README's
+    list of served operations and the OpenAPI conformance test count as served."""
+    scope: Scope = {"type": "http", "method": method.upper(), "path": folded(path)}
+    return any(route.matches(scope)[0] is Match.FULL for route in app.routes)
+
+
 class Gate:
     """Auth, api-version and the case-insensitive part of the URL, before any route runs."""
 
@@ -132,9 +152,9 @@ class Gate:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        head, sep, tail = path.partition("/_apis")
+        head, sep, _tail = path.partition("/_apis")
         if sep:
-            scope = {**scope, "path": head + sep + tail.lower()}
+            scope = {**scope, "path": folded(path)}
         headers = {
             k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
         }
@@ -154,7 +174,8 @@ class Gate:
         scope["state"] = {**scope.get("state", {}), "me": me, "org": org}
         if "noarraywrap=true" in headers.get("accept", "").replace(" ", "").lower():
             send = _unwrapping(send)
-        await self.app(scope, receive, send)
+        with serving(self.emulator.catalog):
+            await self.app(scope, receive, send)
 
     async def _unauthenticated(self, scope: Scope, headers: dict[str, str], send: Send) -> None:
         method = scope.get("method", "GET")
@@ -274,11 +295,14 @@ def create_app(
     projects: Sequence[str] = (),
     options: EmulatorOptions | None = None,
     clock: Clock = system_clock,
+    processes: Sequence[ProcessDef] = (),
 ) -> Starlette:
     """The emulator app. `projects`: "Name" or "Name:Process", created in every org on first use;
     `app.state.emulator.options` may be replaced at run time. `clock` dates the writes (tests
-    freeze it to put several saves in one millisecond)."""
-    emulator = Emulator(db, projects, options or EmulatorOptions(), clock)
+    freeze it to put several saves in one millisecond). `processes`: custom processes
+    (emulator/custom_process.py) served besides the built-in ones; a project without a process
+    named gets the first of them."""
+    emulator = Emulator(db, projects, options or EmulatorOptions(), clock, processes)
     app = Starlette(
         routes=ROUTES,
         middleware=[

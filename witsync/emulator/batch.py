@@ -2,7 +2,8 @@
 
 As on the server: an error while preparing (bad JSON, failed `test`, unknown field, duplicate id,
 missing target) saves nothing and answers only the failing entries; an error while saving fails
-that entry alone and the others are kept.
+that entry alone and the others are kept. Fault injection (`EmulatorOptions.batch_*`) may answer
+a sub-request 429, 503 or 500 without processing it, as a save-time failure of that entry alone.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ class _PrepareFailed(Exception):
     """Raised to roll the whole batch back."""
 
 
-def _entry(code: int, body: Any) -> dict[str, Any]:
-    return {"code": code, "headers": JSON_HEADERS, "body": json.dumps(body)}
+def _entry(code: int, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"code": code, "headers": {**JSON_HEADERS, **(headers or {})}, "body": json.dumps(body)}
 
 
 def _unsupported() -> dict[str, Any]:
@@ -60,9 +61,16 @@ async def batch(request: Request) -> Response:
             entry = _entry(400, wire.error_body(mixed))
             return JSONResponse(wire.collection([entry for _ in body]))
     temp_ids: dict[int, int] = {}
+    faults = request.app.state.emulator.faults
+    fired: list[int] = []
     try:
         with ctx.store.write():
             for sub, flag in zip(body, flags, strict=True):
+                fault = faults.sub_request_fault(_item_id(sub))
+                if fault is not None:
+                    results.append(_entry(fault.status, fault.body, fault.headers))
+                    fired += [fault.fired] if fault.fired is not None else []
+                    continue
                 try:
                     results.append(_run(ctx, sub, flag, temp_ids))
                 except ServiceError as error:
@@ -76,12 +84,21 @@ async def batch(request: Request) -> Response:
             if failed:
                 raise _PrepareFailed
     except _PrepareFailed:
+        faults.fired.difference_update(fired)  # not answered: they fire on the next try
         return JSONResponse(wire.collection(failed))
     return JSONResponse(wire.collection(results))
 
 
 class _Unsupported(Exception):
     """The sub-request matches no batchable operation."""
+
+
+def _item_id(sub: Any) -> int | None:
+    """The work item a sub-request is for (None for a create, or one that matches nothing)."""
+    if not isinstance(sub, dict) or not isinstance(sub.get("uri"), str):
+        return None
+    match = URI.match(unquote(urlsplit(sub["uri"]).path))
+    return int(match["target"]) if match is not None and match["target"].isdigit() else None
 
 
 def _flags(sub: Any) -> dict[str, str] | None:

@@ -13,20 +13,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from witsync.emulator import errors
+from witsync.emulator.formats import formats_of, save_formats, settle
 from witsync.emulator.links import LinkKeeper, stamp_revision, sync_parent
 from witsync.emulator.linktypes import link_target
 from witsync.emulator.patch import Patch, PatchReader, as_text
 from witsync.emulator.processes import (
-    FIELD_DEFAULTS,
     lookup_field,
     process_named,
     transition_reason,
+    type_defaults,
 )
 from witsync.emulator.store import Item, Project, Store
 from witsync.emulator.values import (
     Clock,
     identity_parts,
     now_stamp,
+    parse_identity,
     revision_stamp,
     split_tags,
     system_clock,
@@ -54,6 +56,7 @@ class Board(PatchReader, LinkKeeper):
         link_bumps_rev: bool = False,
         temp_ids: Mapping[int, int] | None = None,
         clock: Clock = system_clock,
+        markdown: bool = False,
     ) -> None:
         self.store = store
         self.org = org
@@ -61,6 +64,7 @@ class Board(PatchReader, LinkKeeper):
         self.link_bumps_rev = link_bumps_rev
         self.temp_ids = temp_ids or {}
         self.clock = clock
+        self.markdown = markdown
 
     # -- public operations ----------------------------------------------------------------------
 
@@ -103,11 +107,12 @@ class Board(PatchReader, LinkKeeper):
             "System.ChangedBy": self.me,
             "System.AuthorizedDate": now,
             "System.CommentCount": 0,
-            **FIELD_DEFAULTS,
+            **type_defaults(wit),
             "Microsoft.VSTS.Common.StateChangeDate": now,
         }
         patch = Patch(wit, fields, [])
         self._evaluate(patch, ops, None, bypass_rules)
+        settle(patch.fields, patch.formats, patch.sent)
         self._check_rules(patch, None, project, bypass_rules, now)
         with self.store.write():
             new_id = 0 if validate_only else self.store.next_value(self.org, "workitem")
@@ -124,6 +129,8 @@ class Board(PatchReader, LinkKeeper):
                 return Saved(item, patch.history)
             self._remember_identities(item.fields)
             self.store.put(item)
+            if patch.formats:
+                save_formats(self.store, self.org, new_id, patch.formats)
             self.store.add_revision(item, self._with_history(item.fields, patch.history))
             delta = {
                 k: {"newValue": v}
@@ -154,8 +161,17 @@ class Board(PatchReader, LinkKeeper):
             now = now_stamp(self.clock)
             # the date a new revision gets: strictly after the last one, even within a millisecond
             stamp = revision_stamp(now, before.get("System.ChangedDate"))
+            formats = formats_of(self.store, self.org, id)
             patch = Patch(wit, dict(item.fields), copy.deepcopy(item.relations))
+            patch.formats = dict(formats)
             self._evaluate(patch, ops, item, bypass_rules)
+            settle(patch.fields, patch.formats, patch.sent)
+            moved_to = self.store.project(self.org, patch.project) if patch.project else None
+            if moved_to is not None:  # a move: the new project's roots unless the patch says
+                project = moved_to
+                for ref in ("System.AreaPath", "System.IterationPath"):
+                    if ref not in patch.touched:
+                        patch.fields[ref] = project.name
             self._check_rules(patch, item, project, bypass_rules, stamp)
             final = self._final_relations(item, patch)
             self._check_links(item, patch, final)
@@ -180,6 +196,8 @@ class Board(PatchReader, LinkKeeper):
                     Item(self.org, id, item.project, item.rev, False, patch.fields, final),
                     patch.history,
                 )
+            if patch.formats != formats:
+                save_formats(self.store, self.org, id, patch.formats)
             if not bump and not link_change:
                 return Saved(item, None)
             if bump:
@@ -210,6 +228,7 @@ class Board(PatchReader, LinkKeeper):
                 item.rev += 1
             item.fields = patch.fields
             item.relations = final
+            item.project = project.name
             sync_parent(item)
             self._remember_identities(item.fields)
             self.store.put(item)
@@ -285,6 +304,7 @@ class Board(PatchReader, LinkKeeper):
                         "TF401320: Rule Error for field Title. Error code: Required, InvalidEmpty.",
                     )
                 )
+            problems.extend(_missing_required(patch))
             if state is None or (item is None and state.name != patch.wit.initial_state):
                 problems.append(
                     (
@@ -334,6 +354,25 @@ class Board(PatchReader, LinkKeeper):
             self.store.remember_tags(self.org, split_tags(str(fields["System.Tags"])))
         for ref, value in fields.items():
             fdef = lookup_field(ref)
-            if fdef and fdef.is_identity and isinstance(value, str):
+            # Only people: a string bypassRules stored as given ("Invalid Value") is no one, and
+            # remembered as one it would come back on later items as "Invalid Value <Invalid Value>"
+            if fdef and fdef.is_identity and isinstance(value, str) and parse_identity(value):
                 display, email = identity_parts(value)
                 self.store.remember_identity(self.org, display, email)
+
+
+def _missing_required(patch: Patch) -> list[tuple[str, str, str]]:
+    """The fields a custom process requires on the type that the item would be saved without."""
+    problems = []
+    for ref in patch.wit.required:
+        fdef = lookup_field(ref)
+        if fdef is not None and as_text(patch.fields.get(ref)).strip() == "":
+            problems.append(
+                (
+                    ref,
+                    "Required, InvalidEmpty",
+                    f"TF401320: Rule Error for field {fdef.name}. Error code: Required, "
+                    "InvalidEmpty.",
+                )
+            )
+    return problems

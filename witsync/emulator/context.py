@@ -12,6 +12,7 @@ from starlette.responses import Response
 from witsync.emulator import errors, wire
 from witsync.emulator.board import Board
 from witsync.emulator.errors import ServiceError
+from witsync.emulator.formats import accept_version, formats_of, knows_formats, with_formats
 from witsync.emulator.store import Item, Project, Store
 from witsync.emulator.values import Clock
 
@@ -47,6 +48,9 @@ class Ctx:
                 raise errors.project_not_found(name)
         self.query = request.query_params
         self._projects: dict[str, Project | None] = {}
+        # 7.2-preview and later read and answer multi-line fields' formats (Markdown)
+        version = self.param("api-version") or accept_version(request.headers.get("accept", ""))
+        self.markdown = knows_formats(version)
 
     def board(self, temp_ids: Mapping[int, int] | None = None) -> Board:
         return Board(
@@ -56,6 +60,7 @@ class Ctx:
             link_bumps_rev=self.link_bumps_rev,
             temp_ids=temp_ids,
             clock=self.clock,
+            markdown=self.markdown,
         )
 
     def param(self, name: str, default: str | None = None) -> str | None:
@@ -73,7 +78,10 @@ class Ctx:
         return self._projects[item.project]
 
     def render(self, item: Item, **kwargs: Any) -> dict[str, Any]:
-        return wire.work_item(item, self.urls, self.project_of(item), **kwargs)
+        body = wire.work_item(item, self.urls, self.project_of(item), **kwargs)
+        if self.markdown:
+            return with_formats(body, formats_of(self.store, self.org, item.id))
+        return body
 
     def need_project(self) -> Project:
         if self.project is None:

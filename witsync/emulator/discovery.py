@@ -101,6 +101,101 @@ LOCATIONS: tuple[tuple[str, str, str, str], ...] = (
         "comments",
         "{project}/_apis/{area}/workItems/{workItemId}/{resource}/{commentId}",
     ),
+    # comments' versions and reactions, attachments, tags, templates, bulk delete (OPS-A)
+    (
+        "49e03b34-3be0-42e3-8a5d-e8dfb88ac954",
+        "wit",
+        "versions",
+        "{project}/_apis/{area}/workItems/{workItemId}/comments/{commentId}/{resource}/{version}",
+    ),
+    (
+        "f6cb3f27-1028-4851-af96-887e570dc21f",
+        "wit",
+        "reactions",
+        "{project}/_apis/{area}/workItems/{workItemId}/comments/{commentId}/{resource}/"
+        "{reactionType}",
+    ),
+    (
+        "e33ca5e0-2349-4285-af3d-d72d86781c35",
+        "wit",
+        "users",
+        "{project}/_apis/{area}/workItems/{workItemId}/comments/{commentId}/reactions/"
+        "{reactionType}/{resource}",
+    ),
+    (
+        "e07b5fa4-1499-494d-a496-64b860fd64ff",
+        "wit",
+        "attachments",
+        "{project}/_apis/{area}/{resource}/{id}",
+    ),
+    (
+        "bc15bc60-e7a8-43cb-ab01-2106be3983a1",
+        "wit",
+        "tags",
+        "{project}/_apis/{area}/{resource}/{tagIdOrName}",
+    ),
+    (
+        "6a90345f-a676-4969-afce-8e163e1d5642",
+        "wit",
+        "templates",
+        "{project}/{team}/_apis/{area}/{resource}",
+    ),
+    (
+        "fb10264a-8836-48a0-8033-1b0ccd2748d5",
+        "wit",
+        "templates",
+        "{project}/{team}/_apis/{area}/{resource}/{templateId}",
+    ),
+    (
+        "8bc57545-27e5-420d-b709-f6e3ebcc1fc1",
+        "wit",
+        "workItemsDelete",
+        "{project}/_apis/{area}/{resource}",
+    ),
+    # saved queries, type categories, icons, transitions, artifact link types (OPS-B's routes)
+    (
+        "a67d190c-c41f-424b-814d-0e906f659301",
+        "wit",
+        "queries",
+        "{project}/_apis/{area}/{resource}/{*query}",
+    ),
+    (
+        "549816f9-09b0-4e75-9e81-01fbfcd07426",
+        "wit",
+        "queriesBatch",
+        "{project}/_apis/{area}/{resource}",
+    ),
+    (
+        "9f614388-a9f0-4952-ad6c-89756bd8e388",
+        "wit",
+        "tempQueries",
+        "{project}/_apis/{area}/{resource}",
+    ),
+    (
+        "a02355f5-5f8a-4671-8e32-369d23aac83d",
+        "wit",
+        "wiql",
+        "{project}/{team}/_apis/{area}/{resource}/{id}",
+    ),
+    (
+        "9b9f5734-36c8-415e-ba67-f83b45c31408",
+        "wit",
+        "workItemTypeCategories",
+        "{project}/_apis/{area}/{resource}/{category}",
+    ),
+    (
+        "4e1eb4a5-1970-4228-a682-ec48eb2dca30",
+        "wit",
+        "workItemIcons",
+        "_apis/{area}/{resource}/{icon}",
+    ),
+    (
+        "afae844b-e2f6-44c2-8053-17b3bb936a40",
+        "wit",
+        "workItemTransitions",
+        "_apis/{area}/{resource}",
+    ),
+    ("1a31de40-e318-41cd-a6c6-881077df52e3", "wit", "artifactLinkTypes", "_apis/{area}/{resource}"),
     (
         "b70d8d39-926c-465e-b927-b1bf0e5ca0e0",
         "wit",

@@ -1,4 +1,5 @@
-"""Fault injection, off by default and seedable: latency, throttling, 503s, dropped connections.
+"""Fault injection, off by default and seedable: latency, throttling, 503s, dropped connections,
+and sub-requests of a `$batch` answered 429, 503 or 500 while the rest of the batch is saved.
 
 `FaultMiddleware` sits outermost. A dropped connection is a `DroppedConnection` raised after the
 response has started: under uvicorn that closes the socket mid-response (the client sees the
@@ -36,6 +37,15 @@ class EmulatorOptions:
     """Default: work-item link changes give no new rev (as the reference examples show)."""
     pat: str | None = None
     """Only this token accepted; None = any token (or none) accepted."""
+    batch_throttle_rate: float = 0.0
+    """Fraction of `$batch` sub-requests answered 429 (+Retry-After), not processed; the rest of
+    the batch is saved."""
+    batch_fail_rate: float = 0.0
+    """Fraction of `$batch` sub-requests answered 503 (+Retry-After), not processed."""
+    batch_faults: tuple[tuple[int, int], ...] = ()
+    """`(work item id, status)` pairs: the next `$batch` sub-request for that item is answered
+    with that status (429, 503, 500...) and not processed; each pair fires once after these
+    options are set."""
 
 
 class DroppedConnection(Exception):
@@ -53,12 +63,15 @@ class FaultState:
         self.options = options
         self.random = random.Random(options.seed)  # noqa: S311 - faults, not secrets
         self.recent: deque[float] = deque()
+        self.fired: set[int] = set()
+        """Indexes of `batch_faults` already answered."""
 
     def set_options(self, options: EmulatorOptions) -> None:
         if options.seed != self.options.seed:
             self.random = random.Random(options.seed)  # noqa: S311
         if options.rate_limit != self.options.rate_limit:
             self.recent.clear()
+        self.fired.clear()
         self.options = options
 
     def roll(self, rate: float) -> bool:
@@ -86,6 +99,38 @@ class FaultState:
         self.recent.append(now)
         headers["X-RateLimit-Remaining"] = str(limit - len(self.recent))
         return headers
+
+
+    def sub_request_fault(self, item_id: int | None) -> SubFault | None:
+        """How to fail one `$batch` sub-request (for work item `item_id`, None for a create) on
+        purpose, or None to process it."""
+        status, fired = None, None
+        for index, (target, code) in enumerate(self.options.batch_faults):
+            if target == item_id and index not in self.fired:
+                self.fired.add(index)
+                status, fired = code, index
+                break
+        if status is None and self.roll(self.options.batch_throttle_rate):
+            status = 429
+        if status is None and self.roll(self.options.batch_fail_rate):
+            status = 503
+        if status is None:
+            return None
+        bodies = {429: _throttled_body, 503: _unavailable_body}
+        body = bodies.get(status, _internal_error_body)()
+        headers = {"Retry-After": "1"} if status in bodies else {}
+        return SubFault(status, body, headers, fired)
+
+
+@dataclass(frozen=True)
+class SubFault:
+    """The answer of a `$batch` sub-request failed on purpose."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    fired: int | None = None
+    """The index in `batch_faults` it answers for (fired again when its batch is refused)."""
 
 
 WRITE_METHODS = frozenset({"PATCH", "DELETE", "POST"})
@@ -186,6 +231,19 @@ def _unavailable_body() -> dict[str, Any]:
         "typeName": "Microsoft.TeamFoundation.Framework.Server.ServiceUnavailableException, "
         "Microsoft.TeamFoundation.Framework.Server",
         "typeKey": "ServiceUnavailableException",
+        "errorCode": 0,
+        "eventId": 3000,
+    }
+
+
+def _internal_error_body() -> dict[str, Any]:
+    return {
+        "$id": "1",
+        "innerException": None,
+        "message": "TF246021: An error occurred while processing your request.",
+        "typeName": "Microsoft.TeamFoundation.Framework.Server.UnexpectedDatabaseResultException, "
+        "Microsoft.TeamFoundation.Framework.Server",
+        "typeKey": "UnexpectedDatabaseResultException",
         "errorCode": 0,
         "eventId": 3000,
     }

@@ -35,7 +35,10 @@ async def get_work_item(ctx: Ctx) -> Response:
     past = _as_of(ctx, item, moment) if moment else item
     if past is None:
         raise errors.not_found(item.id)
-    return JSONResponse(ctx.render(past, expand=expand, fields=fields, links=True))
+    # Read as of a moment, the item is the revision it had then, addressed as that revision
+    return JSONResponse(
+        ctx.render(past, expand=expand, fields=fields, links=True, revision=moment is not None)
+    )
 
 
 @endpoint
@@ -108,12 +111,17 @@ def _expand_value(raw: object) -> str:
     return EXPANDS[int(value)] if value.isdigit() and int(value) < len(EXPANDS) else value
 
 
+# Fields of link queries: known to the service, so they may be asked for, but no work item has a
+# value in them (the recorded `fields=System.Id,System.Links.LinkType,...` read answers without it)
+LINK_QUERY_FIELDS = frozenset({"system.links.linktype"})
+
+
 def _field_list(raw: str | None) -> list[str] | None:
     if not raw:
         return None
     names = [n.strip() for n in raw.split(",") if n.strip()]
     for name in names:
-        if lookup_field(name) is None:
+        if lookup_field(name) is None and name.lower() not in LINK_QUERY_FIELDS:
             raise errors.field_not_found(name)
     return names
 
@@ -191,20 +199,32 @@ async def delete_work_item(ctx: Ctx) -> Response:
 
 @endpoint
 async def delete_work_items(ctx: Ctx) -> Response:
-    """Bulk delete: at most 200 ids, all or nothing."""
+    """Bulk delete (`workitemsdelete`), at most 200 ids. To the recycle bin: one result per id,
+    `code` 200, or 404 with the `message` for an id that is not there (the others are deleted
+    all the same). With `destroy`: 204, all or nothing."""
     body = await read_json(ctx, "application/json")
     ids = body.get("ids") if isinstance(body, dict) else None
     if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
-        raise errors.bad_request("The request body must contain the ids of the work items.")
+        raise errors.bad_request("The Ids parameter cannot be null or empty.")
     if len(ids) > 200:
-        raise errors.too_many_ids(len(ids))
+        raise errors.bad_request("The Ids parameter exceeded the threshold of 200.")
     destroy = bool(body.get("destroy"))
     board = ctx.board()
+    results: list[dict[str, Any]] = []
     with ctx.store.write():
-        deleted = [board.delete(id, destroy=destroy) for id in dict.fromkeys(ids)]
+        for id in dict.fromkeys(ids):
+            if destroy:
+                board.delete(id, destroy=True)
+                continue
+            try:
+                board.delete(id, destroy=False)
+            except errors.ServiceError as error:
+                results.append({"id": id, "code": error.status, "message": error.message})
+            else:
+                results.append({"id": id, "code": 200})
     if destroy:
         return Response(status_code=204)
-    return JSONResponse({"results": [_deleted(ctx, item) for item in deleted]})
+    return JSONResponse({"results": results})
 
 
 def _deleted(ctx: Ctx, item: Item) -> dict[str, Any]:
@@ -218,7 +238,7 @@ def _deleted(ctx: Ctx, item: Item) -> dict[str, Any]:
         "deletedDate": wire_date(str(item.fields.get("System.ChangedDate", now_stamp()))),
         "deletedBy": item.fields.get("System.ChangedBy"),
         "url": ctx.urls.api(f"wit/recycleBin/{item.id}", project),
-        "resource": ctx.render(item, expand="relations"),
+        "resource": ctx.render(item, expand="relations", links=True),
     }
 
 
@@ -228,6 +248,7 @@ async def get_updates(ctx: Ctx) -> Response:
     rows = ctx.store.updates(ctx.org, item.id)
     project = ctx.project_of(item)
     values = []
+    alone = ctx.request.path_params.get("number") is not None
     for index, (seq, rev, by, at, fields, relations) in enumerate(rows):
         # A revision's revisedDate is when it was superseded: the next revision's ChangedDate, the
         # open end for the newest one. A link-only update (no fields, the rev it shares) shows when
@@ -235,7 +256,9 @@ async def get_updates(ctx: Ctx) -> Response:
         later = [r for r in rows[index + 1 :] if r[1] != rev]
         revised = at if not fields else later[0][3] if later else OPEN_ENDED
         values.append(
-            wire.update(seq, item.id, rev, by, revised, fields, relations, ctx.urls, project)
+            wire.update(
+                seq, item.id, rev, by, revised, fields, relations, ctx.urls, project, links=alone
+            )
         )
     return _one_or_page(ctx, item.id, values, "id")
 
@@ -266,41 +289,12 @@ def _page(ctx: Ctx, values: list[Any]) -> list[Any]:
 async def get_revisions(ctx: Ctx) -> Response:
     item = ctx.board().get(int(ctx.request.path_params["id"]))
     expand = expand_of(ctx, "none")
+    alone = ctx.request.path_params.get("number") is not None
     values = []
     for rev, fields, relations in ctx.store.revisions(ctx.org, item.id):
         snapshot = Item(ctx.org, item.id, item.project, rev, False, fields, relations)
-        values.append(ctx.render(snapshot, expand=expand))
+        values.append(ctx.render(snapshot, expand=expand, revision=True, links=alone))
     return _one_or_page(ctx, item.id, values, "rev")
-
-
-@endpoint
-async def get_comments(ctx: Ctx) -> Response:
-    """Discussion comments: one per revision that wrote System.History (read-only here)."""
-    project = ctx.need_project()
-    item = ctx.board().get(int(ctx.request.path_params["id"]))
-    comments: list[dict[str, Any]] = []
-    for rev, fields, _relations in ctx.store.revisions(ctx.org, item.id):
-        text = fields.get("System.History")
-        if not text:
-            continue
-        by = wire.identity_ref(str(fields.get("System.ChangedBy", "")), ctx.urls)
-        at = wire_date(str(fields.get("System.ChangedDate", "")))
-        number = len(comments) + 1
-        comments.append(
-            {
-                "workItemId": item.id,
-                "id": number,
-                "version": 1,
-                "text": text,
-                "createdBy": by,
-                "createdDate": at,
-                "modifiedBy": by,
-                "modifiedDate": at,
-                "url": ctx.urls.api(f"wit/workItems/{item.id}/comments/{number}", project),
-                "rev": rev,
-            }
-        )
-    return JSONResponse({"totalCount": len(comments), "count": len(comments), "comments": comments})
 
 
 # -- recycle bin ----------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from witsync.emulator import errors
+from witsync.emulator.attachmentstore import check_attachment_count, stamp_attached_file
 from witsync.emulator.linktypes import (
+    ATTACHED_FILE,
     CHILD,
     HYPERLINK,
     PARENT,
@@ -82,19 +84,20 @@ class LinkKeeper:
                 continue
             target = link_target(relation)
             if target is None:
-                if relation["rel"] == HYPERLINK:
-                    attrs = relation.setdefault("attributes", {})
-                    if "id" not in attrs:
-                        now = now_stamp(self.clock)
-                        attrs.update(
-                            {
-                                "authorizedDate": now,
-                                "id": self.store.next_value(self.org, "resource", start=100),
-                                "resourceCreatedDate": now,
-                                "resourceModifiedDate": now,
-                                "revisedDate": OPEN_ENDED,
-                            }
-                        )
+                attrs = relation.setdefault("attributes", {})
+                if relation["rel"] in {HYPERLINK, ATTACHED_FILE} and "id" not in attrs:
+                    now = now_stamp(self.clock)
+                    stamp = {
+                        "authorizedDate": now,
+                        "id": self.store.next_value(self.org, "resource", start=100),
+                        "resourceCreatedDate": now,
+                        "resourceModifiedDate": now,
+                        "revisedDate": OPEN_ENDED,
+                    }
+                    if relation["rel"] == ATTACHED_FILE:
+                        stamp_attached_file(self.store, self.org, relation, stamp)
+                    else:
+                        attrs.update(stamp)
                 continue
             kind = link_type(relation["rel"])
             assert kind is not None
@@ -122,6 +125,7 @@ class LinkKeeper:
                     )
         if len(parents) > 1:
             raise self._extra_parent(link_target(parents[0]) or 0, item.id)
+        check_attachment_count(relations)
 
     def _extra_parent(self, parent: int, child: int) -> errors.ServiceError:
         return errors.link_error(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from witsync.emulator import errors
+from witsync.emulator.formats import FORMAT_PATH, read_format_op
 from witsync.emulator.linktypes import (
     ARTIFACT_LINK,
     id_from_url,
@@ -51,6 +52,7 @@ BYPASS_ONLY = frozenset(
 )
 MAX_TAGS = 100
 TYPE_FIELD = "System.WorkItemType"
+PROJECT_FIELD = "System.TeamProject"
 
 
 @dataclass
@@ -64,6 +66,12 @@ class Patch:
     added: list[dict[str, Any]] = field(default_factory=list)
     history: str | None = None
     touched: set[str] = field(default_factory=set)
+    formats: dict[str, str] = field(default_factory=dict)
+    """The format of each multi-line field written as Markdown or set to a format (formats.py)."""
+    sent: dict[str, str] = field(default_factory=dict)
+    """Multi-line text as the patch sent it (a Markdown field keeps it unsanitised)."""
+    project: str | None = None
+    """The project a PATCH of System.TeamProject moves the item to (its canonical name)."""
 
 
 class PatchReader:
@@ -73,6 +81,8 @@ class PatchReader:
     org: str
     me: str
     temp_ids: Mapping[int, int]
+    markdown: bool
+    """The request's api-version reads `/multilineFieldsFormat/` (7.2-preview and later)."""
 
     def _evaluate(self, patch: Patch, ops: Any, item: Item | None, bypass: bool) -> None:
         if not isinstance(ops, list) or not ops:
@@ -104,8 +114,9 @@ class PatchReader:
                 value = op.get("value")
                 if not isinstance(value, int) or value > 0:
                     raise errors.patch_failed("The id of a new work item must be 0 or negative.")
-            elif head == "multilinefieldsformat":
-                continue  # accepted and ignored: 7.1 renders every multi-line field as HTML
+            elif head == FORMAT_PATH:
+                if self.markdown:  # 7.1 accepts and ignores it: every multi-line field is HTML
+                    read_format_op(patch.formats, name, parts[1:], op.get("value"))
             else:
                 raise errors.patch_failed(f"The path {path} is not valid.")
 
@@ -141,6 +152,9 @@ class PatchReader:
             return
         if ref == TYPE_FIELD and item is not None:
             self._retype(patch, op, value, item)
+            return
+        if ref == PROJECT_FIELD and item is not None:
+            self._move(patch, op, value, item)
             return
         if not type_has_field(patch.wit, ref):
             raise errors.field_invalid(ref, "InvalidField")
@@ -185,6 +199,31 @@ class PatchReader:
                 patch.fields.pop(ref, None)
             return
         patch.fields[ref] = self._convert(fdef, value, bypass)
+        if fdef.type == "html":
+            patch.sent[ref] = str(value)
+            if not self.markdown:
+                patch.formats.pop(ref, None)  # a 7.1 client writes HTML
+
+    def _move(self, patch: Patch, op: str, value: Any, item: Item) -> None:
+        """A PATCH of System.TeamProject moves the item to another project of the organization
+        (the recorded "move work item" example), keeping its type, which the new project's
+        process must have; the board then puts it under the new project's root area and
+        iteration unless the patch names others."""
+        name = value.strip() if isinstance(value, str) and op != "remove" else ""
+        if not name:
+            raise errors.field_invalid(PROJECT_FIELD, "InvalidEmpty")
+        target = self.store.project(self.org, name)
+        process = process_named(target.process) if target is not None else None
+        wit = process.type(patch.wit.name) if process is not None else None
+        if target is None or wit is None:
+            raise errors.field_invalid(PROJECT_FIELD, "InvalidListValue")
+        if target.name == item.project:
+            return
+        _map_state(patch, patch.wit, wit)  # another process may name its states otherwise
+        patch.wit = wit
+        patch.project = target.name
+        patch.fields[PROJECT_FIELD] = target.name
+        patch.touched.add(PROJECT_FIELD)
 
     def _retype(self, patch: Patch, op: str, value: Any, item: Item) -> None:
         """A PATCH of System.WorkItemType changes the item's type (the "change work item type"
@@ -209,12 +248,7 @@ class PatchReader:
             known = lookup_field(ref)
             if known is not None and not type_has_field(new, known.ref):
                 patch.fields.pop(ref)
-        state = str(patch.fields.get("System.State", ""))
-        if "System.State" in patch.touched or new.state(state) is not None:
-            return
-        before = old.state(state)
-        same = [s for s in new.states if before is not None and s.category == before.category]
-        patch.fields["System.State"] = (same or list(new.states))[0].name
+        _map_state(patch, old, new)
 
     def _convert(self, fdef: FieldDef, value: Any, bypass: bool = False) -> Any:
         kind = fdef.type
@@ -380,6 +414,17 @@ class PatchReader:
         }
 
     # -- rules ----------------------------------------------------------------------------------
+
+
+def _map_state(patch: Patch, old: TypeDef, new: TypeDef) -> None:
+    """A state the new type lacks, unless the patch states one, becomes its first state of the
+    same category, else its first state (what the web form resets to)."""
+    state = str(patch.fields.get("System.State", ""))
+    if "System.State" in patch.touched or new.state(state) is not None:
+        return
+    before = old.state(state)
+    same = [s for s in new.states if before is not None and s.category == before.category]
+    patch.fields["System.State"] = (same or list(new.states))[0].name
 
 
 def _same_identity(value: str, stored: str) -> bool:

@@ -1,56 +1,33 @@
-"""Process templates (Agile, Scrum, Basic, CMMI): fields, work item types, states, defaults."""
+"""Fields and the processes served (built-in and custom): lookups, type fields, defaults, rules.
+
+Which processes and fields there are is a `Catalog`: the built-in one, or one that adds custom
+processes (emulator/custom_process.py reads them from YAML). An app serves its catalog for the
+length of each request (`serving`), so lookups here see the processes of the app that answers.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
+from witsync.emulator.processdefs import FieldDef, ProcessDef, StateDef, TypeDef
+from witsync.emulator.stock import AGILE, BASIC, CMMI, PROCESSES, SCRUM
 
-@dataclass(frozen=True)
-class FieldDef:
-    """A field as the server defines it; `type` is the wire type of `WorkItemField2.type`."""
-
-    ref: str
-    name: str
-    type: str
-    read_only: bool = False
-    allowed: tuple[str | int, ...] = ()
-
-    @property
-    def is_identity(self) -> bool:
-        return self.type == "identity"
-
-
-@dataclass(frozen=True)
-class StateDef:
-    name: str
-    category: str
-    color: str
-
-
-@dataclass(frozen=True)
-class TypeDef:
-    name: str
-    ref: str
-    states: tuple[StateDef, ...]
-    initial_reason: str
-    fields: tuple[str, ...]
-    """Reference names beyond the fields every type has."""
-
-    @property
-    def initial_state(self) -> str:
-        return self.states[0].name
-
-    def state(self, name: str) -> StateDef | None:
-        return next((s for s in self.states if s.name.lower() == name.lower()), None)
-
-
-@dataclass(frozen=True)
-class ProcessDef:
-    name: str
-    types: tuple[TypeDef, ...]
-
-    def type(self, name: str) -> TypeDef | None:
-        return next((t for t in self.types if t.name.lower() == name.lower()), None)
+__all__ = [
+    "AGILE",
+    "BASIC",
+    "BUILT_IN",
+    "CMMI",
+    "PROCESSES",
+    "SCRUM",
+    "Catalog",
+    "FieldDef",
+    "ProcessDef",
+    "StateDef",
+    "TypeDef",
+]
 
 
 _F = FieldDef
@@ -144,258 +121,97 @@ COMMON_FIELDS = (
 
 
 def lookup_field(name: str) -> FieldDef | None:
-    """A field by reference or friendly name, case-insensitively (as patch paths and WIQL allow)."""
-    key = name.lower()
-    return FIELDS_BY_REF.get(key) or FIELDS_BY_NAME.get(key)
+    """A field by reference or friendly name, case-insensitively (as patch paths and WIQL allow),
+    among the fields of the catalog being served."""
+    return _SERVED.get().field(name)
 
 
-def _states(*spec: tuple[str, str]) -> tuple[StateDef, ...]:
-    colors = {
-        "Proposed": "b2b2b2",
-        "InProgress": "007acc",
-        "Resolved": "ff9d00",
-        "Completed": "339933",
-        "Removed": "ffffff",
-    }
-    return tuple(StateDef(name, category, colors[category]) for name, category in spec)
+def all_fields() -> tuple[FieldDef, ...]:
+    """Every field of the catalog being served (the organization's fields)."""
+    return _SERVED.get().fields
 
 
-_AGILE_BACKLOG = _states(
-    ("New", "Proposed"),
-    ("Active", "InProgress"),
-    ("Resolved", "Resolved"),
-    ("Closed", "Completed"),
-    ("Removed", "Removed"),
-)
-_SCRUM_BACKLOG = _states(
-    ("New", "Proposed"),
-    ("Approved", "Proposed"),
-    ("Committed", "InProgress"),
-    ("Done", "Completed"),
-    ("Removed", "Removed"),
-)
-_SCRUM_PORTFOLIO = _states(
-    ("New", "Proposed"),
-    ("In Progress", "InProgress"),
-    ("Done", "Completed"),
-    ("Removed", "Removed"),
-)
-_BASIC = _states(("To Do", "Proposed"), ("Doing", "InProgress"), ("Done", "Completed"))
-_CMMI = _states(
-    ("Proposed", "Proposed"),
-    ("Active", "InProgress"),
-    ("Resolved", "Resolved"),
-    ("Closed", "Completed"),
-    ("Removed", "Removed"),
-)
+class Catalog:
+    """The processes and fields one emulator serves: the built-in ones, plus `custom` processes
+    (each with the fields it adds; a field is the organization's, so two processes that add the
+    same reference name must define it alike)."""
 
-_COMMON = "Microsoft.VSTS.Common."
-_SCHED = "Microsoft.VSTS.Scheduling."
-_PORTFOLIO = (
-    _COMMON + "ValueArea",
-    _COMMON + "Risk",
-    _COMMON + "BusinessValue",
-    _COMMON + "TimeCriticality",
-    _COMMON + "StackRank",
-    _SCHED + "Effort",
-    _SCHED + "StartDate",
-    _SCHED + "TargetDate",
-    _COMMON + "AcceptanceCriteria",
-)
-# What a bug report adds: how to reproduce it and on what system.
-_REPRO = ("Microsoft.VSTS.TCM.ReproSteps", "Microsoft.VSTS.TCM.SystemInfo")
-_TASK_WORK = (
-    _SCHED + "RemainingWork",
-    _SCHED + "OriginalEstimate",
-    _SCHED + "CompletedWork",
-    _COMMON + "Activity",
-)
+    def __init__(self, custom: Sequence[ProcessDef] = ()) -> None:
+        self.processes: dict[str, ProcessDef] = dict(PROCESSES)
+        by_ref: dict[str, FieldDef] = dict(FIELDS_BY_REF)
+        by_name: dict[str, FieldDef] = dict(FIELDS_BY_NAME)
+        for process in custom:
+            key = process.name.lower()
+            if key in self.processes:
+                raise ValueError(f"there are two processes named {process.name!r}")
+            self.processes[key] = process
+            for fdef in process.fields:
+                known = by_ref.get(fdef.ref.lower())
+                if known is not None and known != fdef:
+                    raise ValueError(f"field {fdef.ref} is defined twice, differently")
+                if known is None and fdef.name.lower() in by_name:
+                    raise ValueError(f"two fields are named {fdef.name!r}")
+                by_ref[fdef.ref.lower()] = fdef
+                by_name[fdef.name.lower()] = fdef
+        self._by_ref = by_ref
+        self._by_name = by_name
+        self.fields: tuple[FieldDef, ...] = tuple(by_ref.values())
+
+    @property
+    def custom(self) -> tuple[ProcessDef, ...]:
+        return tuple(p for p in self.processes.values() if p.base is not None)
+
+    def process(self, name: str) -> ProcessDef | None:
+        return self.processes.get(name.lower())
+
+    def field(self, name: str) -> FieldDef | None:
+        key = name.lower()
+        return self._by_ref.get(key) or self._by_name.get(key)
 
 
-def _t(name: str, states: tuple[StateDef, ...], reason: str, *fields: str) -> TypeDef:
-    ref = "Microsoft.VSTS.WorkItemTypes." + name.replace(" ", "")
-    return TypeDef(name, ref, states, reason, fields)
+BUILT_IN = Catalog()
+_SERVED: ContextVar[Catalog] = ContextVar("witsync_emulator_catalog", default=BUILT_IN)
 
 
-AGILE = ProcessDef(
-    "Agile",
-    (
-        _t("Epic", _AGILE_BACKLOG, "New epic", *_PORTFOLIO),
-        _t("Feature", _AGILE_BACKLOG, "New feature", *_PORTFOLIO),
-        _t(
-            "User Story",
-            _AGILE_BACKLOG,
-            "New",
-            _SCHED + "StoryPoints",
-            _COMMON + "ValueArea",
-            _COMMON + "Risk",
-            _COMMON + "StackRank",
-            _COMMON + "AcceptanceCriteria",
-            _COMMON + "ActivatedDate",
-            _COMMON + "ResolvedDate",
-            _COMMON + "ClosedDate",
-        ),
-        _t(
-            "Task",
-            _states(
-                ("New", "Proposed"),
-                ("Active", "InProgress"),
-                ("Closed", "Completed"),
-                ("Removed", "Removed"),
-            ),
-            "New",
-            *_TASK_WORK,
-            _COMMON + "StackRank",
-            _COMMON + "ActivatedDate",
-            _COMMON + "ClosedDate",
-        ),
-        _t(
-            "Bug",
-            _states(
-                ("New", "Proposed"),
-                ("Active", "InProgress"),
-                ("Resolved", "Resolved"),
-                ("Closed", "Completed"),
-            ),
-            "New",
-            _COMMON + "Severity",
-            _SCHED + "StoryPoints",
-            _COMMON + "StackRank",
-            _COMMON + "ValueArea",
-            *_REPRO,
-            *_TASK_WORK,
-        ),
-        _t(
-            "Issue",
-            _states(("Active", "InProgress"), ("Closed", "Completed")),
-            "New",
-            _COMMON + "StackRank",
-            _SCHED + "TargetDate",
-        ),
-    ),
-)
-
-SCRUM = ProcessDef(
-    "Scrum",
-    (
-        _t("Epic", _SCRUM_PORTFOLIO, "New epic", *_PORTFOLIO, _COMMON + "BacklogPriority"),
-        _t("Feature", _SCRUM_PORTFOLIO, "New feature", *_PORTFOLIO, _COMMON + "BacklogPriority"),
-        _t(
-            "Product Backlog Item",
-            _SCRUM_BACKLOG,
-            "New backlog item",
-            _SCHED + "Effort",
-            _COMMON + "BusinessValue",
-            _COMMON + "ValueArea",
-            _COMMON + "BacklogPriority",
-            _COMMON + "AcceptanceCriteria",
-        ),
-        _t(
-            "Task",
-            _states(
-                ("To Do", "Proposed"),
-                ("In Progress", "InProgress"),
-                ("Done", "Completed"),
-                ("Removed", "Removed"),
-            ),
-            "New task",
-            _SCHED + "RemainingWork",
-            _COMMON + "Activity",
-            _COMMON + "BacklogPriority",
-        ),
-        _t(
-            "Bug",
-            _SCRUM_BACKLOG,
-            "New defect reported",
-            _SCHED + "Effort",
-            _COMMON + "Severity",
-            _COMMON + "BacklogPriority",
-            _COMMON + "AcceptanceCriteria",
-            *_REPRO,
-        ),
-        _t(
-            "Impediment",
-            _states(("Open", "InProgress"), ("Closed", "Completed")),
-            "New impediment",
-            _COMMON + "BacklogPriority",
-        ),
-    ),
-)
-
-BASIC = ProcessDef(
-    "Basic",
-    (
-        _t(
-            "Epic",
-            _BASIC,
-            "Added to backlog",
-            _SCHED + "StartDate",
-            _SCHED + "TargetDate",
-            _COMMON + "StackRank",
-        ),
-        _t("Issue", _BASIC, "Added to backlog", _SCHED + "Effort", _COMMON + "StackRank"),
-        _t(
-            "Task",
-            _BASIC,
-            "Added to backlog",
-            _SCHED + "RemainingWork",
-            _COMMON + "Activity",
-            _COMMON + "StackRank",
-        ),
-    ),
-)
-
-CMMI = ProcessDef(
-    "CMMI",
-    (
-        _t("Epic", _CMMI, "New", *_PORTFOLIO),
-        _t("Feature", _CMMI, "New", *_PORTFOLIO),
-        _t(
-            "Requirement",
-            _CMMI,
-            "New",
-            _SCHED + "Size",
-            _COMMON + "ValueArea",
-            _COMMON + "Risk",
-            _COMMON + "StackRank",
-            "Microsoft.VSTS.CMMI.Blocked",
-        ),
-        _t("Task", _CMMI, "New", *_TASK_WORK, "Microsoft.VSTS.CMMI.Blocked"),
-        _t(
-            "Bug",
-            _CMMI,
-            "New",
-            _COMMON + "Severity",
-            *_REPRO,
-            *_TASK_WORK,
-        ),
-        _t("Issue", _CMMI, "New", _SCHED + "TargetDate", _COMMON + "StackRank"),
-        _t("Risk", _CMMI, "New", _COMMON + "Severity", _COMMON + "StackRank"),
-        _t(
-            "Change Request",
-            _CMMI,
-            "New",
-            "Microsoft.VSTS.CMMI.Justification",
-            _COMMON + "StackRank",
-        ),
-    ),
-)
-
-PROCESSES = {p.name.lower(): p for p in (AGILE, SCRUM, BASIC, CMMI)}
+@contextmanager
+def serving(catalog: Catalog) -> Iterator[None]:
+    """Lookups here see `catalog` until the block ends (an app's, for one request)."""
+    token = _SERVED.set(catalog)
+    try:
+        yield
+    finally:
+        _SERVED.reset(token)
 
 
 def process_named(name: str) -> ProcessDef | None:
-    return PROCESSES.get(name.lower())
+    return _SERVED.get().process(name)
 
 
 def type_fields(wit: TypeDef) -> tuple[FieldDef, ...]:
     """Every field a work item of this type has, in a stable order."""
     refs = dict.fromkeys((*COMMON_FIELDS, *wit.fields))
-    return tuple(FIELDS_BY_REF[r.lower()] for r in refs)
+    catalog = _SERVED.get()
+    return tuple(f for f in (catalog.field(r) for r in refs) if f is not None)
 
 
 def type_has_field(wit: TypeDef, ref: str) -> bool:
     return ref in COMMON_FIELDS or ref in wit.fields
+
+
+def type_defaults(wit: TypeDef) -> Mapping[str, Any]:
+    """What a new item of this type gets unasked: Priority 2, and a custom process's defaults."""
+    return {**FIELD_DEFAULTS, **dict(wit.defaults)}
+
+
+def field_default(wit: TypeDef, ref: str) -> Any:
+    """The type's default value of a field (its `defaultValue`), or None."""
+    return type_defaults(wit).get(ref)
+
+
+def field_required(wit: TypeDef, ref: str) -> bool:
+    """Whether the type requires the field (`alwaysRequired`): Title always, and what a custom
+    process makes required."""
+    return ref == "System.Title" or ref in wit.required
 
 
 def transition_reason(state: StateDef) -> str:

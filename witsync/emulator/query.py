@@ -26,15 +26,14 @@ async def wiql(ctx: Ctx) -> Response:
     text = body.get("query") if isinstance(body, dict) else None
     if not isinstance(text, str) or not text.strip():
         raise errors.bad_request("You must pass a query object in the body of the request.")
-    top_raw = ctx.param("$top")
-    top = None
-    if top_raw is not None:
-        try:
-            top = int(top_raw)
-        except ValueError:
-            top = 0
-        if top <= 0:
-            raise errors.bad_request("The value of $top must be a positive number.")
+    return JSONResponse(wiql_body(ctx, run_text(ctx, text)))
+
+
+def run_text(ctx: Ctx, text: str, *, top: int | None = None) -> WiqlResult:
+    """Runs WIQL in the request's scope (project, `$top`, `timePrecision`); WIQL errors become
+    the service's 400 answers. `top` overrides `$top` (a check that the text is valid)."""
+    if top is None:
+        top = _top(ctx)
     context = WiqlContext(
         org=ctx.org,
         project=ctx.project.name if ctx.project else None,
@@ -45,15 +44,27 @@ async def wiql(ctx: Ctx) -> Response:
         time_precision=ctx.flag("timePrecision"),
     )
     try:
-        result = run_wiql(ctx.store.conn, text, context)
+        return run_wiql(ctx.store.conn, text, context)
     except WiqlError as error:
         raise ServiceError(
             400, error.type_key, error.message, namespace=errors.FRAMEWORK, event_id=3000
         ) from None
-    return JSONResponse(_wiql_body(ctx, result))
 
 
-def _wiql_body(ctx: Ctx, result: WiqlResult) -> dict[str, Any]:
+def _top(ctx: Ctx) -> int | None:
+    top_raw = ctx.param("$top")
+    top = None
+    if top_raw is not None:
+        try:
+            top = int(top_raw)
+        except ValueError:
+            top = 0
+        if top <= 0:
+            raise errors.bad_request("The value of $top must be a positive number.")
+    return top
+
+
+def wiql_body(ctx: Ctx, result: WiqlResult) -> dict[str, Any]:
     def column(ref: str) -> dict[str, Any]:
         fdef = lookup_field(ref)
         return {
@@ -81,11 +92,10 @@ def _wiql_body(ctx: Ctx, result: WiqlResult) -> dict[str, Any]:
         body["workItems"] = [{"id": i, "url": f"{prefix}{i}"} for i in result.work_item_ids]
     else:
         body["workItemRelations"] = [
-            {
-                "rel": rel,
-                "source": ref(source) if source is not None else None,
-                "target": ref(target),
-            }
+            # A top-level item has no link: the service leaves `rel` and `source` out.
+            {"target": ref(target)}
+            if source is None
+            else {"rel": rel, "source": ref(source), "target": ref(target)}
             for rel, source, target in result.relations
         ]
     return body

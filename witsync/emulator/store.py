@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from witsync.emulator.tables import SCHEMA as FEATURE_SCHEMA
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS work_items (
   org TEXT NOT NULL, id INTEGER NOT NULL,
@@ -97,7 +99,7 @@ class Store:
             # Flat queries scan every row of an organization: keep the table in memory.
             self.conn.execute("PRAGMA mmap_size = 1073741824")
         self.conn.execute("PRAGMA cache_size = -131072")
-        self.conn.executescript(SCHEMA)
+        self.conn.executescript(SCHEMA + FEATURE_SCHEMA)
         self._depth = 0
 
     def close(self) -> None:

@@ -13,14 +13,16 @@ from witsync.emulator.links import OPEN_ENDED
 from witsync.emulator.linktypes import LINK_TYPES, PARENT, link_target
 from witsync.emulator.processes import (
     FIELD_DEFAULTS,
-    FIELDS,
     FieldDef,
     TypeDef,
+    field_default,
+    field_required,
     lookup_field,
     type_fields,
 )
+from witsync.emulator.processes import all_fields as served_fields
 from witsync.emulator.store import Item, Project
-from witsync.emulator.values import identity_parts, wire_date
+from witsync.emulator.values import identity_parts, parse_identity, wire_date
 
 HIDDEN_BY_DEFAULT = frozenset(
     {
@@ -83,7 +85,9 @@ def field_value(ref: str, value: Any, urls: Urls) -> Any:
     if fdef is None or value is None:
         return value
     if fdef.is_identity and isinstance(value, str):
-        return identity_ref(value, urls)
+        # A person is an IdentityRef; a value stored as given (bypassRules with a name no one has,
+        # "Invalid Value") stays the string it is, as the recorded example answers it.
+        return identity_ref(value, urls) if parse_identity(value) else value
     if fdef.type == "dateTime" and isinstance(value, str):
         return wire_date(value)
     return value
@@ -105,8 +109,11 @@ def work_item(
     fields: list[str] | None = None,
     history: str | None = None,
     links: bool = False,
+    revision: bool = False,
 ) -> dict[str, Any]:
-    """A WorkItem as 7.1 writes it; `expand` is none, relations, fields, links or all."""
+    """A WorkItem as 7.1 writes it; `expand` is none, relations, fields, links or all. A
+    `revision` (from `revisions`, or a read `asOf` a moment) is addressed as that revision:
+    its `url` and `_links` are the revision's, as the recorded examples show them."""
     source = item.fields
     out_fields: dict[str, Any] = {}
     if fields:
@@ -127,6 +134,16 @@ def work_item(
     if expand in {"relations", "all"} and item.relations:
         body["relations"] = [relation(r, urls) for r in item.relations]
     self_url = urls.work_item(item.id, project)
+    if revision:
+        revisions = f"{self_url}/revisions"
+        if links or expand in {"links", "all"}:
+            body["_links"] = {
+                "self": {"href": f"{revisions}/{item.rev}"},
+                "workItemRevisions": {"href": revisions},
+                "parent": {"href": self_url},
+            }
+        body["url"] = f"{revisions}/{item.rev}"
+        return body
     if links or expand in {"links", "all"}:
         body["_links"] = {
             "self": {"href": self_url},
@@ -157,8 +174,11 @@ def update(
     relations: dict[str, Any],
     urls: Urls,
     project: Project | None,
+    *,
+    links: bool = False,
 ) -> dict[str, Any]:
-    """One WorkItemUpdate: who changed what (old/new values), links added/removed/updated."""
+    """One WorkItemUpdate: who changed what (old/new values), links added/removed/updated;
+    `links`: with `_links` (self, the list, the work item), as one update read alone has."""
     body: dict[str, Any] = {
         "id": seq,
         "workItemId": item_id,
@@ -167,15 +187,24 @@ def update(
         "revisedDate": revised_date if revised_date == OPEN_ENDED else wire_date(revised_date),
     }
     if fields:
+        # A side that was empty is left out (`{"newValue": ...}` for a first value, `{}` for a
+        # field written empty), as the recorded history has it; null is no value of the schema
         body["fields"] = {
-            ref: {k: field_value(ref, v, urls) for k, v in change.items()}
+            ref: {k: field_value(ref, v, urls) for k, v in change.items() if v is not None}
             for ref, change in fields.items()
         }
     if relations:
         body["relations"] = {
             kind: [relation(r, urls) for r in group] for kind, group in relations.items()
         }
-    body["url"] = f"{urls.work_item(item_id, project)}/updates/{seq}"
+    item_url = urls.work_item(item_id, project)
+    body["url"] = f"{item_url}/updates/{seq}"
+    if links:
+        body["_links"] = {
+            "self": {"href": body["url"]},
+            "workItemUpdates": {"href": f"{item_url}/updates"},
+            "parent": {"href": item_url},
+        }
     return body
 
 
@@ -200,7 +229,7 @@ def field_def(fdef: FieldDef, urls: Urls) -> dict[str, Any]:
 
 
 def all_fields(urls: Urls) -> list[dict[str, Any]]:
-    return [field_def(f, urls) for f in FIELDS]
+    return [field_def(f, urls) for f in served_fields()]
 
 
 def work_item_type(wit: TypeDef, urls: Urls, project: Project) -> dict[str, Any]:
@@ -212,8 +241,8 @@ def work_item_type(wit: TypeDef, urls: Urls, project: Project) -> dict[str, Any]
         "icon": {"id": "icon_clipboard", "url": ""},
         "isDisabled": False,
         "xmlForm": "",
-        "fields": [type_field(f, urls) for f in type_fields(wit)],
-        "fieldInstances": [type_field(f, urls) for f in type_fields(wit)],
+        "fields": [type_field(f, urls, wit) for f in type_fields(wit)],
+        "fieldInstances": [type_field(f, urls, wit) for f in type_fields(wit)],
         "transitions": {
             "": [{"to": wit.initial_state, "actions": None}],
             **{
@@ -222,20 +251,38 @@ def work_item_type(wit: TypeDef, urls: Urls, project: Project) -> dict[str, Any]
             },
         },
         "states": [state(s) for s in wit.states],
+        "_links": {"self": {"href": urls.api(f"wit/workItemTypes/{wit.name}", project)}},
         "url": urls.api(f"wit/workItemTypes/{wit.name}", project),
     }
 
 
-def type_field(fdef: FieldDef, urls: Urls) -> dict[str, Any]:
-    return {
-        "alwaysRequired": fdef.ref == "System.Title",
-        "defaultValue": FIELD_DEFAULTS.get(fdef.ref),
-        "helpText": "",
-        "referenceName": fdef.ref,
-        "name": fdef.name,
-        "url": urls.field(fdef.ref),
-        "allowedValues": list(fdef.allowed),
-    }
+def type_field(fdef: FieldDef, urls: Urls, wit: TypeDef | None = None) -> dict[str, Any]:
+    """A WorkItemTypeFieldWithReferences: allowed and default values are strings, numbers too
+    (Priority lists `["1","2","3","4"]`, as the schema and the recorded example have them); no
+    default is no `defaultValue` (null properties are left out). With `wit`, as that type has it
+    (a custom process's required fields and defaults)."""
+    required = field_required(wit, fdef.ref) if wit else fdef.ref == "System.Title"
+    out: dict[str, Any] = {"alwaysRequired": required}
+    default = field_default(wit, fdef.ref) if wit else FIELD_DEFAULTS.get(fdef.ref)
+    if default is not None:
+        out["defaultValue"] = _listed(default)
+    out.update(
+        {
+            "helpText": "",
+            "referenceName": fdef.ref,
+            "name": fdef.name,
+            "url": urls.field(fdef.ref),
+            "allowedValues": [_listed(v) for v in fdef.allowed],
+        }
+    )
+    return out
+
+
+def _listed(value: Any) -> str:
+    """A picklist or default value as the service lists it: text (2 and 2.0 as "2")."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def state(s: Any) -> dict[str, Any]:

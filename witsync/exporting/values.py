@@ -16,6 +16,7 @@ from typing import Any
 from witsync.exporting.markdown import html_to_markdown
 from witsync.marker import TAG_PREFIX
 from witsync.model import JSON
+from witsync.model.markdown import MARKDOWN, MarkdownText
 from witsync.planning.normalize import (
     canonical,
     canonical_html,
@@ -43,7 +44,9 @@ def yaml_value(kind: str, value: JSON) -> YamlValue:
         return identity_text(value)
     if kind == "tags":
         return people_tags(value)
-    if kind == "html":
+    if isinstance(value, MarkdownText):  # stored as Markdown (7.2): written back as it is
+        return str(value)
+    if kind in ("html", MARKDOWN):
         return description_text(str(value))
     if kind == "number":
         return number(value)
