@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from witsync.ado.batch import BatchCreate, BatchUpdate
+from witsync.ado.batch import BatchCreate, BatchDelete, BatchUpdate, Deleted
 from witsync.ado.client import Client, parse_org_url
 from witsync.ado.transport import (
     Pacer,
@@ -525,6 +525,82 @@ async def test_a_batch_whose_answer_is_lost_is_unknown_and_sent_once(board: Boar
         await client.batch(creates)
     assert client.request_count == 1, "a write whose outcome is unknown is never resent"
     assert await count_tagged(board) == 3, "saved, though no answer came"
+
+
+async def test_batch_deletes_go_to_the_recycle_bin(board: Board) -> None:
+    client = board.client()
+    kept, gone = [await client.create_item("Task", title(t)) for t in ("kept", "gone")]
+    results = await client.batch(
+        [BatchDelete(gone.id), BatchUpdate(kept.id, [{"op": "test", "path": "/rev", "value": 1}])]
+    )
+    assert results[0] == Deleted(gone.id)
+    delete = sub_requests(board.answers[-1])[0]
+    assert (delete["method"], delete.get("body")) == ("DELETE", None)
+    assert await client.get_item(gone.id) is None
+    assert gone.id in await client.deleted_ids()
+
+
+async def test_sub_requests_answered_429_or_503_are_sent_again_alone(board: Board) -> None:
+    client = board.client()
+    items = [await client.create_item("Task", title(f"t{n}")) for n in range(4)]
+    board.set_options(EmulatorOptions(batch_faults=((items[1].id, 429), (items[3].id, 503))))
+    sent = len(board.answers)
+    results = await client.batch(
+        [
+            BatchUpdate(item.id, [{"op": "test", "path": "/rev", "value": 1}, *title("v2")])
+            for item in items
+        ]
+    )
+    assert [r.title for r in results if isinstance(r, LiveItem)] == ["v2"] * 4
+    batches = [sub_requests(answer) for answer in board.answers[sent:]]
+    # the throttled two went again, and only they; after the server's Retry-After
+    assert [len(batch) for batch in batches] == [4, 2]
+    assert [s["uri"].split("?")[0].rsplit("/", 1)[-1] for s in batches[1]] == [
+        str(items[1].id),
+        str(items[3].id),
+    ]
+    assert board.sleeps == [0.05]  # Retry-After: 1, capped by this policy's max_retry_after
+    for item in items:
+        read = await client.get_item(item.id)
+        assert read is not None
+        assert (read.rev, read.title) == (2, "v2")
+
+
+async def test_a_sub_request_still_throttled_after_the_last_attempt_is_its_own_error(
+    board: Board,
+) -> None:
+    client = board.client(retry=RetryPolicy(max_attempts=3, base_delay=0.0, max_retry_after=0))
+    items = [await client.create_item("Task", title(f"t{n}")) for n in range(2)]
+    board.set_options(EmulatorOptions(batch_faults=((items[0].id, 429),) * 3))
+    ok_first = [BatchUpdate(items[1].id, [*title("v2")]), BatchUpdate(items[0].id, title("v2"))]
+    saved, throttled = await client.batch(ok_first)
+    assert isinstance(saved, LiveItem)
+    assert isinstance(throttled, TransientError)
+    assert (throttled.status, throttled.work_item) == (429, items[0].id)
+    assert client.request_count == 2 + 3  # the creates, then the batch tried three times
+
+
+async def test_a_refused_retry_leaves_the_first_answers_alone(board: Board) -> None:
+    """Two throttled sub-requests are sent again and refused (someone changed one's item in
+    between): those two get the refusal, the one saved the first time keeps its item."""
+
+    edits: list[int] = []
+
+    async def someone_edits_b(seconds: float) -> None:  # between the first answer and the retry
+        if not edits:
+            edits.append(b.id)
+            await client.update_item(b.id, title("someone"))
+
+    client = Client(board.http, ORG, board.project, sleep=someone_edits_b)
+    a, b, c = [await client.create_item("Task", title(t)) for t in ("a", "b", "c")]
+    board.set_options(EmulatorOptions(batch_faults=((b.id, 503), (c.id, 503))))
+    guarded = [{"op": "test", "path": "/rev", "value": 1}, *title("v2")]
+    first, second, third = await client.batch([BatchUpdate(i.id, guarded) for i in (a, b, c)])
+    assert isinstance(first, LiveItem)
+    assert first.title == "v2"
+    assert isinstance(second, BatchRefusedError)
+    assert second is third
+    assert [type(error) for error in second.errors] == [ConflictError]
 
 
 async def test_a_batch_carries_at_most_200_and_an_empty_one_is_not_sent(board: Board) -> None:

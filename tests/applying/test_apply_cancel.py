@@ -72,35 +72,41 @@ async def titles(board: Board) -> dict[str, str]:
     return found
 
 
-async def test_a_cancel_mid_apply_lets_only_the_writes_in_flight_land_and_reports_each() -> None:
-    board = open_board()
-    keys = [f"s{n:02d}" for n in range(40)]
-    await plan_and_apply(board, desired(*(item(k, f"{k} v1") for k in keys)))
-    board.set_options(LATENCY)
-    plan = await plan_for(board, desired(*(item(k, f"{k} v2") for k in keys)))
-    assert plan.count("update") == 40
-    parallelism = 3
-    cancel = CancelAfter(board, after=5)
-    board.requests.clear()
-    board.responses.clear()
+def tree(levels: int, width: int) -> list[str]:
+    """Keys of `levels` levels of `width` items, each under the one of its column above it:
+    every level is a wave of creates (one `$batch`) that waits for the level above."""
+    return [f"l{level}-{column}" for level in range(levels) for column in range(width)]
 
-    result = await apply_plan(
-        board.client, plan, parallelism=parallelism, on_event=cancel, cancel=cancel.stop
+
+def parent_of(key: str) -> str | None:
+    level, column = key[1:].split("-")
+    return f"l{int(level) - 1}-{column}" if int(level) > 0 else None
+
+
+async def test_a_cancel_mid_apply_lets_only_the_batches_in_flight_land_and_reports_each() -> None:
+    board = open_board(LATENCY)
+    keys = tree(5, 8)
+    want = desired(*(item(k, parent=parent_of(k)) for k in keys))
+    parallelism = 3
+    cancel = CancelAfter(board, after=1)
+
+    _plan, result = await plan_and_apply(
+        board, want, parallelism=parallelism, on_event=cancel, cancel=cancel.stop
     )
 
-    # After the stop, only the writes already sent were answered (the old applier: 35 more).
+    # After the stop, only the requests already sent were answered (a `$batch` counts as one).
     assert cancel.writes_answered_after_stop() <= parallelism
     # every write sent was answered: none abandoned with an unknown outcome
     assert len([r for r in board.responses if is_write(r.request)]) == len(board.writes())
-    # the board and the result agree: every update that landed is reported as applied
-    landed = {k for k, title in (await titles(board)).items() if title.endswith("v2")}
+    # the board and the result agree: every create that landed is reported as applied
+    landed = set(await items_by_key(board))
     applied = {r.key for r in result.items if r.outcome == "applied"}
     assert applied == landed
-    assert len(applied) == len(board.writes())  # one update, one request: each landed
+    assert keys[:8] == sorted(applied)[:8]  # the first level, before the stop
+    assert len(applied) < len(keys)  # the stop kept the deeper levels from being written
     rest = [r for r in result.items if r.outcome != "applied"]
-    assert len(rest) >= 40 - 5 - 2 * parallelism  # answered before the stop, or in flight
     assert {(r.outcome, r.message) for r in rest} == {("skipped", INTERRUPTED)}
-    assert sorted(r.key for r in cancel.results) == keys  # each reported once, as it came
+    assert sorted(r.key for r in cancel.results) == sorted(keys)  # each reported once
 
 
 async def test_an_item_created_before_the_stop_is_reported_with_its_id() -> None:
@@ -109,30 +115,28 @@ async def test_an_item_created_before_the_stop_is_reported_with_its_id() -> None
     board = open_board(LATENCY)
     keys = [f"a{n}" for n in range(6)]
     want = desired(*(item(k, State="Active") for k in keys))
-    cancel = CancelAfter(board, after=1)
+    plan = await plan_for(board, want)
+    stop = asyncio.Event()
 
-    _plan, result = await plan_and_apply(
-        board, want, parallelism=2, on_event=cancel, cancel=cancel.stop
-    )
+    async def stop_at_first_write_answer(response: httpx.Response) -> None:
+        if is_write(response.request):
+            stop.set()  # the creates landed; their state moves are still to be sent
 
-    assert cancel.writes_answered_after_stop() <= 2
+    board.client.transport.http.event_hooks["response"].append(stop_at_first_write_answer)
+    result = await apply_plan(board.client, plan, parallelism=2, cancel=stop)
+
+    assert len(board.writes()) == 1  # one $batch created them all; nothing after the stop
     on_board = {k: ids[0] for k, ids in (await items_by_key(board)).items()}
-    assert set(on_board) == set(keys)  # one $batch created them all before the stop
+    assert set(on_board) == set(keys)
     by_key = {r.key: r for r in result.items}
-    assert {k: by_key[k].id for k in keys} == on_board
-    moved = set()
     for key, item_id in on_board.items():
         live = await board.client.get_item(item_id)
         assert live is not None
-        if live.fields["System.State"] == "Active":
-            moved.add(key)
-    assert {k for k in keys if by_key[k].outcome == "applied"} == moved
-    for key in set(keys) - moved:
-        assert by_key[key].outcome == "failed"
+        assert live.fields["System.State"] == "New"
+        assert (by_key[key].outcome, by_key[key].id) == ("failed", item_id)
         assert by_key[key].message == (
-            f"created as #{on_board[key]}, then interrupted before its other changes"
+            f"created as #{item_id}, then interrupted before its other changes"
         )
-    assert moved != set(keys)
 
 
 async def test_a_removal_is_not_started_after_the_stop() -> None:
@@ -183,20 +187,26 @@ async def test_cancelling_the_task_aborts_at_once_and_reports_every_action() -> 
     assert sorted(r.key for r in seen) == keys
     assert {r.outcome for r in seen} == {"failed"}
     assert all("may or may not have been written" in str(r.message) for r in seen)
+    # the $batch in flight went with it (it would have landed before this read, sent later)
+    assert set((await titles(board)).values()) == {f"{k} v1" for k in keys}
 
 
 # -- end to end: signals to `witsync apply` against `witsync serve` --------------------------------
 
 PROJECT = "Fabrikam"  # a project of the emulator_server fixture
 SCOPE = "cancel"
-ITEMS = 60
+LEVELS, WIDTH = 10, 6
 PARALLELISM = 2
 
 
-def backlog(version: int) -> str:
+def backlog(levels: int) -> str:
+    """`levels` levels of the tree: each level is one wave of creates (one `$batch`)."""
     lines = ["apiVersion: witsync/v1", "items:"]
-    for n in range(ITEMS):
-        lines += [f"  - key: s{n:02d}", "    type: User Story", f"    title: Story {n} v{version}"]
+    for key in tree(levels, WIDTH):
+        lines += [f"  - key: {key}", "    type: User Story", f"    title: Story {key}"]
+        parent = parent_of(key)
+        if parent is not None:
+            lines.append(f"    parent: {parent}")
     return "\n".join(lines) + "\n"
 
 
@@ -275,10 +285,10 @@ def test_a_signal_mid_apply_stops_the_writes_and_the_json_lists_what_landed(
     (repo / "backlog.yaml").write_text(backlog(1))
     setup = Apply(repo)
     assert setup.finish()[0] == 0, "".join(setup.err)
-    (repo / "backlog.yaml").write_text(backlog(2))
+    (repo / "backlog.yaml").write_text(backlog(LEVELS))
 
     run = Apply(repo, "--format", "json", "--parallelism", str(PARALLELISM))
-    run.wait_for("applied ", count=3)  # writing, with most of the 30 updates still to go
+    run.wait_for("applied ", count=3)  # writing, with most of the levels still to go
     run.process.send_signal(sig)
     run.wait_for("witsync: interrupted")
     # From here no write may start: what lands later was in flight when the handler ran.
@@ -289,13 +299,15 @@ def test_a_signal_mid_apply_stops_the_writes_and_the_json_lists_what_landed(
     document = json.loads(out)
     assert document["interrupted"] == sig.name
     outcomes = {i["key"]: (i["outcome"], i["message"]) for i in document["items"]}
-    assert len(outcomes) == ITEMS
+    new_keys = set(tree(LEVELS, WIDTH)) - set(tree(1, WIDTH))
+    assert set(outcomes) == new_keys
     board = asyncio.run(board_items(server))
-    assert set(board) == set(outcomes)
-    landed = {k for k, fields in board.items() if str(fields["System.Title"]).endswith("v2")}
+    landed = set(board) - set(tree(1, WIDTH))
     applied = {k for k, (outcome, _) in outcomes.items() if outcome == "applied"}
     assert applied == landed  # every write that landed is in the JSON, and only those
+    assert applied != new_keys  # stopped before the end
     assert {outcomes[k] for k in set(outcomes) - applied} == {("skipped", INTERRUPTED)}
     late = [k for k, fields in board.items() if changed_after(fields, stopped_at)]
-    assert len(late) <= PARALLELISM, late  # the old applier: every update still planned
+    # each level is one $batch: at most PARALLELISM of them were in flight at the stop
+    assert len({key.split("-")[0] for key in late}) <= PARALLELISM, late
     assert any(f"interrupted ({sig.name})" in line for line in run.err)

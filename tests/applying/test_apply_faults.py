@@ -100,6 +100,28 @@ async def test_dropped_connections_and_503s_converge_without_duplicates(seed: in
     await assert_matches(board, SECOND)
 
 
+@pytest.mark.parametrize("seed", [6, 7])
+async def test_sub_requests_throttled_or_unavailable_inside_batches_apply_in_one_run(
+    seed: int,
+) -> None:
+    """Sub-requests of `$batch` answered 429 or 503 (the rest of each batch saved) are sent again
+    as single requests would be: every write lands in the same run, once."""
+    board = open_board(EmulatorOptions(batch_throttle_rate=0.3, batch_fail_rate=0.2, seed=seed))
+    _, first = await plan_and_apply(board, FIRST)
+    assert first.ok, first
+    _, second = await plan_and_apply(board, SECOND, prune=True, removal="delete")
+    assert second.ok, second
+    entries = [
+        entry["code"]
+        for r in board.responses
+        if r.request.url.path.endswith("/$batch")
+        for entry in r.json()["value"]
+    ]
+    assert {429, 503} <= set(entries), "no sub-request was failed: the test proves nothing"
+    board.set_options(EmulatorOptions())
+    await assert_matches(board, SECOND)
+
+
 @pytest.mark.parametrize("seed", [4, 5])
 async def test_faults_from_the_first_create_on_converge(seed: int) -> None:
     board = open_board(EmulatorOptions(drop_rate=0.2, commit_drop_rate=0.3, seed=seed))

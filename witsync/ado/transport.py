@@ -298,10 +298,24 @@ class Transport:
         *,
         warn: bool = False,
     ) -> None:
+        await self.wait_to_retry(_describe(request), why, attempt, retry_after, warn=warn)
+
+    async def wait_to_retry(
+        self,
+        what: str,
+        why: str,
+        attempt: int,
+        retry_after: float | None,
+        *,
+        warn: bool = False,
+    ) -> None:
+        """Wait before trying `what` again, as every retry here does: `retry_after` (the server's
+        Retry-After, capped) or the backoff of `attempt`, whichever is longer. Also for the
+        sub-requests of a `$batch` answered 429 or 503, which `Client.batch` sends again."""
         wait = self.retry.backoff(attempt, self._rng)
         if retry_after is not None:
             wait = max(wait, min(retry_after, self.retry.max_retry_after))
-        line = f"{_describe(request)}: {why}, retry {attempt} in {wait:.2f} s"
+        line = f"{what}: {why}, retry {attempt} in {wait:.2f} s"
         log.log(logging.WARNING if warn else logging.INFO, "%s", self.redactor(line))
         await self._sleep(wait)
 

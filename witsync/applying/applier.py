@@ -5,14 +5,16 @@ created earlier in the run, the rev each `test /rev` guard must carry (the plann
 revisions this run caused), and relation indexes, re-read when a step removes relations. A guard
 that fails because of somebody else's edit makes that item (and what depends on it) a conflict;
 a write whose outcome is unknown is looked up before it is sent again (`witsync.applying.recover`).
-Creates that are ready at the same moment travel together in `$batch` requests
-(`witsync.applying.batching`); updates and deletes go one item per request, at most `parallelism`
-writes in flight. A key is never created twice: each create is checked against the board before it
-is sent and after it lands (`witsync.applying.creates`), and a step whose changes the board already
-shows is not sent again ("already applied"), so a plan applied twice, or by two runs at once,
-converges. A step that changes an item's parent reads the item first: a parent changed on the
-board since the plan (a link change the rev guard cannot see) makes the item a conflict
-(`witsync.applying.parents`). A `restore` step brings an item back from the recycle bin.
+Every write travels in `$batch` requests with the writes ready at the same moment
+(`witsync.applying.batching`), each keeping its own guard and outcome, at most `parallelism`
+requests in flight; the reads before writes are gathered the same way (`witsync.applying.reads`).
+Removals go last, a level of the removed items' tree at a time, children first
+(`witsync.applying.removals`). A key is never created twice: each create is checked against the
+board before it is sent and after it lands (`witsync.applying.creates`), and a step whose changes
+the board already shows is not sent again ("already applied"), so a plan applied twice, or by two
+runs at once, converges. A step that changes an item's parent reads the item first: a parent
+changed on the board since the plan (a link change the rev guard cannot see) makes the item a
+conflict (`witsync.applying.parents`). A `restore` step brings an item back from the recycle bin.
 """
 
 from __future__ import annotations
@@ -24,17 +26,21 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from witsync.ado.batch import WRITE_BATCH_SIZE
 from witsync.ado.client import Client
 from witsync.ado.wire import work_item_id_from_url
+from witsync.applying.batching import WriteBatcher
 from witsync.applying.creates import Creator
-from witsync.applying.ledger import RunLedger, far_ends, same_relation
+from witsync.applying.ledger import RunLedger, far_ends
 from witsync.applying.parents import changes_parent, is_extra_parent, moved_since_plan
 from witsync.applying.progress import Progress, done_message
+from witsync.applying.reads import ItemReads
 from witsync.applying.recover import (
     UNKNOWN_OUTCOME_ATTEMPTS,
     changed_after_plan,
     differences,
     update_landed,
 )
-from witsync.applying.schedule import WriteSlots, aborted, interrupted, run_actions
+from witsync.applying.reindex import is_rev_test, reindex
+from witsync.applying.removals import removal_levels
+from witsync.applying.schedule import WriteSlots, interrupted, run_actions
 from witsync.errors import (
     ConflictError,
     Interrupted,
@@ -51,13 +57,13 @@ from witsync.model import (
     Action,
     ItemResult,
     LiveItem,
-    LiveRelation,
     PatchOp,
     Plan,
     Result,
     Step,
     tag_list,
 )
+from witsync.notes import with_note
 from witsync.planning.normalize import TAGS_FIELD
 
 OWN_REVISION_RESYNCS = 3
@@ -73,18 +79,22 @@ async def apply_plan(
     suppress_notifications: bool = False,
     on_event: Callable[[ItemResult], None] | None = None,
     cancel: asyncio.Event | None = None,
+    note: str | None = None,
 ) -> Result:
     """Apply every action of `plan`; one result per action, in plan order. Never raises for a
     single item's failure: conflicts and failures are results, and their dependents are skipped.
 
     Setting `cancel` stops the run early: no write request is sent after it is set; those in
-    flight finish (at most `parallelism`, a `$batch` of creates counting as one), so every write
+    flight finish (at most `parallelism`, a `$batch` counting as one), so every write
     that landed is in the result, and every action not written is `skipped` with the message
     `errors.INTERRUPTED`. Cancelling the task instead aborts at once, requests in flight too.
+
+    `note` (`witsync.notes.history_note`) goes into System.History of every create and update
+    sent, so each revision witsync writes says what ran it.
     """
-    applier = _Applier(client, plan, parallelism, suppress_notifications, cancel)
+    applier = _Applier(client, plan, parallelism, suppress_notifications, cancel, note)
     writes = [a for a in plan.actions if a.kind != "remove"]
-    removals = [a for a in plan.actions if a.kind == "remove"]
+    levels = removal_levels(plan)
 
     def report(result: ItemResult) -> ItemResult:
         if on_event is not None:
@@ -92,7 +102,7 @@ async def apply_plan(
         return result
 
     # `parallelism` bounds the write requests in flight; many more actions may be under way,
-    # so that the creates ready at one moment fill `$batch` requests together
+    # so that the writes ready at one moment fill `$batch` requests together
     try:
         results = await run_actions(
             writes,
@@ -102,23 +112,30 @@ async def apply_plan(
             cancel=cancel,
         )
     except asyncio.CancelledError:  # aborted: every action still gets a report
-        for removal in removals:
-            report(interrupted(removal))
+        applier.abort()
+        for level in levels:
+            for removal in level:
+                report(interrupted(removal))
         raise
-    # Removals come after every other write, one at a time in the plan's children-first order:
-    # a parent is closed or deleted only once its children are. They do not depend on each
-    # other's success (a conflict on one child does not stop the others).
-    for index, removal in enumerate(removals):
-        if cancel is not None and cancel.is_set():
-            results.append(report(interrupted(removal)))
-            continue
+    # Removals come after every other write, a level at a time, children first: a parent is
+    # closed or deleted only once its children are. They do not depend on each other's success
+    # (a conflict on one child does not stop the others).
+    for index, level in enumerate(levels):
         try:
-            results.append(report(await applier.run(removal)))
+            results += await run_actions(
+                level,
+                applier.run,
+                parallelism=parallelism * WRITE_BATCH_SIZE,
+                on_result=on_event,
+                cancel=cancel,
+            )
         except asyncio.CancelledError:
-            report(aborted(removal))
-            for later in removals[index + 1 :]:
-                report(interrupted(later))
+            applier.abort()
+            for later in levels[index + 1 :]:
+                for removal in later:
+                    report(interrupted(removal))
             raise
+    removals = [removal for level in levels for removal in level]
     done = {id(action): result for action, result in zip(writes + removals, results, strict=True)}
     return Result(tuple(done[id(action)] for action in plan.actions))
 
@@ -131,8 +148,10 @@ class _Applier:
         parallelism: int,
         suppress_notifications: bool,
         cancel: asyncio.Event | None = None,
+        note: str | None = None,
     ) -> None:
         self.client = client
+        self.note = note
         self.plan = plan
         self.suppress = suppress_notifications
         # every write request holds a slot; once `cancel` is set no slot is handed out
@@ -149,15 +168,25 @@ class _Applier:
             for a in plan.actions
             if a.id is not None and any(op.relation for step in a.steps for op in step.ops)
         }
+        # every create, update and delete goes through here (a `$batch` holds one write slot)
+        self.batcher = WriteBatcher(
+            client, self.writes, suppress_notifications=suppress_notifications
+        )
+        self.reads = ItemReads(client)
         self.creator = Creator(
             client,
             plan,
-            self.writes,
+            self.batcher,
             self.ledger,
-            suppress_notifications=suppress_notifications,
-            wire=self._wire,
+            wire_step=self._wire_step,
+            outgoing=self._outgoing,
             relations_of=self._relations_of,
         )
+
+    def abort(self) -> None:
+        """The run is aborted: the batched requests under way go with it."""
+        self.batcher.abort()
+        self.reads.abort()
 
     async def run(self, action: Action) -> ItemResult:
         progress = Progress(action.id)
@@ -198,7 +227,7 @@ class _Applier:
     # -- update -------------------------------------------------------------------------------
 
     async def _update(self, action: Action, item_id: int, step: Step, progress: Progress) -> None:
-        wired = [self._wire(op) for op in step.ops if not _is_rev_test(op)]
+        wired = self._wire_step(step)
         removed = [op.relation for op in step.ops if op.relation is not None]
         found = self.creator.found.get(item_id)
         if found is not None and not differences(found, wired, removed):
@@ -228,27 +257,25 @@ class _Applier:
                 # Indexes shift when links are added (by this run's reciprocal ends, or by people:
                 # work-item links do not always bump the rev, so the guard cannot catch that),
                 # and for the same reason a parent changed since the plan is looked for here.
-                live = await self.client.get_item(item_id)
+                live = await self.reads.get(item_id)
                 if live is None:
                     raise StepConflict(f"#{item_id} was deleted after the plan; plan again")
                 if reparents:
                     moved = moved_since_plan(item_id, step.ops, wired, live)
                     if moved is not None:
                         raise moved
-                ops = _reindex(step.ops, ops, live.relations)
+                ops = reindex(step.ops, ops, live.relations)
             if not ops:
                 progress.settled = True  # everything this step would change is already so
                 return
             patch: list[Mapping[str, JSON]] = [{"op": "test", "path": "/rev", "value": expected}]
             patch += ops
+            patch = self._outgoing(patch)
             self._note_links(item_id, step.ops, patch)
             try:
-                async with self.writes:
-                    item = await self.client.update_item(
-                        item_id, patch, suppress_notifications=self.suppress
-                    )
+                item = await self.batcher.update(item_id, patch)
             except ConflictError:
-                current = await self.client.get_item(item_id)
+                current = await self.reads.get(item_id)
                 if current is not None and not differences(current, ops, removed):
                     # someone (an earlier run of this plan, another apply) already wrote it
                     self.ledger.saw(current)
@@ -266,7 +293,7 @@ class _Applier:
             except OutcomeUnknownError:
                 attempts += 1
                 landed = await update_landed(
-                    self.client, self.ledger, item_id, expected, patch, removed
+                    self.client, self.ledger, item_id, expected, patch, removed, read=self.reads.get
                 )
                 if landed:
                     return
@@ -288,7 +315,7 @@ class _Applier:
         self, item_id: int, step: Step, wired: Sequence[Mapping[str, JSON]]
     ) -> None:
         """Raise the conflict if the item's parent changed on the board since the plan."""
-        live = await self.client.get_item(item_id)
+        live = await self.reads.get(item_id)
         if live is None:
             raise StepConflict(f"#{item_id} was deleted after the plan; plan again")
         moved = moved_since_plan(item_id, step.ops, wired, live)
@@ -335,7 +362,7 @@ class _Applier:
                 async with self.writes:
                     item = await self.client.restore_item(item_id)
             except NotFoundError:
-                live = await self.client.get_item(item_id)
+                live = await self.reads.get(item_id)
                 if live is None or not self._marked(action, live):
                     raise StepConflict(
                         f"#{item_id} is no longer in the recycle bin (destroyed, or restored "
@@ -360,7 +387,7 @@ class _Applier:
     async def _delete(self, action: Action, item_id: int) -> None:
         # A delete carries no `test /rev`: read first, so an item edited since the plan is kept.
         for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
-            live = await self.client.get_item(item_id)
+            live = await self.reads.get(item_id)
             if live is None:
                 return  # already gone (an earlier attempt whose answer was lost)
             own = scope_tag(self.plan.target.scope).casefold()
@@ -373,8 +400,7 @@ class _Applier:
             if expected is not None and live.rev != expected:
                 await self._resync(item_id, expected)
             try:
-                async with self.writes:
-                    await self.client.delete_item(item_id)
+                await self.batcher.delete(item_id)
             except NotFoundError:
                 return
             except OutcomeUnknownError:
@@ -384,6 +410,15 @@ class _Applier:
 
     # -- wiring -------------------------------------------------------------------------------
 
+    def _wire_step(self, step: Step) -> list[dict[str, JSON]]:
+        """A step's operations as they are sent (its `test /rev` guard aside: the run arms it)."""
+        return [self._wire(op) for op in step.ops if not is_rev_test(op)]
+
+    def _outgoing(self, patch: Sequence[Mapping[str, JSON]]) -> list[Mapping[str, JSON]]:
+        """A create's or an update's patch as it goes on the wire: the one place every patch
+        passes just before it is sent (what the run adds to each write goes here)."""
+        return with_note(patch, self.note)
+
     def _wire(self, op: PatchOp) -> dict[str, JSON]:
         """The JSON-patch operation to send, with the URL of a link target filled in."""
         if op.target is None and op.target_id is None:
@@ -392,43 +427,6 @@ class _Applier:
         if target_id is None:
             raise StepFailed(f"the link target {op.target!r} has no work item yet")
         return op.as_sent(self.client.work_item_url(target_id))
-
-
-def _is_rev_test(op: PatchOp) -> bool:
-    return op.op == "test" and op.path == "/rev"
-
-
-def _reindex(
-    planned: Sequence[PatchOp], wired: Sequence[dict[str, JSON]], relations: Sequence[LiveRelation]
-) -> list[dict[str, JSON]]:
-    """Point every relation removal at the relation's index in `relations`; drop removals of
-    relations already gone, and additions of relations already there (someone made them since
-    the plan). Removals go first, highest index first (right under both the current and the
-    legacy shifting index rule); other ops keep their order after them."""
-    kept: list[dict[str, JSON]] = []
-    removals: list[int] = []
-    planned_ops = [op for op in planned if not _is_rev_test(op)]
-    for op, wire in zip(planned_ops, wired, strict=True):
-        if op.relation is None:
-            value = wire.get("value")
-            if (
-                wire.get("path") == "/relations/-"
-                and isinstance(value, Mapping)
-                and any(
-                    same_relation(live, str(value.get("rel")), str(value.get("url")))
-                    for live in relations
-                )
-            ):
-                continue
-            kept.append(wire)
-            continue
-        rel, url = op.relation
-        for index, live in enumerate(relations):
-            if index not in removals and same_relation(live, rel, url):
-                removals.append(index)
-                break
-    first = [{"op": "remove", "path": f"/relations/{i}"} for i in sorted(removals, reverse=True)]
-    return first + kept
 
 
 def _message(error: WitsyncError) -> str:

@@ -13,17 +13,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from witsync.ado.client import Client
-from witsync.applying.batching import CreateBatcher
+from witsync.applying.batching import WriteBatcher
 from witsync.applying.claims import Claims
 from witsync.applying.ledger import RunLedger, added_links, far_ends
 from witsync.applying.progress import Progress
 from witsync.applying.recover import UNKNOWN_OUTCOME_ATTEMPTS, differences, find_created
-from witsync.applying.schedule import WriteSlots
 from witsync.errors import NotFoundError, OutcomeUnknownError, StepConflict, StepFailed
-from witsync.model import JSON, Action, LiveItem, PatchOp, Plan, Step
+from witsync.model import JSON, Action, LiveItem, Plan, Step
 
-Wire = Callable[[PatchOp], dict[str, JSON]]
-"""A planned operation as it is sent, with link targets' URLs filled in."""
+WireStep = Callable[[Step], list[dict[str, JSON]]]
+"""A step's operations with link targets' URLs filled in."""
+Outgoing = Callable[[Sequence[Mapping[str, JSON]]], Sequence[Mapping[str, JSON]]]
+"""A patch as it goes on the wire (the applier's one place every create and update passes)."""
 RelationsOf = Callable[[Iterable[int]], AbstractAsyncContextManager[None]]
 """Holds the relation locks of the given items while a write changes their relation lists."""
 
@@ -35,20 +36,20 @@ class Creator:
         self,
         client: Client,
         plan: Plan,
-        writes: WriteSlots,
+        batcher: WriteBatcher,
         ledger: RunLedger,
         *,
-        suppress_notifications: bool,
-        wire: Wire,
+        wire_step: WireStep,
+        outgoing: Outgoing,
         relations_of: RelationsOf,
     ) -> None:
         self.client = client
         self.scope = plan.target.scope
-        self.writes = writes
+        self.batcher = batcher
         self.ledger = ledger
-        self.wire = wire
+        self.wire_step = wire_step
+        self.outgoing = outgoing
         self.relations_of = relations_of
-        self.batcher = CreateBatcher(client, writes, suppress_notifications=suppress_notifications)
         self.claims = Claims(client, plan.target.scope, plan.known_max_id)
         # items found already there instead of created, as read: a later step is checked
         # against them before it is sent
@@ -61,7 +62,7 @@ class Creator:
         if existing is not None:
             self._take_existing(action, step, existing, progress, "created since the plan")
             return
-        ops = [self.wire(op) for op in step.ops]
+        ops = self.wire_step(step)
         async with self.relations_of(far_ends(step.ops, ops)):
             item = await self._send(action, ops)
         progress.id, progress.created = item.id, True
@@ -81,7 +82,7 @@ class Creator:
         self, action: Action, step: Step, live: LiveItem, progress: Progress, how: str
     ) -> None:
         """Use `live` as the item the create would have made, if it is what the create says."""
-        ops = [self.wire(op) for op in step.ops]
+        ops = self.wire_step(step)
         differ = differences(live, ops)
         if differ:
             raise StepConflict(
@@ -100,8 +101,7 @@ class Creator:
             self.ledger.note_removed(item.id, rel, target)
         for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
             try:
-                async with self.writes:
-                    await self.client.delete_item(item.id)
+                await self.batcher.delete(item.id)
                 return
             except NotFoundError:
                 return
@@ -117,7 +117,7 @@ class Creator:
         self.ledger.note(pending)
         for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
             try:
-                item = await self.batcher.create(action.type, ops)
+                item = await self.batcher.create(action.type, self.outgoing(ops))
             except OutcomeUnknownError:
                 # the marker went out in the same request: if the item exists, it is ours
                 found = await find_created(self.client, self.scope, action.key, ops)

@@ -9,7 +9,7 @@ the relation list shows its links added and removed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from witsync.ado.client import Client
 from witsync.ado.wiql import FlatQuery, literal, managed_set
@@ -55,11 +55,15 @@ async def update_landed(
     expected: int,
     patch: Sequence[Mapping[str, JSON]],
     removed: Sequence[tuple[str, str]],
+    *,
+    read: Callable[[int], Awaitable[LiveItem | None]] | None = None,
 ) -> bool:
     """Whether `patch` (guarded at `expected`) was saved; re-arms the ledger's rev either way.
+    `read` reads the item (the client's `get_item` unless given: the items of a `$batch` whose
+    answer was lost are read together).
 
     Raises StepConflict when someone else's edit came first (the patch cannot have landed)."""
-    live = await client.get_item(item_id)
+    live = await (read or client.get_item)(item_id)
     if live is None:
         raise StepConflict(f"#{item_id} was deleted after the plan; plan again")
     fields = [op for op in patch if _field_of(op) not in (None, HISTORY)]
