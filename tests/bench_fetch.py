@@ -36,10 +36,11 @@ PROJECT = "Bench"
 SCOPE = "bench"
 
 
-async def seed(db: Path, count: int) -> None:
+async def seed(db: Path, count: int, *, org: str = ORG) -> None:
+    """`count` managed items in `db`, under organization `org`, project PROJECT."""
     app = create_app(db=db, projects=[PROJECT])
     async with httpx.AsyncClient(transport=asgi_transport(app)) as http:
-        client = Client(http, f"http://local-board/{ORG}", PROJECT)
+        client = Client(http, f"http://local-board/{org}", PROJECT)
         template = await client.create_item(
             "User Story",
             [
@@ -55,9 +56,9 @@ async def seed(db: Path, count: int) -> None:
             ],
         )
     store = Store(db)
-    row = store.get(ORG, template.id)
+    row = store.get(org, template.id)
     assert row is not None
-    first = store.reserve_ids(ORG, count - 1)
+    first = store.reserve_ids(org, count - 1)
     with store.write():
         for n in range(1, count):
             clone = copy.deepcopy(row)
@@ -66,7 +67,7 @@ async def seed(db: Path, count: int) -> None:
             clone.fields["System.Title"] = f"item {n}"
             clone.relations[0]["url"] = marker_url(SCOPE, f"item-{n}")
             store.put(
-                Item(ORG, clone.id, clone.project, clone.rev, False, clone.fields, clone.relations)
+                Item(org, clone.id, clone.project, clone.rev, False, clone.fields, clone.relations)
             )
     store.close()
 

@@ -7,7 +7,9 @@ nodes as a tree whose root is named after the project.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import dataclasses
+from collections.abc import Container, Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +24,8 @@ from witsync.model import (
     StateInfo,
     TypeInfo,
 )
+from witsync.model.markdown import MARKDOWN, MarkdownText
+from witsync.notes import is_witsync_revision
 
 RESOURCE_LINK_TYPES = frozenset({"Hyperlink", "ArtifactLink", "AttachedFile"})
 """Relations whose URL points outside the work item store; all others target a work item."""
@@ -36,22 +40,62 @@ def values(body: JSON, what: str) -> list[Any]:
     return body
 
 
-def live_item(body: JSON) -> LiveItem:
-    """One work item as returned by GET/PATCH/POST workitems or workitemsbatch."""
+def live_item(
+    body: JSON, keep: Container[str] | None = None, shared: dict[str, str] | None = None
+) -> LiveItem:
+    """One work item as returned by GET/PATCH/POST workitems or workitemsbatch; with `keep`,
+    only the fields it names, and relations without their attributes (a plan of 100,000 items
+    holds what it compares, not every identity object and date the server sends). `shared`:
+    the short texts of items decoded before (type, state, paths, tags...), reused rather than
+    held once per item."""
     if not isinstance(body, Mapping) or not isinstance(body.get("id"), int):
         raise WireFormatError("unexpected answer: a work item without an id")
     fields = body.get("fields") or {}
     rev = body.get("rev", fields.get("System.Rev", 0))
-    relations = tuple(live_relation(entry) for entry in body.get("relations") or ())
-    return LiveItem(id=body["id"], rev=int(rev), fields=dict(fields), relations=relations)
+    whole = keep is None
+    relations = tuple(live_relation(entry, whole) for entry in body.get("relations") or ())
+    if keep is None:
+        kept = dict(fields)
+    else:
+        kept = {name: value for name, value in fields.items() if name in keep}
+    if shared is not None:
+        for name, value in kept.items():
+            if type(value) is str and len(value) <= SHARED_TEXT:
+                kept[name] = shared.setdefault(value, value)
+    _mark_markdown(kept, body.get("multilineFieldsFormat"))
+    return LiveItem(id=body["id"], rev=int(rev), fields=kept, relations=relations)
 
 
-def live_relation(entry: Mapping[str, Any]) -> LiveRelation:
+def _mark_markdown(fields: dict[str, Any], formats: Any) -> None:
+    """A multi-line field stored as Markdown (7.2: `multilineFieldsFormat`) is marked so: plans
+    compare it as the HTML it renders to, as they do a manifest's Markdown (ado/markdown.py)."""
+    if not isinstance(formats, Mapping):
+        return
+    for ref, format in formats.items():
+        text = fields.get(ref)
+        if str(format).lower() == MARKDOWN and isinstance(text, str):
+            fields[ref] = MarkdownText(text)
+
+
+SHARED_TEXT = 80
+"""Longer texts (descriptions...) rarely repeat: not worth looking up."""
+
+
+_NO_ATTRIBUTES: Mapping[str, Any] = MappingProxyType({})
+"""Shared by the relations that have none (most: the marker, parent and child links)."""
+
+
+def live_relation(entry: Mapping[str, Any], attributes_too: bool = True) -> LiveRelation:
     rel = str(entry.get("rel", ""))
     url = str(entry.get("url", ""))
-    attributes = entry.get("attributes") or {}
+    attributes = entry.get("attributes") if attributes_too else None
     target = None if rel in RESOURCE_LINK_TYPES else work_item_id_from_url(url)
-    return LiveRelation(rel=rel, url=url, attributes=dict(attributes), target_id=target)
+    return LiveRelation(
+        rel=rel,
+        url=url,
+        attributes=dict(attributes) if attributes else _NO_ATTRIBUTES,
+        target_id=target,
+    )
 
 
 def work_item_id_from_url(url: str) -> int | None:
@@ -92,7 +136,10 @@ def process(types_body: JSON, fields_body: JSON, nodes_body: JSON) -> Process:
     types = {}
     for entry in values(types_body, "work item types"):
         info_type = type_info(entry)
-        types[info_type.name] = info_type
+        defaults = {
+            ref: typed_value(value, fields.get(ref)) for ref, value in info_type.defaults.items()
+        }
+        types[info_type.name] = dataclasses.replace(info_type, defaults=defaults)
     areas: set[str] = set()
     iterations: set[str] = set()
     for root in values(nodes_body, "classification nodes"):
@@ -106,6 +153,23 @@ def process(types_body: JSON, fields_body: JSON, nodes_body: JSON) -> Process:
         area_paths=frozenset(areas),
         iteration_paths=frozenset(iterations),
     )
+
+
+def typed_value(value: Any, field: FieldInfo | None) -> Any:
+    """A default value as its field's type: the service writes type field defaults as text, a
+    number field's too (Priority's `"2"`)."""
+    if not isinstance(value, str) or field is None:
+        return value
+    try:
+        if field.type in {"integer", "picklistInteger"}:
+            return int(value)
+        if field.type in {"double", "picklistDouble"}:
+            return float(value)
+    except ValueError:
+        return value
+    if field.type == "boolean" and value.lower() in {"true", "false"}:
+        return value.lower() == "true"
+    return value
 
 
 def field_info(entry: Mapping[str, Any]) -> FieldInfo:
@@ -205,29 +269,51 @@ def needs_states(types_body: JSON) -> list[str]:
     ]
 
 
-def last_edits(updates: Sequence[Mapping[str, Any]], wanted: Iterable[str]) -> dict[str, FieldEdit]:
-    """For each wanted field, the most recent update (from GET .../updates) that changed it."""
+def last_edits(
+    updates: Sequence[Mapping[str, Any]], wanted: Iterable[str], scope: str | None = None
+) -> dict[str, FieldEdit]:
+    """For each wanted field, the most recent update (from GET .../updates) that changed it.
+
+    With `scope`, each edit says whether witsync wrote it (`witsync.notes`) and whether it is
+    drift: the field's value was set by a revision witsync did not write, after a revision of
+    witsync's had written that field (a field witsync never wrote, e.g. on an adopted item, is
+    the manifests' to set: no drift)."""
     remaining = set(wanted)
     found: dict[str, FieldEdit] = {}
-    for update in reversed(updates):
+    ordered = list(updates)
+    for position in range(len(ordered) - 1, -1, -1):
+        update = ordered[position]
         changed = update.get("fields")
         if not isinstance(changed, Mapping):
             continue
         hits = remaining.intersection(changed)
         if not hits:
             continue
-        edit = FieldEdit(
-            by=_who(update, changed), at=revision_date(update) or "", rev=int(update.get("rev", 0))
-        )
+        ours = scope is not None and is_witsync_revision(update, scope)
         for name in hits:
-            found[name] = edit
+            drift = (
+                scope is not None
+                and not ours
+                and any(
+                    name in (earlier.get("fields") or {}) and is_witsync_revision(earlier, scope)
+                    for earlier in ordered[:position]
+                )
+            )
+            found[name] = FieldEdit(
+                by=who(update, changed),
+                at=revision_date(update) or "",
+                rev=int(update.get("rev", 0)),
+                by_witsync=ours,
+                drift=drift,
+            )
         remaining -= hits
         if not remaining:
             break
     return found
 
 
-def _who(update: Mapping[str, Any], changed: Mapping[str, Any]) -> str:
+def who(update: Mapping[str, Any], changed: Mapping[str, Any]) -> str:
+    """Who made an update (GET .../updates): its revisedBy, else the ChangedBy it set."""
     person = update.get("revisedBy")
     if not isinstance(person, Mapping):
         person = (changed.get("System.ChangedBy") or {}).get("newValue")
@@ -256,3 +342,4 @@ def revision_date(update: Mapping[str, Any]) -> str | None:
     if isinstance(date, Mapping) and date.get("newValue"):
         return str(date["newValue"])
     return None
+

@@ -14,6 +14,8 @@ from typing import Any
 from witsync.errors import Diagnostic
 from witsync.loading.fieldnames import FRIENDLY_FIELDS, canonical_reference_name, display_name
 from witsync.loading.ownership import read_layer
+from witsync.loading.places import PlaceBook
+from witsync.loading.yamlbuild import Mark
 from witsync.loading.yamlsource import YamlMap, YamlSeq, mark_location
 from witsync.marker import TAG_PREFIX
 from witsync.model import (
@@ -40,6 +42,8 @@ RESERVED_FIELDS = {
     "system.teamproject": "set the project with `project:` or witsync.yaml",
 }
 """Reference names `fields:` may not write, and what to do instead."""
+SHARED_TEXT = 80
+"""Texts up to this long are held once per file however many items state them."""
 
 
 @dataclass
@@ -47,14 +51,22 @@ class _Written:
     """The fields one mapping (an item or `defaults`) writes."""
 
     values: dict[str, FieldValue] = field(default_factory=dict)
-    locations: dict[str, Location] = field(default_factory=dict)
+    marks: dict[str, Mark] = field(default_factory=dict)
+    """Where each was written, in this file (a Location is made only when one is shown)."""
 
 
 class FileReader:
     """Turns one schema-valid manifest into DesiredItems (in file order, children after parents)."""
 
-    def __init__(self, file: str, root: YamlMap, base: Mapping[str, Ownership]) -> None:
+    def __init__(
+        self, file: str, root: YamlMap, base: Mapping[str, Ownership], *, exact_tags: bool = False
+    ) -> None:
         self.file = file
+        self._places = PlaceBook(file)
+        self._ownerships: dict[tuple[str, ...], dict[str, Ownership]] = {}
+        self._texts: dict[str, str] = {}
+        """Short texts items repeat (types, paths, states), held once per file."""
+        self.exact_tags = exact_tags  # witsync.yaml's; `defaults:` and the item may override it
         self.problems: list[Diagnostic] = []
         defaults = root.get("defaults")
         self.defaults: YamlMap = defaults if isinstance(defaults, YamlMap) else YamlMap((1, 1))
@@ -83,9 +95,12 @@ class FileReader:
             self._error(f"item '{key}' has no type", location, "add `type:` (e.g. User Story)")
         adopt_id = entry.get("id")
         written = self._fields(entry)
+        for ref, value in written.values.items():
+            if type(value) is str and len(value) <= SHARED_TEXT:  # paths, states, people...
+                written.values[ref] = self._texts.setdefault(value, value)
         for ref, value in self.default_fields.values.items():
             written.values.setdefault(ref, value)
-            written.locations.setdefault(ref, self.default_fields.locations[ref])
+            written.marks.setdefault(ref, self.default_fields.marks[ref])
         if "System.Title" not in written.values and adopt_id is None:
             self._error(
                 f"item '{key}' has no title",
@@ -94,24 +109,32 @@ class FileReader:
             )
         layer, problems = read_layer(entry, self.file)
         self.problems.extend(problems)
-        modes = {**self.base, **{ref.lower(): mode for ref, mode in layer.items()}}
-        ownership: dict[str, Ownership] = {
-            ref: modes.get(ref.lower(), "managed") for ref in written.values
-        }
+        refs = tuple(written.values)
+        # Items without a layer of their own that state the same fields share one ownership
+        # map (read-only in DesiredItem): memory and time at 100,000 items.
+        ownership = None if layer else self._ownerships.get(refs)
+        if ownership is None:
+            modes = {**self.base, **{ref.lower(): mode for ref, mode in layer.items()}}
+            ownership = {ref: modes.get(ref.lower(), "managed") for ref in refs}
+            if not layer:
+                self._ownerships[refs] = ownership
         parent, parent_location = self._parent(entry, key, nested_under)
         out.append(
             DesiredItem(
                 key=key,
-                type=str(item_type or ""),
+                type=self._texts.setdefault(str(item_type or ""), str(item_type or "")),
                 fields=written.values,
                 location=location,
                 parent=parent,
                 links=self._links(entry),
                 adopt_id=adopt_id,
                 ownership=ownership,
-                field_locations=written.locations,
+                field_locations=self._places.places(written.marks),
                 parent_location=parent_location,
                 previous_keys=tuple(entry.get("previousKeys", ())),
+                exact_tags=bool(self._get(entry, "exactTags"))
+                if self._has(entry, "exactTags")
+                else self.exact_tags,
             )
         )
         for child in entry.get("children", ()):
@@ -119,6 +142,9 @@ class FileReader:
 
     def _get(self, entry: YamlMap, prop: str) -> Any:
         return entry[prop] if prop in entry else self.defaults.get(prop)
+
+    def _has(self, entry: YamlMap, prop: str) -> bool:
+        return prop in entry or prop in self.defaults
 
     def _parent(
         self, entry: YamlMap, key: str, nested_under: str | None
@@ -162,12 +188,13 @@ class FileReader:
             ref = FRIENDLY_FIELDS.get(name)
             if ref is not None:
                 written.values[ref] = self._finite(_value(ref, value), mapping, name)
-                written.locations[ref] = mark_location(self.file, mapping.key_marks[name])
+                written.marks[ref] = mapping.key_marks[name]
         extra = mapping.get("fields")
         if isinstance(extra, YamlMap):
             by_lower = {ref.lower(): ref for ref in written.values}
             for written_ref, value in extra.items():
-                where = mark_location(self.file, extra.key_marks[written_ref])
+                mark = extra.key_marks[written_ref]
+                where = mark_location(self.file, mark)
                 ref = canonical_reference_name(written_ref)
                 if ref.lower() in RESERVED_FIELDS:
                     self._error(
@@ -177,20 +204,20 @@ class FileReader:
                     same = by_lower[ref.lower()]
                     self._error(
                         f"{written_ref} is written twice: here and as '{display_name(same)}' at "
-                        f"{written.locations[same]}",
+                        f"{mark_location(self.file, written.marks[same])}",
                         where,
                         "write each field once",
                     )
                 else:
                     written.values[ref] = self._finite(_value(ref, value), extra, written_ref)
-                    written.locations[ref] = where
+                    written.marks[ref] = mark
         tags = written.values.get("System.Tags")
         if isinstance(tags, tuple):
             for tag in tags:
                 if tag.lower().startswith(TAG_PREFIX):
                     self._error(
                         f"tag '{tag}' uses the reserved prefix '{TAG_PREFIX}'",
-                        written.locations["System.Tags"],
+                        mark_location(self.file, written.marks["System.Tags"]),
                         "witsync adds its scope tag itself",
                     )
         return written

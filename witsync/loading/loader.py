@@ -99,7 +99,7 @@ def _load(paths: Sequence[Path], options: LoadOptions) -> LoadReport:
                     "this file the same way",
                 )
             )
-        reader = FileReader(name, root, options.ownership)
+        reader = FileReader(name, root, options.ownership, exact_tags=options.exact_tags)
         items.extend(reader.items(usable))
         problems.extend(reader.problems)
     scope = _agree("scope", scopes, options.scope, problems)

@@ -29,3 +29,6 @@ class LoadOptions:
     """The most YAML one manifest set may hold, all files together."""
     config_file: Path | None = None
     """The witsync.yaml the values came from; only named in messages."""
+    exact_tags: bool = False
+    """witsync.yaml `exactTags`: items' stated tags are their whole list (files and items may
+    say otherwise)."""

@@ -59,6 +59,9 @@ _SPECIAL_FLOAT = {
     ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan"),
 }  # fmt: skip
 _MAYBE_NOT_TEXT = frozenset("0123456789+-.~ntfNTF")
+_WORD_STARTS = frozenset("ntfNTF")
+_WORDS: dict[str, bool | None] = {"null": None, "Null": None, "NULL": None, **_BOOL}
+"""The plain scalars starting with a letter that are not text: nulls and booleans."""
 _MAX_NUMBER_TEXT = 64
 """Longer digit strings stay text: Python refuses to parse huge ints, and no field wants one."""
 
@@ -182,6 +185,16 @@ class Builder:
                     mapping[key] = value
                     mapping.key_marks[key] = frame.key_mark
                     mapping.value_marks[key] = mark
+                elif (
+                    key is None
+                    and type(mapping) is YamlMap
+                    and type(value) is str
+                    and value != "<<"
+                    and not frame.merge_next
+                ):
+                    # The other common case, inlined: a text key (`_attach` does the rest).
+                    frame.key = value
+                    frame.key_mark = mark
                 else:
                     merge = plain and value == "<<"
                     self._attach(frame, value, 1, mark, plain_merge=merge)
@@ -364,8 +377,11 @@ def _resolve_plain(text: str) -> Any:
     """YAML 1.2 core schema for a plain scalar."""
     if not text:
         return None
-    if text[0] not in _MAYBE_NOT_TEXT or len(text) > _MAX_NUMBER_TEXT:
+    first = text[0]
+    if first not in _MAYBE_NOT_TEXT or len(text) > _MAX_NUMBER_TEXT:
         return text
+    if first in _WORD_STARTS:  # `title`, `tags`, `type`...: no number starts with a letter
+        return _WORDS.get(text, text)
     if _NULL.fullmatch(text):
         return None
     if text in _BOOL:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from witsync.model.vocabulary import JSON
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a 100,000-item plan holds a few hundred thousand
 class LiveRelation:
     """A relation as the server lists it; its position in `LiveItem.relations` is its index."""
 
@@ -19,7 +19,7 @@ class LiveRelation:
     """For work-item links: the id at the end of `url`."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiveItem:
     """A work item as read from the server (with relations)."""
 
@@ -40,11 +40,17 @@ class LiveItem:
 
 @dataclass(frozen=True)
 class FieldEdit:
-    """The revision that last set a field: who, when, which rev (to show drift in a plan)."""
+    """The revision that last set a field (or added or removed a link): who, when, which rev, and
+    whether it is drift on the board (to show a plan's changes in two groups)."""
 
     by: str
     at: str
     rev: int
+    by_witsync: bool = False
+    """The revision carries witsync's history mark for the scope (witsync.notes)."""
+    drift: bool = False
+    """A person's change on the board since witsync wrote it: merging the manifests puts it back
+    (False: the change comes from the manifests)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,18 @@ class Live:
     pruned: frozenset[int] = frozenset()
     """Managed items in a closed state because witsync's prune closed them (their history says
     so): one that is back in the manifests is reopened."""
+    link_edits: Mapping[int, Mapping[tuple[str, str, int], FieldEdit]] = field(
+        default_factory=dict
+    )
+    """For items whose links the plan changes: the last revision that `added` or `removed` each
+    link, by `(change, rel, target id)` (the item's history read with `edits`)."""
+    witsync_tags: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    """For items whose live tags include tags their manifest lacks: the tags (casefolded) that a
+    witsync revision added last, from their histories. An item not here: unknown, so every tag
+    people may have added is kept."""
+    removed_tags: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    """For the same items: the tags (casefolded) a person removed last (a stated tag missing for
+    that reason is drift on the board, not the manifests' addition)."""
 
 
 
