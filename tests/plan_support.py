@@ -97,6 +97,7 @@ def item(
     adopt_id: int | None = None,
     ownership: Mapping[str, Any] | None = None,
     line: int = 1,
+    exact_tags: bool = False,
     **fields: Any,
 ) -> DesiredItem:
     """A desired item; field keyword names use `__` for dots (System__Title) or short names."""
@@ -127,6 +128,7 @@ def item(
         links=tuple(DesiredLink(rel, target, where) for rel, target in links),
         adopt_id=adopt_id,
         ownership=dict(ownership or {}),
+        exact_tags=exact_tags,
     )
 
 
@@ -359,8 +361,9 @@ class Board:
 
 
 def showcase_plan() -> Plan:
-    """A create tree (one created then moved), an update with drift, links and long text, an
-    adopt, a prune, and warnings: deterministic, so renderings can be compared byte for byte."""
+    """A create tree (one created then moved), an update with drift (a field and a link), links
+    and long text, an adopt, a prune, and warnings: deterministic, so renderings can be compared
+    byte for byte."""
     from witsync.model import REL_PARENT, REL_RELATED, FieldEdit
     from witsync.planning.planner import make_plan
 
@@ -410,6 +413,13 @@ def showcase_plan() -> Plan:
         item("billing", "Epic", adopt_id=legacy, title="Billing", line=22),
     )
     live = board.live()
-    edit = FieldEdit("Carol <carol@fabrikam.com>", "2026-11-20T09:30:00Z", 2)
-    live = Live(live.items, live.managed_ids, {story: {"System.Title": edit}})
+    # Carol retitled the story on the board and put it under "Old home": drift, both
+    edit = FieldEdit("Carol <carol@fabrikam.com>", "2026-11-20T09:30:00Z", 2, drift=True)
+    moved = FieldEdit("Carol <carol@fabrikam.com>", "2026-11-20T09:31:00Z", 2, drift=True)
+    live = Live(
+        live.items,
+        live.managed_ids,
+        {story: {"System.Title": edit}},
+        link_edits={story: {("added", REL_PARENT, old_parent): moved}},
+    )
     return make_plan(d, live, process(), TARGET, prune=True)

@@ -9,6 +9,8 @@ is renamed with `previousKeys` → same id; a type changes → same id. Then the
 
 from __future__ import annotations
 
+import html
+import json
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -162,6 +164,19 @@ class Colleague:
         after = self.patch(id, ops)
         assert after["rev"] == item["rev"]  # link-only: no new revision
 
+    def updates(self, id: int) -> list[Any]:
+        response = self.http.get(f"{self.org}/_apis/wit/workitems/{id}/updates?{V}")
+        assert response.status_code == 200, response.text
+        return list(response.json()["value"])
+
+    def notes(self, id: int) -> list[str]:
+        """The history notes of the item's revisions, as text."""
+        return [
+            html.unescape(update["fields"]["System.History"]["newValue"])
+            for update in self.updates(id)
+            if "System.History" in update.get("fields", {})
+        ]
+
     def delete(self, id: int) -> None:
         response = self.http.delete(f"{self.org}/_apis/wit/workitems/{id}?{V}")
         assert response.status_code == 200, response.text
@@ -284,3 +299,113 @@ def test_a_living_board(
     code, out, err = run(capsys, repo, "plan", "--detailed-exitcode")
     assert code == 0, out + err
     assert "No changes." in out
+
+
+GITHUB_RUN = {
+    "GITHUB_ACTIONS": "true",
+    "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+    "GITHUB_REF": "refs/pull/42/merge",
+    "GITHUB_SERVER_URL": "https://github.com",
+    "GITHUB_REPOSITORY": "fabrikam/backlog",
+    "GITHUB_RUN_ID": "5150",
+}
+
+
+def test_whose_change_it_is(
+    board: tuple[str, Path],
+    priya: Colleague,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 11, points 9-11: every revision witsync writes carries its history note; a plan
+    splits the changes from the manifests from drift on the board (fields and links, with who
+    and when); the tags a colleague adds survive the apply, the ones witsync added go when the
+    YAML drops them."""
+    _org, repo = board
+    for name, value in GITHUB_RUN.items():
+        monkeypatch.setenv(name, value)
+    tagged = manifest().replace("title: Quiet hours}", "title: Quiet hours, tags: [night]}")
+
+    # 1. the first apply, from a pull request's pipeline: every item says what wrote it
+    write(repo, tagged)
+    code, out, err = run(capsys, repo, "apply", "--yes", "--message", "first import")
+    assert code == 0, out + err
+    ids = priya.ids()
+    note = (
+        "witsync apply — commit 0123456789ab, PR #42, run "
+        "https://github.com/fabrikam/backlog/actions/runs/5150 — first import [witsync:ops]"
+    )
+    for key in ("alerts", "story-b", "story-c"):
+        assert priya.notes(ids[key]) == [note], key
+
+    # 2. Priya, on the board: a title and a tag of story-b, and story-c under another parent
+    current = priya.get(ids["story-b"])["fields"]
+    priya.patch(
+        ids["story-b"],
+        [
+            {"op": "replace", "path": "/fields/System.Title", "value": "Quiet hours (Priya)"},
+            {"op": "replace", "path": "/fields/System.Tags", "value": current["System.Tags"]
+             + "; blocked"},
+        ],
+    )  # fmt: skip
+    priya.reparent(ids["story-c"], ids["reports"])
+
+    # 3. a pull request renames the epic and tags story-b q4: the plan tells the two apart
+    edited = tagged.replace("wake the right person", "wake the on-call person").replace(
+        "tags: [night]", "tags: [night, q4]"
+    )
+    write(repo, edited)
+    code, out, err = run(capsys, repo, "plan")
+    assert code == 0, out + err
+    ours, heading, theirs = out.partition("\nDrift on the board:\n")
+    assert heading, out
+    assert "\nFrom the manifests:\n" in ours
+    assert (
+        'System.Title: "Alerts that wake the right person" → "Alerts that wake the on-call person"'
+        in ours
+    )
+    # q4 is the pull request's; Priya's tag is kept
+    assert 'System.Tags: "blocked; night; witsync:ops" → "blocked; night; q4; witsync:ops"' in ours
+    priyas = "on the board by Priya Raman <priya@fabrikam.com> at 20"
+    assert 'System.Title: "Quiet hours (Priya)" → "Quiet hours"  (changed ' + priyas in theirs
+    assert f"- link Parent → #{ids['reports']} (reports)  (added {priyas}" in theirs
+    assert f"+ link Parent → #{ids['dashboards']} (dashboards)  (removed {priyas}" in theirs
+    assert "Alerts that wake" not in theirs
+    assert "Quiet hours (Priya)" not in ours
+
+    code, out, err = run(capsys, repo, "plan", "--format", "json")
+    assert code == 0, out + err
+    actions = {action["key"]: action for action in json.loads(out)["actions"]}
+    origins = {change["field"]: change["origin"] for change in actions["story-b"]["changes"]}
+    assert origins == {"System.Title": "board", "System.Tags": "manifests"}
+    assert [link["origin"] for link in actions["story-c"]["links"]] == ["board", "board"]
+    assert actions["alerts"]["changes"][0]["origin"] == "manifests"
+    code, out, err = run(capsys, repo, "plan", "--format", "markdown")
+    assert out.index("#### From the manifests") < out.index("#### Drift on the board")
+
+    # 4. the merge is applied: Priya's tag stays, her title and parent are put back
+    monkeypatch.setenv("GITHUB_REF", "refs/heads/main")
+    code, out, err = run(capsys, repo, "apply", "--yes")
+    assert code == 0, out + err
+    story_b = priya.get(ids["story-b"])["fields"]
+    assert story_b["System.Title"] == "Quiet hours"
+    assert {t.strip() for t in story_b["System.Tags"].split(";")} == {
+        "blocked",
+        "night",
+        "q4",
+        "witsync:ops",
+    }
+    assert priya.parent_of(ids["story-c"]) == ids["dashboards"]
+    assert priya.notes(ids["story-b"])[-1] == (
+        "witsync apply — commit 0123456789ab, run "
+        "https://github.com/fabrikam/backlog/actions/runs/5150 [witsync:ops]"
+    )
+    code, out, err = run(capsys, repo, "plan", "--detailed-exitcode")
+    assert code == 0, out + err  # her tag is hers: nothing to change
+
+    # 5. the YAML drops q4, which witsync added: it goes, her tag stays
+    write(repo, edited.replace("tags: [night, q4]", "tags: [night]"))
+    code, out, err = run(capsys, repo, "apply", "--yes")
+    assert code == 0, out + err
+    tags = {t.strip() for t in priya.get(ids["story-b"])["fields"]["System.Tags"].split(";")}
+    assert tags == {"blocked", "night", "witsync:ops"}

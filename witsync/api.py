@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal, ParamSpec, TypeVar, get_args
 
+from witsync import notes
 from witsync.ado.transport import Token
 from witsync.config import settings_from_args
 from witsync.connect import LOCAL_ORG_URL
@@ -148,6 +149,8 @@ async def aapply(
     parallelism: int = PARALLELISM,
     suppress_notifications: bool = False,
     on_result: Callable[[ItemResult], None] | None = None,
+    history_note: bool = True,
+    message: str | None = None,
 ) -> Result:
     """Write `plan` to the board it was made for, as `witsync apply --plan` does: parents first,
     every update guarded by the rev it was planned against. One result per action (outcome
@@ -155,7 +158,9 @@ async def aapply(
 
     A plan for an organization needs the `token` again (a plan never holds one). A local plan
     goes to the board file it was made against; `board` overrides that. `on_result` is called
-    with each item's result as it lands. Raises WitsyncError (nothing written) when the plan
+    with each item's result as it lands. Every revision written carries a history note (what ran
+    it: the CI run's commit, PR and run from the environment, then `message`, and witsync's
+    mark); `history_note=False` writes none. Raises WitsyncError (nothing written) when the plan
     has errors that block apply, e.g. two work items for one key.
     """
     if plan.target.org_url != LOCAL_ORG_URL:
@@ -171,6 +176,7 @@ async def aapply(
         parallelism=parallelism,
         suppress_notifications=suppress_notifications,
         on_result=on_result,
+        note=notes.history_note(plan.target.scope, os.environ, message) if history_note else None,
     )
 
 

@@ -55,7 +55,8 @@ class Settings:
     `--no-restore`, witsync.yaml `restore`)."""
     board_path: Path = DEFAULT_BOARD
     board_process: str | None = None
-    """The process (Agile, Scrum, Basic, CMMI) of a project the local board creates; None: Agile."""
+    """The process (Agile, Scrum, Basic, CMMI) of a project the local board creates; None: Agile.
+    A custom process is the path of its file (witsync.yaml `process: FILE`, made absolute)."""
     config_file: Path | None = None
     ownership: Mapping[str, Ownership] = field(default_factory=lambda: DEFAULT_OWNERSHIP)
     """The repository-wide mode of each field a layer names, by reference name: the built-in
@@ -70,6 +71,16 @@ class Settings:
     """Area paths the local board holds besides the project's root (witsync.yaml `areas`)."""
     board_iterations: tuple[LocalIteration, ...] = ()
     """Iterations the local board holds besides the project's own (witsync.yaml `iterations`)."""
+    markdown_native: bool = False
+    """Multi-line text written as Markdown is stored as Markdown (api-version 7.2-preview,
+    witsync.yaml `markdown: native`), instead of being converted to HTML."""
+    history_note: bool = True
+    """Every write carries a System.History note saying what ran it (witsync.yaml `historyNote`;
+    see witsync.notes)."""
+    message: str | None = None
+    """Text the history note carries (`--message`, witsync.yaml `message`)."""
+    exact_tags: bool = False
+    """Stated tags are the whole list: people's tags are removed too (witsync.yaml `exactTags`)."""
 
 def add_manifest_arguments(parser: argparse.ArgumentParser) -> None:
     """PATH... and the target flags: what every command that reads manifests takes."""
@@ -193,14 +204,28 @@ def settings_from_args(args: argparse.Namespace, environ: Mapping[str, str], cwd
         removal=cast(RemovalPolicy, removal),
         restore=not getattr(args, "no_restore", False) and bool(values.get("restore", True)),
         board_path=board,
-        board_process=values.get("process"),
+        board_process=_board_process(values.get("process"), config_file),
         config_file=config_file,
         ownership=ownership,
         max_set_bytes=int(values.get("maxSetSizeMB", MAX_SET_BYTES // MEGABYTE)) * MEGABYTE,
         timeout=_timeout(getattr(args, "timeout", None), values.get("timeout")),
         board_areas=tuple(str(path) for path in values.get("areas", ())),
         board_iterations=_iterations(values.get("iterations", ()), config_file),
+        markdown_native=values.get("markdown") == "native",
+        history_note=bool(values.get("historyNote", True)),
+        message=getattr(args, "message", None) or values.get("message"),
+        exact_tags=bool(values.get("exactTags", False)),
     )
+
+
+def _board_process(value: Any, config_file: Path | None) -> str | None:
+    """A built-in process's name, or a custom process file's path (relative to witsync.yaml)."""
+    if value is None:
+        return None
+    text = str(value)
+    if text.lower().endswith((".yaml", ".yml")) and config_file is not None:
+        return str(config_file.parent / text)
+    return text
 
 
 def _timeout(flag: float | None, configured: Any) -> float | None:

@@ -14,7 +14,6 @@ Nothing here writes.
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
@@ -24,6 +23,7 @@ from witsync.errors import AuthError, NotFoundError
 from witsync.fetch import read_histories
 from witsync.marker import is_prune_note, marker_keys
 from witsync.model import JSON, LiveItem
+from witsync.notes import revision_note
 from witsync.phases import SILENT, Progress
 
 log = logging.getLogger(__name__)
@@ -55,9 +55,7 @@ def closed_by_prune(updates: Sequence[JSON], scope: str) -> bool:
         fields = {str(name).lower(): change for name, change in changed}
         if "system.state" not in fields:
             continue
-        note = fields.get("system.history")
-        text = note.get("newValue") if isinstance(note, Mapping) else None
-        return isinstance(text, str) and is_prune_note(html.unescape(text), scope)
+        return is_prune_note(revision_note(update), scope)
     return False
 
 

@@ -50,7 +50,8 @@ async def test_rate_limit_headers_become_an_estimate_of_the_run_cost() -> None:
     # The emulator counts requests as its usage unit: each answer lowers Remaining by one.
     board = open_board(EmulatorOptions(rate_limit=1000))
     plan = await plan_for(board, desired(*(item(f"s{n}") for n in range(3))))
-    assert plan.budget is not None and plan.budget.rate_limit is not None
+    assert plan.budget is not None
+    assert plan.budget.rate_limit is not None
     sent = len(board.requests)
     use = plan.budget.rate_limit
     assert use.limit == 1000

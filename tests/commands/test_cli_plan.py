@@ -146,7 +146,9 @@ def test_drift_shows_who_changed_a_field(repo, capsys):
     asyncio.run(rename())
     code, out, _ = run(capsys, "plan", "--detailed-exitcode")
     assert code == 2
-    assert 'System.Title: "Renamed by hand" → "The epic"  (last set on the board by' in out
+    # the same identity as witsync's own writes, but no history note: a person's edit (drift)
+    drift = out.partition("\nDrift on the board:\n")[2]
+    assert 'System.Title: "Renamed by hand" → "The epic"  (changed on the board by' in drift
 
 
 def test_manifest_errors_exit_1_with_the_place(repo, capsys):

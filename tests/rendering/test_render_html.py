@@ -126,10 +126,14 @@ def test_field_changes_diffs_drift_links_location_and_notes():
     assert "<strong>no" not in page
     # tags: the ones that go struck through before, the new one underlined after
     assert '<ins class="tag">q3</ins>' in page
-    # who last set the drifted field on the board, and when
+    # who changed the drifted field and link on the board, and when, under their heading
     assert (
-        "last set on the board by Carol <carol@fabrikam.com>, 2026-11-20 09:30 UTC (rev 2)" in text
+        "changed on the board by Carol <carol@fabrikam.com>, 2026-11-20 09:30 UTC (rev 2)" in text
     )
+    assert "added on the board by Carol <carol@fabrikam.com>, 2026-11-20 09:31 UTC" in text
+    heading = '<tr class="origin origin-board"><th colspan="3" scope="rowgroup">Drift on the board'
+    assert heading in page
+    assert "drift on the board" in text  # on the item's line in the tree
     # links added and removed, to the board (the local board: where `witsync board` serves)
     assert "add link Parent → #100 billing" in text
     assert "remove link Parent → #102" in text

@@ -58,7 +58,15 @@ def test_summary_and_actions():
         "by": "Carol <carol@fabrikam.com>",
         "at": "2026-11-20T09:30:00Z",
         "rev": 2,
+        "by_witsync": False,
+        "drift": True,
     }
+    assert title["origin"] == "board"
+    assigned = next(c for c in update["changes"] if c["field"] == "System.AssignedTo")
+    assert assigned["origin"] == "manifests"
+    moved = next(link for link in update["links"] if link["op"] == "remove")
+    assert moved["origin"] == "board"
+    assert moved["last_edit"]["by"] == "Carol <carol@fabrikam.com>"
     create = document["actions"][1]
     assert any(op.get("target") == "sign-in" for op in create["steps"][0]["patch"])
     assert create["depends_on"] == ["sign-in"]

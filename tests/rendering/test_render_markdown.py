@@ -38,7 +38,13 @@ def test_summary_table_and_sections():
     text = render_markdown(showcase_plan())
     assert "| `+` create | 2 |" in text
     assert "| `-` remove | 1 |" in text
-    assert text.count("<details>") == 5  # one per item; rich text has its own, open
+    # one per item, and one more for the drift part of the item that has both; rich text has
+    # its own, open
+    assert text.count("<details>") == 6
+    assert text.index("#### From the manifests") < text.index("#### Drift on the board")
+    drift = text.partition("#### Drift on the board")[2]
+    assert "changed on the board by Carol &lt;carol@fabrikam.com&gt;" in drift
+    assert "remove link Parent → \\#102 (added on the board by Carol" in drift
     assert text.count("<details") == text.count("</details>")
     assert "_(create-only)_" in text
 

@@ -8,9 +8,9 @@ from golden_support import check_golden
 from plan_support import TARGET, Board, desired, item, process, showcase_plan
 from rich.console import Console
 
-from witsync.model import FieldChange
+from witsync.model import FieldChange, FieldEdit
 from witsync.planning.planner import make_plan
-from witsync.rendering.common import text_diff
+from witsync.rendering.common import edit_suffix, text_diff
 from witsync.rendering.text import render_plain, render_text
 
 
@@ -35,11 +35,42 @@ def test_field_before_after_mode_and_drift():
     text = render_plain(showcase_plan())
     assert 'System.Title: "Paper billing (edited)" → "Opt out of paper billing"' in text
     assert (
-        "last set on the board by Carol <carol@fabrikam.com> at 2026-11-20T09:30:00Z, rev 2" in text
+        "changed on the board by Carol <carol@fabrikam.com> at 2026-11-20T09:30:00Z, rev 2" in text
     )
     assert "Microsoft.VSTS.Scheduling.RemainingWork (create-only): 4" in text
     assert "+ link Parent → sign-in (new)" in text
     assert "- link Parent → #102" in text
+
+
+def test_the_changes_are_split_into_the_manifests_and_drift_on_the_board():
+    text = render_plain(showcase_plan())
+    ours, _, theirs = text.partition("\nDrift on the board:\n")
+    assert "\nFrom the manifests:\n" in ours
+    # the pull request's own changes, and no drift among them
+    assert 'System.AssignedTo: "Ann <ann@fabrikam.com>" → "bob@fabrikam.com"' in ours
+    assert "System.Title: \"Paper billing (edited)\"" not in ours
+    assert "- link Parent → #102" not in ours
+    # a person's edits that merging puts back, with who and when
+    theirs = theirs.partition("\nWarnings:")[0]
+    assert '~ update User Story #101 "Opt out of paper billing" (key paper)' in theirs
+    assert (
+        'System.Title: "Paper billing (edited)" → "Opt out of paper billing"  (changed on the '
+        "board by Carol <carol@fabrikam.com> at 2026-11-20T09:30:00Z, rev 2)" in theirs
+    )
+    assert (
+        "- link Parent → #102  (added on the board by Carol <carol@fabrikam.com> at "
+        "2026-11-20T09:31:00Z)" in theirs
+    )
+    assert "System.AssignedTo" not in theirs
+
+
+def test_a_value_witsync_wrote_last_is_not_attributed_and_a_persons_never_overwritten_one_is():
+    ours = FieldEdit("Build <build@x>", "2026-11-20T09:30:00Z", 3, by_witsync=True)
+    person = FieldEdit("Ann <ann@x>", "2026-11-20T09:30:00Z", 3)
+    assert edit_suffix(FieldChange("System.Title", "a", "b", last_edit=ours)) == ""
+    assert edit_suffix(FieldChange("System.Title", "a", "b", last_edit=person)) == (
+        "  (last set on the board by Ann <ann@x> at 2026-11-20T09:30:00Z, rev 3)"
+    )
 
 
 def test_empty_plan_says_no_changes():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from witsync.rendering.richtext import Segment, html_text, looks_like_html, readable, word_diff
+from witsync.model.markdown import looks_like_html
+from witsync.rendering.richtext import Segment, html_text, readable, word_diff
 
 
 def test_html_becomes_the_text_a_browser_shows():

@@ -31,6 +31,7 @@ from witsync.engine import Options, load_desired, plan_against, with_manifest_ta
 from witsync.errors import ConfigError, PlanFileError
 from witsync.feedback import PhaseFeedback
 from witsync.model import Desired, ItemResult, Plan, Result, Target
+from witsync.notes import history_note
 from witsync.rendering.planfile import ensure_target, load_plan
 from witsync.rendering.result import ApplyProgress, item_line, result_document, summary
 from witsync.rendering.text import render_text
@@ -99,6 +100,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"independent writes in flight at once (default {DEFAULT_PARALLELISM})",
     )
     parser.add_argument(
+        "--message",
+        "-m",
+        metavar="TEXT",
+        help="text for the history note every revision witsync writes carries, after the CI "
+        "run's commit, PR and run (witsync.yaml `message`; `historyNote: false` writes none)",
+    )
+    parser.add_argument(
         "--suppress-notifications",
         action="store_true",
         help="send suppressNotifications=true so a bulk apply does not flood inboxes",
@@ -119,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
             )
         saved = _read_plan(args.plan)
         settings = _with_plan_target(settings, saved)
+        if saved.markdown:  # its values are Markdown: written as such, whatever witsync.yaml says
+            settings = dataclasses.replace(settings, markdown_native=True)
         # refused before anything is opened, so a wrong target is not even touched
         org = settings.org_url or LOCAL_ORG_URL
         ensure_target(saved, Target(org, str(settings.project), str(settings.scope)))
@@ -162,10 +172,17 @@ async def _run(
         if not args.yes and not _confirm(err, sys.stdin):
             err.print("Apply cancelled: nothing was written.", markup=False)
             return 1
-        return await _apply(client, plan, args, err)
+        note = (
+            history_note(plan.target.scope, os.environ, settings.message)
+            if settings.history_note
+            else None
+        )
+        return await _apply(client, plan, args, err, note)
 
 
-async def _apply(client: Client, plan: Plan, args: argparse.Namespace, err: Console) -> int:
+async def _apply(
+    client: Client, plan: Plan, args: argparse.Namespace, err: Console, note: str | None
+) -> int:
     reported: dict[tuple[str, str], ItemResult] = {}
     # text: the result (a line per item, the summary) is the output, on stdout; json: the
     # document is, and the item lines are progress on stderr
@@ -186,6 +203,7 @@ async def _apply(client: Client, plan: Plan, args: argparse.Namespace, err: Cons
                 suppress_notifications=args.suppress_notifications,
                 on_event=report,
                 cancel=interrupts.stop,
+                note=note,
             )
         )
         interrupts.abort = writing.cancel

@@ -38,8 +38,10 @@ patches. Nothing is written to the board.
 Output goes to stdout in the format asked for (text, markdown for a pull-request comment,
 json, or html: one self-contained page with the tree of items after the plan, filters and word
 diffs, for a reviewer's browser or a CI artifact); the target used, warnings and progress go to
-stderr. For a field that differs on the board, the plan says who last set it there and when
-(from the item's history).
+stderr. The changes come in two groups: from the manifests (what merging the pull request
+changes), and drift on the board (fields and links people changed since witsync wrote them,
+which applying puts back), with who made each and when (from the items' histories and the note
+every revision witsync writes carries).
 """
 
 EXAMPLES = """\

@@ -39,6 +39,9 @@ class DesiredItem:
     previous_keys: tuple[str, ...] = ()
     """`previousKeys:` keys this entry's work item may still carry on the board (a declared
     key move, like Terraform's `moved` block): the plan moves it to `key`."""
+    exact_tags: bool = False
+    """`exactTags`: the stated tags are the whole list (people's tags are removed too); else
+    people's tags are kept and only the tags witsync added are its to remove."""
 
     def owner(self, ref: str) -> Ownership:
         return self.ownership.get(ref, "managed")

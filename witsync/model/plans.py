@@ -102,6 +102,12 @@ class FieldChange:
     last_edit: FieldEdit | None = None
     """Who last changed the field on the board, when it drifted from the manifest."""
 
+    @property
+    def drift(self) -> bool:
+        """A person changed the field on the board since witsync wrote it; the plan puts the
+        manifest's value back (False: the change comes from the manifests)."""
+        return self.last_edit is not None and self.last_edit.drift
+
 
 @dataclass(frozen=True)
 class LinkChange:
@@ -109,6 +115,13 @@ class LinkChange:
     rel: str
     target_key: str | None
     target_id: int | None
+    last_edit: FieldEdit | None = None
+    """Who last removed (for an add) or added (for a remove) the link on the board, when known."""
+
+    @property
+    def drift(self) -> bool:
+        """A person changed the link on the board; the plan puts it back as the manifests say."""
+        return self.last_edit is not None and self.last_edit.drift
 
 
 ActionKind = Literal["create", "update", "adopt", "remove", "reopen", "restore", "rekey"]
@@ -221,6 +234,10 @@ class Plan:
     plan file written before it existed (the views then draw the changed items only)."""
     closed: tuple[ClosedItem, ...] = ()
     """Managed items that left the manifests and are closed already (not counted unchanged)."""
+    markdown: bool = False
+    """Multi-line text values are Markdown, to be written with api-version 7.2's
+    `multilineFieldsFormat` (witsync.yaml `markdown: native`): apply writes them so, whatever
+    its own settings say."""
     budget: RequestBudget | None = field(default=None, compare=False)
     """What planning cost in requests (and rate limit, when the server said): so a team knows
     what a nightly run costs before it runs one. None for a plan made without a server."""

@@ -2,13 +2,13 @@
 
 Only fields a manifest states are managed; `None` clears one. Ownership per field: `managed`
 (diffed every time), `create-only` (sent on create, never diffed after), `ignored` (never sent).
-Values are compared in their canonical form (witsync.planning.normalize). Tags: the set stated in
-the manifest plus the scope tag (other scopes' `witsync:` tags are kept); with no tags stated,
-only the scope tag is ensured. A new item whose state is not its type's initial state is
-created, then moved by a second `update` step, and the plan says so. A create is not finished
-until that move is: an item witsync created whose state never changed since (`Live.unmoved`,
-from its history) is moved now, although state is create-only. A new item, or one adopted
-without it, gets the marker hyperlink that pairs it with its key from now on.
+Values are compared in their canonical form (witsync.planning.normalize). Tags: the stated ones
+and the scope tag are ensured, people's are kept (witsync.planning.tags). A new item whose state
+is not its type's initial state is created, then moved by a second `update` step, and the plan
+says so. A create is not finished until that move is: an item witsync created whose state
+never changed since (`Live.unmoved`, from its history) is moved now, although state is
+create-only. A new item, or one adopted without it, gets the marker hyperlink that pairs it with
+its key from now on.
 
 Items that come back or change: an item prune closed (`Live.pruned`) whose entry is back is
 reopened, moved to the state its entry states, else its type's first state. An entry of another
@@ -21,15 +21,14 @@ one in the same guarded patch.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from dataclasses import dataclass
 
-from witsync.marker import TAG_PREFIX, marker_url, scope_tag
+from witsync.marker import marker_url, scope_tag
 from witsync.model import (
     JSON,
     DesiredItem,
     FieldChange,
-    FieldEdit,
     Live,
     LiveItem,
     PatchOp,
@@ -43,7 +42,6 @@ from witsync.planning.normalize import (
     STATE_FIELD,
     TAGS_FIELD,
     canonical,
-    canonical_tags,
     display_value,
     field_kind,
     identity_key,
@@ -63,6 +61,7 @@ from witsync.planning.patch import (
     set_field,
     set_tags,
 )
+from witsync.planning.tags import tag_work
 
 TYPE_FIELD = "System.WorkItemType"
 
@@ -220,7 +219,14 @@ def update_work(
         ops.extend(move.ops)
         changes.extend(move.changes)
         notes.extend(move.notes)
-    tags = _tags(item, current, scope, edits)
+    tags = tag_work(
+        item,
+        current,
+        scope,
+        edits,
+        live.witsync_tags.get(current.id),
+        live.removed_tags.get(current.id, frozenset()),
+    )
     if tags is not None:
         ops.append(tags[0])
         changes.append(tags[1])
@@ -328,32 +334,6 @@ def _finish_move(item: DesiredItem, current: LiveItem) -> FieldWork:
         "(the run that created it stopped or failed before it)"
     )
     return FieldWork(ops=tuple(ops), changes=tuple(changes), notes=(note,))
-
-
-def _tags(
-    item: DesiredItem, current: LiveItem, scope: str, edits: Mapping[str, FieldEdit]
-) -> tuple[PatchOp, FieldChange] | None:
-    """The tag list to set, if it differs: the stated tags (when managed) or the live ones,
-    with other scopes' tags kept and this scope's tag ensured."""
-    own_tag = scope_tag(scope)
-    value = current.fields.get(TAGS_FIELD)
-    live_tags = tag_list(value)
-    other_scopes = [
-        t
-        for t in live_tags
-        if t.casefold().startswith(TAG_PREFIX) and t.casefold() != own_tag.casefold()
-    ]
-    managed = TAGS_FIELD in item.fields and item.owner(TAGS_FIELD) == "managed"
-    if managed:
-        wanted = tag_list((*tag_list(item.fields[TAGS_FIELD]), *other_scopes, own_tag))
-    else:
-        wanted = tag_list((*live_tags, own_tag))
-    if canonical_tags(wanted) == canonical_tags(live_tags):
-        return None
-    mode = "managed" if managed else item.owner(TAGS_FIELD)
-    edit = edits.get(TAGS_FIELD) if managed else None
-    change = FieldChange(TAGS_FIELD, join_tags(live_tags) or None, join_tags(wanted), mode, edit)
-    return set_tags(value, wanted), change
 
 
 def _kind(process: Process, ref: str) -> str:

@@ -7,7 +7,9 @@ right after an apply must be empty, so the planner never compares raw values: it
 tuples, datetime) so a whole item's managed fields can be compared with one `==`.
 
 Markdown: a value for an `html` field that does not look like HTML is Markdown; it is rendered
-with markdown-it-py (`to_html`) both before it is sent and before it is compared.
+with markdown-it-py (`to_html`) both before it is sent and before it is compared. A `markdown`
+field (an `html` one that a 7.2 client writes natively, `markdown: native`) is sent as written and
+compared as the HTML it renders to, and so is a value the board stores as Markdown (`MarkdownText`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import cast
 
 from witsync.model import JSON, FieldInfo
 from witsync.model import tag_list as tag_list  # re-exported beside join_tags
+from witsync.model.markdown import MARKDOWN, MarkdownText
+from witsync.model.markdown import looks_like_html as looks_like_html  # re-exported (exporting)
 from witsync.planning.html import render_markdown
 
 TAGS_FIELD = "System.Tags"
@@ -29,8 +33,6 @@ REASON_FIELD = "System.Reason"
 
 _NUMBER_TYPES = frozenset({"integer", "double", "picklistInteger", "picklistDouble"})
 _EMAIL_IN_ANGLES = re.compile(r"<\s*([^<>\s]+@[^<>\s]+)\s*>\s*$")
-_LOOKS_LIKE_HTML = re.compile(r"^\s*<(?:[a-zA-Z][a-zA-Z0-9-]*(?=[\s/>])|!--)[^>]*>", re.DOTALL)
-"""An element or comment first; `<https://...>` and `<a@b.c>` are Markdown autolinks."""
 _SPACE = re.compile(r"[\s\u00a0\u200b]+")
 _BETWEEN_TAGS = re.compile(r">\s+<")
 _VOID = frozenset(
@@ -59,6 +61,8 @@ def field_kind(ref: str, info: FieldInfo | None) -> str:
         return "identity"
     if info.type == "html":
         return "html"
+    if info.type == MARKDOWN:
+        return MARKDOWN
     if info.type in _NUMBER_TYPES:
         return "number"
     if info.type == "treePath":
@@ -94,8 +98,8 @@ def canonical(kind: str, value: JSON, *, as_stored: bool = False) -> Hashable:
         return tags or None
     if kind == "identity":
         return identity_key(value)
-    if kind == "html":
-        return canonical_html(str(value) if as_stored else to_html(value)) or None
+    if kind in ("html", MARKDOWN):
+        return canonical_html(_stored_html(value) if as_stored else to_html(value)) or None
     if kind == "number":
         return _number(value)
     if kind == "path":
@@ -119,8 +123,8 @@ def quick_canonical(kind: str, value: JSON, *, as_stored: bool = False) -> Hasha
     Equal quick forms imply equal canonical forms, so a planner compares these first and parses
     HTML only where they differ: an unchanged board costs no HTML parsing.
     """
-    if kind == "html" and not is_empty(value):
-        html = str(value) if as_stored else to_html(value)
+    if kind in ("html", MARKDOWN) and not is_empty(value):
+        html = _stored_html(value) if as_stored else to_html(value)
         return ("html-text", _BETWEEN_TAGS.sub("><", html).strip())
     return canonical(kind, value, as_stored=as_stored)
 
@@ -181,8 +185,9 @@ def identity_display(value: JSON) -> str | None:
 # HTML and Markdown
 
 
-def looks_like_html(text: str) -> bool:
-    return bool(_LOOKS_LIKE_HTML.match(text))
+def _stored_html(value: JSON) -> str:
+    """A board's multi-line value as HTML: stored Markdown rendered, HTML as it stands."""
+    return render_markdown(value) if isinstance(value, MarkdownText) else str(value)
 
 
 def to_html(value: JSON) -> str:
@@ -341,6 +346,8 @@ def wire_value(kind: str, value: JSON) -> JSON:
         return join_tags(tag_list(value))
     if kind == "html":
         return to_html(value)
+    if kind == MARKDOWN:
+        return str(value)  # as written, Markdown or HTML (the client says which, per write)
     if kind == "date" and isinstance(value, (datetime.date, datetime.datetime)):
         return _iso(value)
     if isinstance(value, tuple):

@@ -80,7 +80,7 @@ def make_plan(
         {key: rank for rank, key in enumerate([*restores, *creates])},
         {key for key, work in fields.items() if work.ops},
     )
-    actions = _actions(pairing, creates, fields, links)
+    actions = _actions(pairing, creates, fields, _attributed(links, pairing, live))
     leaving = sorted(
         (item_id, key) for key, item_id in pairing.claims.items() if key not in pairing.pairs
     )
@@ -176,6 +176,32 @@ def _actions(
         if writes:
             actions.append(_action(_update_kind(pair, work), pair, work, linked, writes))
     return actions
+
+
+def _attributed(
+    links: Mapping[str, LinkWork], pairing: Pairing, live: Live
+) -> dict[str, LinkWork]:
+    """Each link change with who last changed that link on the board (`Live.link_edits`): for an
+    addition, who removed it; for a removal, who added it."""
+    attributed = dict(links)
+    for key, work in links.items():
+        pair = pairing.pairs.get(key)
+        edits = live.link_edits.get(pair.live.id, {}) if pair and pair.live else {}
+        if not edits:
+            continue
+        changes = tuple(
+            dataclasses.replace(
+                change,
+                last_edit=edits.get(
+                    ("removed" if change.op == "add" else "added", change.rel, change.target_id)
+                ),
+            )
+            if change.target_id is not None
+            else change
+            for change in work.changes
+        )
+        attributed[key] = dataclasses.replace(work, changes=changes)
+    return attributed
 
 
 def _update_kind(pair: Pair, work: FieldWork) -> ActionKind:

@@ -8,6 +8,7 @@ import re
 
 from witsync.model import JSON, Action, FieldChange, LinkChange, Plan, RequestBudget
 from witsync.rendering.json import summary
+from witsync.rendering.origin import edit_text
 from witsync.text import one_line, shown
 
 LINK_NAMES = {
@@ -151,10 +152,13 @@ def mode_suffix(change: FieldChange) -> str:
 
 
 def edit_suffix(change: FieldChange) -> str:
-    edit = change.last_edit
-    if edit is None:
-        return ""
-    # Neutral wording: without a state file, an edit by a person and a past apply look alike.
-    # The name is whatever the board's identity says: written out, never obeyed by a terminal.
-    by, at = one_line(edit.by), one_line(edit.at)
-    return f"  (last set on the board by {by} at {at}, rev {edit.rev})"
+    """`  (changed on the board by …)` for drift, `  (last set on the board by …)` for a value a
+    person set that witsync never wrote (witsync.rendering.origin); "" otherwise."""
+    text = edit_text(change.last_edit)
+    return f"  ({text})" if text else ""
+
+
+def link_suffix(change: LinkChange) -> str:
+    """`  (removed on the board by … at …)` for a link drift."""
+    text = edit_text(change.last_edit, link=change)
+    return f"  ({text})" if text else ""

@@ -118,6 +118,8 @@ table.f td{width:41%;white-space:pre-wrap;overflow-wrap:anywhere}
 border-radius:4px;padding:0 4px;margin-left:4px}
 .empty{color:var(--muted);font-style:italic}
 .who{display:block;margin-top:3px;font-size:.8rem;color:var(--muted);white-space:normal}
+.who.drift,.wh.drift{color:#9a6700;font-weight:600}
+tr.origin th{text-align:left;font-size:.8rem;text-transform:uppercase;color:var(--muted)}
 del{background:var(--remove-bg);color:#82071e;text-decoration:line-through;
 text-decoration-thickness:1.5px}
 ins{background:var(--create-bg);color:#0a3622;text-decoration:underline;text-underline-offset:2px}

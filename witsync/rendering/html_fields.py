@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 from witsync.fields import REFERENCE_TO_FRIENDLY, RICH_TEXT_FIELDS, display_name
-from witsync.model import Action, FieldChange, FieldEdit
+from witsync.model import Action, FieldChange, FieldEdit, LinkChange
+from witsync.model.markdown import looks_like_html
 from witsync.rendering.html_markup import Emit
 from witsync.rendering.html_markup import escape as _e
-from witsync.rendering.richtext import Segment, looks_like_html, readable, word_diff
+from witsync.rendering.origin import HEADINGS, edit_text, origin_of
+from witsync.rendering.richtext import Segment, readable, word_diff
 from witsync.text import shown
 
 TITLE_FIELD = "System.Title"
@@ -37,7 +39,15 @@ def changed_fields(emit: Emit, action: Action) -> None:
         '<th scope="col">Before (on the board)</th><th scope="col">After</th></tr></thead>'
         "\n<tbody>\n"
     )
-    for change in action.field_changes:
+    drift = any(change.drift for change in action.field_changes)
+    shown_origin = None
+    # manifests' changes first, then drift on the board, each under its heading (when both)
+    for change in sorted(action.field_changes, key=lambda change: change.drift):
+        origin = origin_of(change)
+        if drift and origin != shown_origin:
+            emit(f'<tr class="origin origin-{origin}"><th colspan="3" scope="rowgroup">'
+                 f"{_e(HEADINGS[origin])}</th></tr>\n")  # fmt: skip
+            shown_origin = origin
         name = (
             f'<th scope="row" title="{_e(change.field)}">{_e(field_label(change.field))}'
             f"{_mode(change)}</th>"
@@ -128,12 +138,25 @@ def _tags(before: object, after: object, side: str) -> str:
 
 def _who(change: FieldChange) -> str:
     edit: FieldEdit | None = change.last_edit
-    if edit is None:
-        return ""
-    # Neutral wording: without a state file, a person's edit and an earlier apply look alike.
+    if edit is None or not edit_text(edit):
+        return ""  # nothing to say: the value is one witsync's earlier apply wrote
+    what = "changed on the board" if edit.drift else "last set on the board"
+    css = "who drift" if edit.drift else "who"
     return (
-        f'<span class="who">last set on the board by {_e(shown(edit.by))}, '
+        f'<span class="{css}">{what} by {_e(shown(edit.by))}, '
         f'<time datetime="{_e(edit.at)}">{_e(_when(edit.at))}</time> (rev {edit.rev})</span>'
+    )
+
+
+def link_who(link: LinkChange) -> str:
+    """Who removed (for an add) or added (for a remove) the link on the board, for link drift."""
+    edit = link.last_edit
+    if edit is None or not edit_text(edit, link=link):
+        return ""
+    verb = "removed" if link.op == "add" else "added"
+    return (
+        f'<span class="who drift">{verb} on the board by {_e(shown(edit.by))}, '
+        f'<time datetime="{_e(edit.at)}">{_e(_when(edit.at))}</time></span>'
     )
 
 

@@ -6,10 +6,11 @@ from urllib.parse import quote
 
 from witsync.model import REL_PARENT, Action, LinkChange, Plan
 from witsync.rendering.common import LINK_NAMES
-from witsync.rendering.html_fields import changed_fields, new_values
+from witsync.rendering.html_fields import changed_fields, link_who, new_values
 from witsync.rendering.html_markup import Emit, board_link, file_line, warning_text
 from witsync.rendering.html_markup import escape as _e
 from witsync.rendering.html_tree import Node
+from witsync.rendering.origin import DRIFT_ON_BOARD, split_action
 from witsync.text import shown
 
 
@@ -59,6 +60,8 @@ def _row(plan: Plan, node: Node) -> str:
         parts.append(f'<i class="st">{_e(node.state)}</i>')
     if node.action is not None and node.action.kind != "create":
         parts.append(f'<i class="wh">{_e(_what(node.action))}</i>')
+        if split_action(node.action)[1] is not None:  # a reviewer's first question
+            parts.append(f'<i class="wh drift">{_e(DRIFT_ON_BOARD.lower())}</i>')
     if node.children and not node.changed_below:
         parts.append(f'<i class="wh">{node.size - 1:,} unchanged below</i>')
     if node.outside_parent is not None:
@@ -142,9 +145,10 @@ def _link(plan: Plan, link: LinkChange) -> str:
     else:
         other = f'<a href="{_e(board_link(plan, link.target_id or 0))}">#{link.target_id}</a>'
     symbol = "+" if link.op == "add" else "−"
+    css = f"{link.op} drift" if link.drift else link.op
     return (
-        f'<li class="{link.op}"><span class="sym" aria-hidden="true">{symbol}</span> '
-        f"{link.op} link <b>{_e(name)}</b> → {other}</li>\n"
+        f'<li class="{css}"><span class="sym" aria-hidden="true">{symbol}</span> '
+        f"{link.op} link <b>{_e(name)}</b> → {other}{link_who(link)}</li>\n"
     )
 
 

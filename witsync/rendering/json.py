@@ -8,6 +8,8 @@ from typing import Any
 from witsync.model import (
     Action,
     FieldChange,
+    FieldEdit,
+    LinkChange,
     Location,
     PatchOp,
     Plan,
@@ -16,8 +18,11 @@ from witsync.model import (
     RequestBudget,
     Step,
 )
+from witsync.rendering.origin import origin_of
 
 FORMAT_VERSION = "1"
+"""Fields added since (a change's and a link's `origin`, a link's `last_edit`) are optional in
+the schema, so a plan file written before them still reads."""
 
 
 def summary(plan: Plan) -> dict[str, int]:
@@ -60,6 +65,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             }
             for closed in plan.closed
         ],
+        **({"markdown": True} if plan.markdown else {}),
         **({} if plan.budget is None else {"budget": budget_json(plan.budget)}),
     }
 
@@ -109,14 +115,39 @@ def _step(step: Step) -> dict[str, Any]:
 
 
 def _change(change: FieldChange) -> dict[str, Any]:
-    edit = change.last_edit
     return {
         "field": change.field,
         "before": change.before,
         "after": change.after,
         "mode": change.mode,
-        "last_edit": None if edit is None else {"by": edit.by, "at": edit.at, "rev": edit.rev},
+        "origin": origin_of(change),
+        "last_edit": edit_json(change.last_edit),
     }
+
+
+def edit_json(edit: FieldEdit | None) -> dict[str, Any] | None:
+    if edit is None:
+        return None
+    return {
+        "by": edit.by,
+        "at": edit.at,
+        "rev": edit.rev,
+        "by_witsync": edit.by_witsync,
+        "drift": edit.drift,
+    }
+
+
+def _link(link: LinkChange) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "op": link.op,
+        "rel": link.rel,
+        "target_key": link.target_key,
+        "target_id": link.target_id,
+        "origin": origin_of(link),
+    }
+    if link.last_edit is not None:
+        document["last_edit"] = edit_json(link.last_edit)
+    return document
 
 
 def _action(action: Action) -> dict[str, Any]:
@@ -138,15 +169,7 @@ def _action_fields(action: Action) -> dict[str, Any]:
         "depends_on": list(action.depends_on),
         "notes": list(action.notes),
         "changes": [_change(change) for change in action.field_changes],
-        "links": [
-            {
-                "op": link.op,
-                "rel": link.rel,
-                "target_key": link.target_key,
-                "target_id": link.target_id,
-            }
-            for link in action.link_changes
-        ],
+        "links": [_link(link) for link in action.link_changes],
         "steps": [_step(step) for step in action.steps],
     }
 

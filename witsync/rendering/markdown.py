@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from witsync.fields import REFERENCE_TO_FRIENDLY, RICH_TEXT_FIELDS, display_name
-from witsync.model import Action, FieldChange, FieldEdit, LinkChange, Plan, Target
+from witsync.model import Action, FieldChange, LinkChange, Plan, Target
+from witsync.model.markdown import looks_like_html
 from witsync.rendering.boardlinks import LOCAL_BOARD_HOST, backlog_link, org_link, work_item_link
 from witsync.rendering.common import (
     LINK_NAMES,
@@ -34,7 +35,8 @@ from witsync.rendering.common import (
     value_text,
 )
 from witsync.rendering.json import summary
-from witsync.rendering.richtext import looks_like_html, readable, word_diff
+from witsync.rendering.origin import DRIFT_EXPLAINED, HEADINGS, Origin, edit_text, split_plan
+from witsync.rendering.richtext import readable, word_diff
 from witsync.rendering.sourcelinks import SourceLinks, safe_url
 from witsync.text import one_line, shown
 
@@ -111,19 +113,25 @@ def render_markdown(
     parts = [head]
     used = len(head)
     included = 0
-    for action in plan.actions:
+    # the two groups, each under its heading: a part of an action per group it has changes in
+    entries = [(origin, a) for origin, group in split_plan(plan).items() for a in group]
+    shown_origin = None
+    for origin, action in entries:
         section = _section(action, links)
+        if origin != shown_origin:
+            section = _group_heading(origin) + section
         if used + len(section) > DETAILS_SHARE * limit:
             break
         parts.append(section)
         used += len(section)
         included += 1
-    if included < len(plan.actions):
+        shown_origin = origin
+    if included < len(entries):
         header = "| | Id | Key | Title | Fields and links |\n| --- | --- | --- | --- | --- |\n"
         header = "\n**More changes** (one line each)\n\n" + header
         rows: list[str] = []
         size = used + len(header)
-        for action in plan.actions[included:]:
+        for _origin, action in entries[included:]:
             row = _row(action, links)
             if size + len(row) + reserve > limit:
                 break
@@ -134,13 +142,18 @@ def render_markdown(
             used = size
             included += len(rows)
     text = "".join(parts)
-    if included < len(plan.actions):
-        left = len(plan.actions) - included
+    if included < len(entries):
+        left = len(entries) - included
         text += (
             f"\n> **{left} more action{'s' if left != 1 else ''} not shown** to keep this comment "
             f"under {limit:,} characters. The full plan is in {where}.\n"
         )
     return text
+
+
+def _group_heading(origin: Origin) -> str:
+    explained = f"_{_escape(DRIFT_EXPLAINED)}._\n\n" if origin == "board" else ""
+    return f"#### {HEADINGS[origin]}\n\n{explained}"
 
 
 def _row(action: Action, links: _Links) -> str:
@@ -232,7 +245,8 @@ def _section(action: Action, links: _Links) -> str:
         if not row:
             lines += _long_block(change) if texts is None else _rich_block(change, texts)
     for link in action.link_changes:
-        lines.append(f"- {link.op} {_link_text(link, links)}")
+        by = edit_text(link.last_edit, link=link)
+        lines.append(f"- {link.op} {_link_text(link, links)}{f' ({_escape(by)})' if by else ''}")
     for note in action.notes:
         lines.append(f"- _{links.mentions(_escape(note))}_")
     while lines[-1] == "":
@@ -253,9 +267,9 @@ def _table_row(action: Action, change: FieldChange, texts: tuple[str, str] | Non
         before, after = _cell(value_text(change.before)), _cell(value_text(change.after))
     if action.kind == "create":
         before = ""
-    elif change.last_edit is not None:
+    elif edit_text(change.last_edit):
         # Who set the value the board has now: it describes the Before side.
-        before += f"<br><sub>{_escape(_set_by(change.last_edit))}</sub>"
+        before += f"<br><sub>{_escape(edit_text(change.last_edit))}</sub>"
     return f"| {_name(change)}{_mode(change)} | {before} | {after} |"
 
 
@@ -275,15 +289,10 @@ def _name_html(change: FieldChange) -> str:
     return f'<b><abbr title="{html.escape(change.field)}">{_html(friendly)}</abbr></b>'
 
 
-def _set_by(edit: FieldEdit) -> str:
-    # Neutral wording: without a state file, an edit by a person and a past apply look alike.
-    return f"last set on the board by {one_line(edit.by)} at {one_line(edit.at)}, rev {edit.rev}"
-
-
 def _long_block(change: FieldChange) -> list[str]:
     lines = [f"**{_name(change)}**{_mode(change)}", ""]
-    if change.last_edit is not None and change.before is not None:
-        lines += [f"<sub>Before: {_escape(_set_by(change.last_edit))}</sub>", ""]
+    if edit_text(change.last_edit) and change.before is not None:
+        lines += [f"<sub>Before: {_escape(edit_text(change.last_edit))}</sub>", ""]
     return lines + _fenced(text_diff(change, limit=30))
 
 
@@ -330,8 +339,8 @@ def _rich_block(change: FieldChange, texts: tuple[str, str]) -> list[str]:
         what, body = "the same words, other formatting", ""
     heading = f"{_name_html(change)}{_mode_html(change)}: {what}"
     lines = [f"<details open><summary>{heading}</summary>", ""]
-    if change.last_edit is not None and before:
-        lines += [f"<sub>Before: {_escape(_set_by(change.last_edit))}</sub>", ""]
+    if edit_text(change.last_edit) and before:
+        lines += [f"<sub>Before: {_escape(edit_text(change.last_edit))}</sub>", ""]
     if body:
         lines += [body, ""]
     else:  # nothing a reader sees differs: show the markup that does

@@ -102,13 +102,24 @@ def _op(data: dict[str, Any]) -> PatchOp:
 
 
 def _change(data: dict[str, Any]) -> FieldChange:
-    edit = data["last_edit"]
     return FieldChange(
         field=data["field"],
         before=data["before"],
         after=data["after"],
         mode=data["mode"],
-        last_edit=FieldEdit(edit["by"], edit["at"], edit["rev"]) if edit else None,
+        last_edit=_edit(data["last_edit"]),
+    )
+
+
+def _edit(data: dict[str, Any] | None) -> FieldEdit | None:
+    if not data:
+        return None
+    return FieldEdit(
+        data["by"],
+        data["at"],
+        data["rev"],
+        by_witsync=bool(data.get("by_witsync", False)),
+        drift=bool(data.get("drift", False)),
     )
 
 
@@ -126,7 +137,13 @@ def _action(data: dict[str, Any]) -> Action:
         ),
         field_changes=tuple(_change(change) for change in data["changes"]),
         link_changes=tuple(
-            LinkChange(link["op"], link["rel"], link["target_key"], link["target_id"])
+            LinkChange(
+                link["op"],
+                link["rel"],
+                link["target_key"],
+                link["target_id"],
+                _edit(link.get("last_edit")),
+            )
             for link in data["links"]
         ),
         depends_on=tuple(data["depends_on"]),
@@ -164,6 +181,7 @@ def _plan(document: dict[str, Any]) -> Plan:
             ClosedItem(c["key"], c["id"], c["type"], c["title"], c["state"])
             for c in document.get("closed", ())
         ),
+        markdown=document.get("markdown", False),
         budget=_budget(document.get("budget")),
     )
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Literal
 
-_LOOKS_LIKE_HTML = re.compile(r"^\s*<(?:[a-zA-Z][a-zA-Z0-9-]*(?=[\s/>])|!--)[^>]*>", re.DOTALL)
+from witsync.model.markdown import looks_like_html
+
 _BLOCKS = frozenset(
     {
         "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption",
@@ -39,11 +40,6 @@ _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 MAX_TOKENS = 6_000
 """Above this many words and spaces on either side, the diff is the whole before, then the
 whole after (difflib's matching is quadratic in the worst case)."""
-
-
-def looks_like_html(text: str) -> bool:
-    """Whether a value is markup (a description, acceptance criteria) rather than plain text."""
-    return bool(_LOOKS_LIKE_HTML.match(text))
 
 
 def html_text(html: str) -> str:

@@ -1,5 +1,8 @@
 """The plan for terminals and logs, Terraform-like: `+` create, `~` update, `-` remove.
 
+The changes come in two groups, *From the manifests* and *Drift on the board* (people's edits
+that applying puts back, with who and when; witsync.rendering.origin), each in apply order.
+
 `render_text` returns rich Text: the command prints it styled on a terminal and writes
 `.plain` everywhere else, so colour codes never reach a log or a file.
 """
@@ -15,12 +18,14 @@ from witsync.rendering.common import (
     budget_line,
     edit_suffix,
     is_long,
+    link_suffix,
     link_text,
     mode_suffix,
     summary_line,
     text_diff,
     value_text,
 )
+from witsync.rendering.origin import DRIFT_EXPLAINED, HEADINGS, split_plan
 from witsync.text import one_line
 
 _STYLES = {
@@ -43,9 +48,15 @@ def render_text(plan: Plan) -> Text:
     )
     if plan.actions:
         out.append("\nwitsync will perform these actions, in this order:\n")
-    for action in plan.actions:
-        out.append("\n")
-        _action(out, action)
+    for origin, actions in split_plan(plan).items():
+        if not actions:
+            continue
+        out.append(f"\n{HEADINGS[origin]}:\n", style="bold")
+        if origin == "board":
+            out.append(f"  ({DRIFT_EXPLAINED})\n", style="dim")
+        for action in actions:
+            out.append("\n")
+            _action(out, action)
     if plan.closed:
         out.append("\nClosed (left the manifests):\n", style="bold")
         for closed in plan.closed:
@@ -94,9 +105,10 @@ def _action(out: Text, action: Action) -> None:
         _change(out, action, change)
     for link in action.link_changes:
         out.append(
-            f"{_INDENT}{'+' if link.op == 'add' else '-'} {link_text(link)}\n",
+            f"{_INDENT}{'+' if link.op == 'add' else '-'} {link_text(link)}",
             style="green" if link.op == "add" else "red",
         )
+        out.append(f"{link_suffix(link)}\n", style="dim")
     for note in action.notes:
         out.append(f"{_INDENT}note: {one_line(note)}\n", style="dim")
 
