@@ -77,5 +77,5 @@ def board_served(path: Path, *, timeout: float = 30.0) -> Iterator[tuple[str, st
     `http://127.0.0.1:P`) once the port answers; stops it afterwards."""
     port = free_port()
     command = [sys.executable, "-m", "witsync", "board", str(path), "--port", str(port)]
-    with started(command, port, timeout=timeout) as printed:
+    with started(command, port, timeout=timeout, prints=True) as printed:
         yield printed.strip(), f"http://{HOST}:{port}"

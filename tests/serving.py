@@ -25,29 +25,29 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def started(command: Sequence[str], port: int, *, timeout: float = 20.0) -> Iterator[str]:
+def started(
+    command: Sequence[str], port: int, *, timeout: float = 20.0, prints: bool = False
+) -> Iterator[str]:
     """Run `command`, a server that will listen on `port`; yield what it printed to stdout by then.
 
-    Waits (at most `timeout` seconds) until the port accepts connections, else raises
-    RuntimeError with the server's output; on exit terminates the server and waits for it.
+    Waits (at most `timeout` seconds) until the port accepts connections, and with `prints` until
+    a whole line is on stdout too (a server listens before it prints its address, so the port
+    can answer first), else raises RuntimeError with the server's output; on exit terminates the
+    server and waits for it.
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen(command, stdout=out, stderr=err)
         try:
             deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    with socket.create_connection((HOST, port), timeout=0.2):
-                        break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        code = process.poll()
-                        why = f"exited with {code}" if code is not None else "still not listening"
-                        raise RuntimeError(
-                            f"`{shlex.join(command[1:])}` did not start on port {port} ({why}):\n"
-                            f"{_read(out)}{_read(err)}"
-                        ) from None
-                    time.sleep(0.05)
+            while not (_listening(port) and (not prints or _read(out).endswith("\n"))):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    code = process.poll()
+                    why = f"exited with {code}" if code is not None else "still not listening"
+                    raise RuntimeError(
+                        f"`{shlex.join(command[1:])}` did not start on port {port} ({why}):\n"
+                        f"{_read(out)}{_read(err)}"
+                    )
+                time.sleep(0.05)
             yield _read(out)
         finally:
             process.terminate()
@@ -56,6 +56,14 @@ def started(command: Sequence[str], port: int, *, timeout: float = 20.0) -> Iter
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection((HOST, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
 
 
 def _read(file: IO[bytes]) -> str:
