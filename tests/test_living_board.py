@@ -225,6 +225,12 @@ def test_a_living_board(
     assert code == 0, out + err
     assert "Priya Raman" in out  # the drift says who
     assert 'System.Title: "Quiet hours (Priya)" → "Quiet hours at night"' in out
+    # the pull request's own change and Priya's are told apart
+    from_manifests, drift = out.split("Drift on the board:")
+    assert "From the manifests:" in from_manifests
+    assert "(key story-c)" in from_manifests
+    assert "Priya Raman" not in from_manifests
+    assert "(key story-b)" in drift
 
     # 3. before the merge runs, Priya re-parents story-c: link-only, the guard cannot see it
     priya.reparent(ids["story-c"], ids["reports"])
