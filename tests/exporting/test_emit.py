@@ -56,6 +56,8 @@ TRICKY = st.sampled_from(
         "~",
         "true",
         "2026-01-15",
+        "0001-1-1T0:00:00",  # a YAML 1.1 timestamp: one-digit month and day, a time part
+        "2026-12-01 10:00:00.5 +1",
         "12:30",
         "0x1F",
         "1e5",

@@ -31,6 +31,7 @@ _LOOKS_TYPED = re.compile(
     | true | True | TRUE | false | False | FALSE
     | y | Y | yes | Yes | YES | n | N | no | No | NO | on | On | ON | off | Off | OFF
     | [-+]? \.? [0-9] [0-9a-fA-F_:.,eExXoO+-]*     # numbers in any base, sexagesimal, dates
+    | [0-9]{4} - [0-9]{1,2} - [0-9]{1,2} (?: [Tt] | [\ \t]+ ) .*   # timestamps, time part and all
     | [-+]? \. (?: inf | Inf | INF | nan | NaN | NAN )
     | = | <<                                           # YAML 1.1's value and merge keys
     """,
