@@ -154,6 +154,19 @@ def test_fast_path_agrees_on_items(items: list[dict[str, Any]]) -> None:
     assert fast_validator(NAMES[0])(document) == validator(NAMES[0]).is_valid(document)
 
 
+BOUNDARIES = [None, True, False, 0, 1, 2.0, 2.5, 4, 5, -1, -0.5, "", "a", "a" * 255, "a" * 256,
+              "2026-01-15", "2026-01-15\n", "x;y", "x" * 400, "x" * 401, [], ["a", "a"],
+              ["a"]]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["title", "priority", "storyPoints", "startDate", "tags", "key"])
+@pytest.mark.parametrize("value", BOUNDARIES)
+def test_fast_path_agrees_at_the_bounds(name: str, value: Any) -> None:
+    """The fused text and number checks: lengths, ranges, whole numbers, null, booleans."""
+    document = {"items": [{"key": "k", name: value}] if name != "key" else [{"key": value}]}
+    assert fast_validator(NAMES[0])(document) == validator(NAMES[0]).is_valid(document)
+
+
 def _patterns(node: Any) -> list[str]:
     """Every regular expression a schema holds: `pattern` values and `patternProperties` keys."""
     found: list[str] = []

@@ -62,8 +62,21 @@ _OBJECT_KEYWORDS = frozenset(
 )
 
 
-def _both(first: Predicate, second: Predicate) -> Predicate:
-    return lambda value: first(value) and second(value)
+def _all_of(checks: list[Predicate]) -> Predicate:
+    """One predicate for every check of one schema (a closure per count: no loop, no chain)."""
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda value: first(value) and second(value)
+    if len(checks) == 3:
+        first, second, third = checks
+        return lambda value: first(value) and second(value) and third(value)
+    if len(checks) == 4:  # a tag: type, minLength, maxLength, pattern
+        first, second, third, fourth = checks
+        return lambda value: first(value) and second(value) and third(value) and fourth(value)
+    every = tuple(checks)
+    return lambda value: all(check(value) for check in every)
 
 
 def _always(_value: Any) -> bool:
@@ -81,7 +94,29 @@ def _type(argument: Any) -> Predicate:
         raise ValueError(f"unknown JSON Schema type {sorted(unknown)[0]!r}")
     if names == {"string"}:  # the most common case, checked once per text value
         return lambda value: isinstance(value, str)
-    return lambda value: any(_is_type(value, name) for name in names)
+    # As `_is_type` answers for any of `names`, in one call (fields are often ["number", "null"]).
+    classes = tuple(
+        cls
+        for name, cls in (("string", str), ("object", dict), ("array", list), ("boolean", bool))
+        if name in names
+    )
+    null, number = "null" in names, "number" in names
+    integer = "integer" in names and not number
+
+    def check(value: Any) -> bool:
+        if isinstance(value, classes):
+            return True
+        if value is None:
+            return null
+        if isinstance(value, bool):  # a boolean here is not one of `names` (1 is no true)
+            return False
+        if number:
+            return isinstance(value, int | float)
+        if integer:
+            return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        return False
+
+    return check
 
 
 def _const(argument: Any) -> Predicate:
@@ -92,12 +127,16 @@ def _enum(argument: Any) -> Predicate:
     return lambda value: any(_json_equal(value, option) for option in argument)
 
 
+def _not_number(value: Any) -> bool:
+    return isinstance(value, bool) or not isinstance(value, int | float)
+
+
 def _minimum(argument: Any) -> Predicate:
-    return lambda value: not _is_type(value, "number") or bool(value >= argument)
+    return lambda value: _not_number(value) or bool(value >= argument)
 
 
 def _maximum(argument: Any) -> Predicate:
-    return lambda value: not _is_type(value, "number") or bool(value <= argument)
+    return lambda value: _not_number(value) or bool(value <= argument)
 
 
 def _min_length(argument: Any) -> Predicate:
@@ -194,6 +233,8 @@ _SIMPLE: dict[str, Callable[[Any], Predicate]] = {
 
 
 def _unique(values: list[Any]) -> bool:
+    if all(type(value) is str for value in values):  # tags, keys: equal as JSON iff equal
+        return len(set(values)) == len(values)
     return all(
         not _json_equal(values[i], values[j])
         for i in range(len(values))
@@ -201,16 +242,69 @@ def _unique(values: list[Any]) -> bool:
     )
 
 
+_TEXT_WORDS = frozenset({"type", "minLength", "maxLength", "pattern"})
+_NUMBER_WORDS = frozenset({"type", "minimum", "maximum"})
+_NUMBER_TYPES = {
+    frozenset({"number"}): (False, False),  # (null too, whole numbers only)
+    frozenset({"number", "null"}): (True, False),
+    frozenset({"integer"}): (False, True),
+    frozenset({"integer", "null"}): (True, True),
+}
+
+
+def _fused(schema: Mapping[str, Any]) -> Predicate | None:
+    """The shapes most manifest fields have (a bounded text; a number, maybe null, with bounds)
+    as one closure instead of one per keyword: the same verdicts, several calls fewer per value."""
+    words = schema.keys() - _ANNOTATIONS
+    kind = schema.get("type")
+    if kind == "string" and words <= _TEXT_WORDS:
+        low, high = schema.get("minLength", 0), schema.get("maxLength")
+        pattern = schema.get("pattern")
+        search = re.compile(check_portable(pattern)).search if pattern is not None else None
+
+        def text(value: Any) -> bool:
+            return (
+                isinstance(value, str)
+                and len(value) >= low
+                and (high is None or len(value) <= high)
+                and (search is None or search(value) is not None)
+            )
+
+        return text
+    names = frozenset(kind if isinstance(kind, list) else [kind])
+    if words <= _NUMBER_WORDS and names in _NUMBER_TYPES:
+        null, whole = _NUMBER_TYPES[names]
+        minimum, maximum = schema.get("minimum"), schema.get("maximum")
+
+        def number(value: Any) -> bool:
+            if value is None:
+                return null
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return False
+            if whole and isinstance(value, float) and not value.is_integer():
+                return False
+            return (minimum is None or bool(value >= minimum)) and (
+                maximum is None or bool(value <= maximum)
+            )
+
+        return number
+    return None
+
+
 class _Compiler:
     def __init__(self, root: Mapping[str, Any]) -> None:
         self.root = root
         self.refs: dict[str, Predicate] = {}
+        self.compiling: set[str] = set()
 
     def compile(self, schema: Any) -> Predicate:
         if schema is True:
             return _always
         if schema is False:
             return _never
+        fused = _fused(schema)
+        if fused is not None:
+            return fused
         checks: list[Predicate] = []
         for keyword, argument in schema.items():
             if keyword in _ANNOTATIONS or (keyword in _OBJECT_KEYWORDS and keyword != "properties"):
@@ -220,10 +314,7 @@ class _Compiler:
             checks.append(self._object(schema))
         if not checks:
             return _always
-        combined = checks[0]
-        for check in checks[1:]:
-            combined = _both(combined, check)
-        return combined
+        return _all_of(checks)
 
     def _keyword(self, keyword: str, argument: Any, schema: Mapping[str, Any]) -> Predicate:
         """One keyword as a predicate; a keyword for another type accepts the value."""
@@ -245,6 +336,9 @@ class _Compiler:
             parts = [self.compile(part) for part in argument]
 
             if keyword == "anyOf":
+                if len(parts) == 2:  # `target`: a key or an id
+                    first, second = parts
+                    return lambda value: first(value) or second(value)
                 return lambda value: any(part(value) for part in parts)
             if keyword == "allOf":
                 return lambda value: all(part(value) for part in parts)
@@ -288,12 +382,17 @@ class _Compiler:
     def _ref(self, ref: str) -> Predicate:
         if not ref.startswith("#"):
             raise ValueError(f"fastschema resolves local references only, not {ref!r}")
-        if ref not in self.refs:
-            # Bind lazily so recursive schemas (an item's children are items) compile.
-            slot: list[Predicate] = []
-            self.refs[ref] = lambda v: slot[0](v)
-            target: Any = self.root
-            for part in ref.lstrip("#").split("/")[1:]:
-                target = target[part.replace("~1", "/").replace("~0", "~")]
-            slot.append(self.compile(target))
-        return self.refs[ref]
+        if ref in self.refs:
+            return self.refs[ref]
+        refs = self.refs
+        if ref in self.compiling:
+            # Bound late only where a schema refers to itself (an item's children are items);
+            # every other reference is its target's predicate itself: one call less per value.
+            return lambda value: refs[ref](value)
+        self.compiling.add(ref)
+        target: Any = self.root
+        for part in ref.lstrip("#").split("/")[1:]:
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        refs[ref] = self.compile(target)
+        self.compiling.discard(ref)
+        return refs[ref]

@@ -42,7 +42,7 @@ def check_graph(
     by_key = {item.key: item for item in unique}
     key_of_id = _adopted_ids(unique, problems)
     _check_previous_keys(unique, problems)
-    resolved = [_resolve(item, key_of_id) for item in unique]
+    resolved = [_resolve(item, key_of_id) for item in unique] if key_of_id else unique
     for item in resolved:
         _check_parent(item, by_key, known, problems)
     _check_cycles(resolved, problems)
@@ -201,7 +201,8 @@ def _check_cycles(items: Sequence[DesiredItem], problems: list[Diagnostic]) -> N
 
 def _check_dependency_cycles(items: Sequence[DesiredItem], problems: list[Diagnostic]) -> None:
     """Azure DevOps refuses a circular dependency (the link type is acyclic): find one per knot."""
-    successors: dict[str, list[tuple[str, DesiredLink]]] = {item.key: [] for item in items}
+    # Only the items with dependencies have a list: most of 100,000 items have none.
+    successors: dict[str, list[tuple[str, DesiredLink]]] = {}
     for item in items:
         for link in item.links:
             if link.rel == REL_RELATED or not isinstance(link.target, str):
@@ -209,11 +210,13 @@ def _check_dependency_cycles(items: Sequence[DesiredItem], problems: list[Diagno
             _, before, after = _identity(item, link)
             assert isinstance(before, str)
             assert isinstance(after, str)
-            successors[before].append((after, link))
+            successors.setdefault(before, []).append((after, link))
+    if not successors:
+        return
     state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
-    for root in successors:
-        if root in state:
-            continue
+    for root in (item.key for item in items):  # in set order: the cycle reported is the same
+        if root in state or root not in successors:
+            continue  # an item no dependency leaves from starts no cycle
         path: list[str] = [root]
         pending = [iter(successors[root])]
         state[root] = 1
@@ -237,7 +240,7 @@ def _check_dependency_cycles(items: Sequence[DesiredItem], problems: list[Diagno
             elif node not in state:
                 state[node] = 1
                 path.append(node)
-                pending.append(iter(successors[node]))
+                pending.append(iter(successors.get(node, ())))
 
 
 def _identity(item: DesiredItem, link: DesiredLink) -> LinkIdentity:

@@ -13,7 +13,7 @@ from typing import Any
 
 from witsync.errors import Diagnostic
 from witsync.loading.fieldnames import FRIENDLY_FIELDS, canonical_reference_name, display_name
-from witsync.loading.ownership import read_layer
+from witsync.loading.ownership import OWNERSHIP_KEYS, read_layer
 from witsync.loading.places import PlaceBook
 from witsync.loading.yamlbuild import Mark
 from witsync.loading.yamlsource import YamlMap, YamlSeq, mark_location
@@ -42,6 +42,9 @@ RESERVED_FIELDS = {
     "system.teamproject": "set the project with `project:` or witsync.yaml",
 }
 """Reference names `fields:` may not write, and what to do instead."""
+TAGS = "System.Tags"
+_FRIENDLY: dict[str, str] = dict(FRIENDLY_FIELDS)
+"""A plain dict: looked up for every property of every item (a mapping proxy is slower)."""
 SHARED_TEXT = 80
 """Texts up to this long are held once per file however many items state them."""
 
@@ -107,8 +110,10 @@ class FileReader:
                 location,
                 "add `title:` (a new work item needs one), or `id:` to adopt an existing item",
             )
-        layer, problems = read_layer(entry, self.file)
-        self.problems.extend(problems)
+        layer: Mapping[str, Ownership] = {}
+        if not entry.keys().isdisjoint(OWNERSHIP_KEYS):  # most items have no layer of their own
+            layer, problems = read_layer(entry, self.file)
+            self.problems.extend(problems)
         refs = tuple(written.values)
         # Items without a layer of their own that state the same fields share one ownership
         # map (read-only in DesiredItem): memory and time at 100,000 items.
@@ -119,19 +124,21 @@ class FileReader:
             if not layer:
                 self._ownerships[refs] = ownership
         parent, parent_location = self._parent(entry, key, nested_under)
+        type_name = str(item_type or "")
+        previous_keys = entry.get("previousKeys")
         out.append(
             DesiredItem(
                 key=key,
-                type=self._texts.setdefault(str(item_type or ""), str(item_type or "")),
+                type=self._texts.setdefault(type_name, type_name),
                 fields=written.values,
                 location=location,
                 parent=parent,
-                links=self._links(entry),
+                links=self._links(entry) if not entry.keys().isdisjoint(LINK_PROPERTIES) else (),
                 adopt_id=adopt_id,
                 ownership=ownership,
                 field_locations=self._places.places(written.marks),
                 parent_location=parent_location,
-                previous_keys=tuple(entry.get("previousKeys", ())),
+                previous_keys=tuple(previous_keys) if previous_keys else (),
                 exact_tags=bool(self._get(entry, "exactTags"))
                 if self._has(entry, "exactTags")
                 else self.exact_tags,
@@ -184,11 +191,14 @@ class FileReader:
     def _fields(self, mapping: YamlMap) -> _Written:
         """Friendly names and `fields:` of one mapping, by reference name."""
         written = _Written()
+        values, marks, key_marks = written.values, written.marks, mapping.key_marks
         for name, value in mapping.items():
-            ref = FRIENDLY_FIELDS.get(name)
+            ref = _FRIENDLY.get(name)
             if ref is not None:
-                written.values[ref] = self._finite(_value(ref, value), mapping, name)
-                written.marks[ref] = mapping.key_marks[name]
+                if ref == TAGS or isinstance(value, list | float):  # else stated as it is
+                    value = self._finite(_value(ref, value), mapping, name)
+                values[ref] = value
+                marks[ref] = key_marks[name]
         extra = mapping.get("fields")
         if isinstance(extra, YamlMap):
             by_lower = {ref.lower(): ref for ref in written.values}

@@ -224,4 +224,3 @@ def _agree(
 def _order(diagnostic: Diagnostic) -> tuple[int, Location]:
     location = diagnostic.location
     return (0, Location("", 0, 0)) if location is None else (1, location)
-

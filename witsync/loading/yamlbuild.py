@@ -28,6 +28,7 @@ def mark_location(file: str, mark: Mark) -> Location:
     """Where `mark` is in `file`, as diagnostics say it."""
     return Location(file, mark[0], mark[1])
 
+
 MAX_DEPTH = 100
 """Nesting of mappings and sequences; a backlog nested ten deep uses about 22."""
 MAX_ALIAS_EXPANSION = 100_000
@@ -62,6 +63,7 @@ _MAYBE_NOT_TEXT = frozenset("0123456789+-.~ntfNTF")
 _WORD_STARTS = frozenset("ntfNTF")
 _WORDS: dict[str, bool | None] = {"null": None, "Null": None, "NULL": None, **_BOOL}
 """The plain scalars starting with a letter that are not text: nulls and booleans."""
+NOT_TEXT_WORDS = frozenset(_WORDS)
 _MAX_NUMBER_TEXT = 64
 """Longer digit strings stay text: Python refuses to parse huge ints, and no field wants one."""
 
@@ -151,12 +153,17 @@ class Builder:
             parser.dispose()
 
     def _run(self, get_event: Callable[[], Any]) -> Any:
+        # The hot loop of loading (a 100,000-item set is about two million events): the common
+        # cases are inlined and attributes read once, so keep it lean.
         stack: list[_Frame] = []
         root: Any = None
         documents = 0
         scalar_event = ev.ScalarEvent
         stream_end = ev.StreamEndEvent
+        mapping_start, sequence_start = ev.MappingStartEvent, ev.SequenceStartEvent
+        mapping_end, sequence_end = ev.MappingEndEvent, ev.SequenceEndEvent
         resolve = _resolve_plain
+        maybe_not_text, word_starts, words = _MAYBE_NOT_TEXT, _WORD_STARTS, _WORDS
         events = 0
         while True:
             event = get_event()
@@ -164,12 +171,23 @@ class Builder:
             if kind is stream_end:
                 break
             events += 1
-            self.events = events
             start = event.start_mark
             mark = (start.line + 1, start.column + 1)
             if kind is scalar_event:
-                plain = not event.style and event.tag is None
-                value = resolve(event.value) if plain else self._scalar(event, mark)
+                # `ctag`, not the `tag` property: the same None for an untagged scalar, no call.
+                plain = not event.style and event.ctag is None
+                if plain:
+                    text = event.value
+                    if not text:
+                        value = None
+                    elif (first := text[0]) not in maybe_not_text:
+                        value = text  # most keys and texts: `_resolve_plain` says text
+                    elif first in word_starts:
+                        value = words.get(text, text)
+                    else:
+                        value = resolve(text)
+                else:
+                    value = self._scalar(event, mark)
                 if event.anchor is not None:
                     self.anchors[event.anchor] = (value, 1)
                 if not stack:
@@ -198,8 +216,9 @@ class Builder:
                 else:
                     merge = plain and value == "<<"
                     self._attach(frame, value, 1, mark, plain_merge=merge)
-            elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
-                self._check_tag(event.tag, mark)
+            elif kind is mapping_start or kind is sequence_start:
+                if event.ctag is not None:
+                    self._check_tag(event.tag, mark)
                 depth = len(stack) + 1
                 if depth > MAX_DEPTH:
                     raise Stop(
@@ -210,13 +229,14 @@ class Builder:
                             "flatten the structure: give deep children `parent:` instead",
                         )
                     )
-                container = YamlMap(mark) if kind is ev.MappingStartEvent else YamlSeq(mark)
+                container = YamlMap(mark) if kind is mapping_start else YamlSeq(mark)
                 stack.append(_Frame(container, event.anchor, depth))
-            elif kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
+            elif kind is mapping_end or kind is sequence_end:
                 frame = stack.pop()
                 if frame.merges:
                     self._merge(frame)
-                limit = MAX_ALIAS_EXPANSION + ALIAS_FACTOR * self.events
+                self.events = events
+                limit = MAX_ALIAS_EXPANSION + ALIAS_FACTOR * events
                 if frame.size > limit:
                     raise Stop(
                         Diagnostic(
@@ -230,11 +250,20 @@ class Builder:
                     )
                 if frame.anchor is not None:
                     self.anchors[frame.anchor] = (frame.container, frame.size)
-                if stack:
-                    self._attach(stack[-1], frame.container, frame.size, frame.container.mark)
-                else:
+                if not stack:
                     root = frame.container
+                    continue
+                parent = stack[-1]
+                container = frame.container
+                if type(parent.container) is YamlSeq:
+                    # The common case, inlined: an item of a list (`_attach` does the rest).
+                    parent.size += frame.size
+                    parent.container.append(container)
+                    parent.container.item_marks.append(container.mark)
+                else:
+                    self._attach(parent, container, frame.size, container.mark)
             elif kind is ev.AliasEvent:
+                self.events = events
                 if event.anchor not in self.anchors:
                     raise Stop(
                         Diagnostic(
@@ -260,6 +289,7 @@ class Builder:
                             "keep one document per file: remove the '---' line or split the file",
                         )
                     )
+        self.events = events
         return root
 
     def _scalar(self, event: Any, mark: Mark) -> Any:
@@ -395,6 +425,10 @@ def _resolve_plain(text: str) -> Any:
     if _FLOAT.fullmatch(text):
         return float(text)
     return _SPECIAL_FLOAT.get(text, text)
+
+
+resolve_plain = _resolve_plain
+"""The same, for `yamlfast`, which reads the plainest files without libyaml's events."""
 
 
 def _core_type_name(value: Any) -> str:

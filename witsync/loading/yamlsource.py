@@ -2,7 +2,8 @@
 
 libyaml's C parser (ruamel.yaml's, from ruamel.yaml.clib) turns the text into events, each with
 its line and column; `yamlbuild` builds the values itself from those events instead of using a
-YAML constructor, so:
+YAML constructor (`yamlfast` reads the plainest files, most manifests, to the same values
+without the events, and leaves everything else to libyaml), so:
 
 - only plain data is made (str, int, float, bool, None, dict, list): no tag can construct an object;
 - scalars resolve by the YAML 1.2 core schema (as yaml-language-server reads them): `on`, `no`
@@ -22,6 +23,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from witsync.errors import Diagnostic
 from witsync.loading.yamlbuild import Builder, Mark, Stop, YamlMap, YamlSeq, mark_location
+from witsync.loading.yamlfast import parse_simple
 from witsync.model import Location
 
 __all__ = [
@@ -42,9 +44,10 @@ MEGABYTE = 1024 * 1024
 MAX_FILE_BYTES = 20 * MEGABYTE
 MAX_SET_BYTES = 32 * MEGABYTE
 """All the files of a set together, checked before any is read (witsync.yaml `maxSetSizeMB`
-raises it). Loading holds about 20 MB of memory and takes about 0.4 s per MB of YAML: 100,000
-typical items (the project's target) are 18 MB, so 32 MB leaves 75% room above that, and one
-file at `MAX_FILE_BYTES` fits, while a runaway set is refused before it costs a gigabyte."""
+raises it). Loading holds about 20 MB of memory and takes about 0.25 s per MB of plain YAML
+(0.4 s when a file needs libyaml's events; see `yamlfast`): 100,000 typical items (the
+project's target) are 18 MB, so 32 MB leaves 75% room above that, and one file at
+`MAX_FILE_BYTES` fits, while a runaway set is refused before it costs a gigabyte."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,9 @@ def read_text(data: bytes, file: str) -> tuple[str | None, Diagnostic | None]:
 
 def parse_yaml(text: str, file: str) -> Parsed:
     """Parse one YAML document safely; never raises for bad input."""
+    simple = parse_simple(text)  # most manifests: the same values, without libyaml's events
+    if simple is not None:
+        return Parsed(file, simple, ())
     builder = Builder(file)
     try:
         root = builder.build(text)
