@@ -155,6 +155,19 @@ class _Sanitiser(HTMLParser):
     def handle_comment(self, data: str) -> None:
         """Comments are dropped, as a sanitiser does."""
 
+    def parse_html_declaration(self, i: int) -> int:
+        # `<![` not followed by a name is a bogus comment to browsers; CPython before 3.13 raises
+        # AssertionError there. (witsync.htmlparsing does the same for the client side: the
+        # emulator imports nothing outside witsync.emulator.)
+        rawdata = self.rawdata
+        after = i + 3
+        if rawdata.startswith("<![", i) and after < len(rawdata) and not rawdata[after].isalpha():
+            end = rawdata.find(">", after)
+            if end < 0:
+                return -1
+            return end + 1  # dropped, as comments are
+        return super().parse_html_declaration(i)
+
 
 def sanitise_html(value: str) -> str:
     parser = _Sanitiser()

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
+from witsync.htmlparsing import TolerantHTMLParser
 from witsync.planning.normalize import canonical_html, looks_like_html, to_html
 
 
@@ -24,7 +24,7 @@ class _Element:
     children: list[_Element | str] = field(default_factory=list)
 
 
-class _TreeBuilder(HTMLParser):
+class _TreeBuilder(TolerantHTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.root = _Element("", {})

@@ -18,9 +18,9 @@ import datetime
 import re
 from collections.abc import Hashable, Iterable
 from functools import lru_cache
-from html.parser import HTMLParser
 from typing import cast
 
+from witsync.htmlparsing import TolerantHTMLParser
 from witsync.model import JSON, FieldInfo
 from witsync.model import tag_list as tag_list  # re-exported beside join_tags
 from witsync.model.markdown import MARKDOWN, MarkdownText
@@ -198,7 +198,7 @@ def to_html(value: JSON) -> str:
     return render_markdown(text)
 
 
-class _Canonicaliser(HTMLParser):
+class _Canonicaliser(TolerantHTMLParser):
     """Builds a tree from (possibly sloppy) HTML and flattens it into comparable tokens."""
 
     def __init__(self) -> None:

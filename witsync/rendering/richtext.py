@@ -12,9 +12,9 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import Literal
 
+from witsync.htmlparsing import TolerantHTMLParser
 from witsync.model.markdown import looks_like_html
 
 _BLOCKS = frozenset(
@@ -60,7 +60,7 @@ def readable(value: object) -> str:
     return html_text(text) if looks_like_html(text) else text
 
 
-class _Text(HTMLParser):
+class _Text(TolerantHTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
