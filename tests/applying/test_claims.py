@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import random
+import re
 
 import httpx
 import pytest
@@ -219,3 +221,25 @@ async def test_creates_cost_one_query_before_and_one_per_group_that_lands_togeth
     wiql = [r for r in board.requests[sent:] if r.url.path.endswith("/wiql")]
     # one pre-flight, then one per level of the tree (epics, features, stories)
     assert len(wiql) == 4
+
+
+async def test_later_claim_queries_ask_only_for_ids_above_the_highest_one_seen() -> None:
+    """Each group's query reads what was saved since, not the whole scope again (one query over
+    every item per group of creates made an apply of 100,000 creates quadratic)."""
+    board = open_board()
+    plan = await plan_for(board, tree(2, 3, 4))
+    sent = len(board.requests)
+    result = await apply_plan(board.client, plan)
+    assert result.ok, result
+    queries = [
+        json.loads(r.content)["query"]
+        for r in board.requests[sent:]
+        if r.url.path.endswith("/wiql")
+    ]
+    floors = [max(int(n) for n in re.findall(r"\[System\.Id\] > (\d+)", q)) for q in queries]
+    ids = {entry.key: entry.id for entry in result.items}
+    epics = max(ids[f"e{e}"] for e in range(2))
+    features = max(ids[f"e{e}f{f}"] for e in range(2) for f in range(3))
+    # pre-flight and the epics' check: above the plan's horizon; then above each level's ids
+    assert floors[0] == floors[1] == plan.known_max_id
+    assert floors[2:] == [epics, features]

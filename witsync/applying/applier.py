@@ -27,6 +27,7 @@ from witsync.ado.batch import WRITE_BATCH_SIZE
 from witsync.ado.client import Client
 from witsync.ado.wire import work_item_id_from_url
 from witsync.applying.batching import WriteBatcher
+from witsync.applying.collector import sparing_the_collector
 from witsync.applying.creates import Creator
 from witsync.applying.ledger import RunLedger, far_ends
 from witsync.applying.parents import changes_parent, is_extra_parent, moved_since_plan
@@ -71,6 +72,7 @@ OWN_REVISION_RESYNCS = 3
 ends (concurrent link writes of the run can each bump the item once more)."""
 
 
+@sparing_the_collector
 async def apply_plan(
     client: Client,
     plan: Plan,

@@ -10,6 +10,7 @@ counted as the applier's own only when each one consists of such link ends and b
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -51,6 +52,11 @@ def same_relation(relation: LiveRelation, rel: str, url: str) -> bool:
 
 
 
+_target_of = functools.lru_cache(maxsize=4096)(work_item_id_from_url)
+"""`work_item_id_from_url`, remembered: the children of one parent all link to the same URL, and
+every create's links are read two or three times (a urlsplit each)."""
+
+
 def added_links(ops: Iterable[Mapping[str, JSON]]) -> list[tuple[str, int]]:
     """`(rel, target id)` of every work-item link a patch adds (`add /relations/-`)."""
     links = []
@@ -58,7 +64,7 @@ def added_links(ops: Iterable[Mapping[str, JSON]]) -> list[tuple[str, int]]:
         value = op.get("value")
         adds = op.get("op") == "add" and op.get("path") == "/relations/-"
         if adds and isinstance(value, Mapping):
-            target = work_item_id_from_url(str(value.get("url", "")))
+            target = _target_of(str(value.get("url", "")))
             if target is not None:
                 links.append((str(value.get("rel", "")), target))
     return links

@@ -17,7 +17,9 @@ from witsync.emulator.formats import formats_of, save_formats, settle
 from witsync.emulator.links import LinkKeeper, stamp_revision, sync_parent
 from witsync.emulator.linktypes import link_target
 from witsync.emulator.patch import Patch, PatchReader, as_text
+from witsync.emulator.processdefs import FieldDef
 from witsync.emulator.processes import (
+    all_fields,
     lookup_field,
     process_named,
     transition_reason,
@@ -128,17 +130,20 @@ class Board(PatchReader, LinkKeeper):
             if validate_only:
                 return Saved(item, patch.history)
             self._remember_identities(item.fields)
-            self.store.put(item)
+            relations = self.store.put(item)
             if patch.formats:
                 save_formats(self.store, self.org, new_id, patch.formats)
-            self.store.add_revision(item, self._with_history(item.fields, patch.history))
+            self.store.add_revision(
+                item, self._with_history(item.fields, patch.history), relations=relations
+            )
             delta = {
                 k: {"newValue": v}
                 for k, v in self._with_history(item.fields, patch.history).items()
             }
             self._save_links(item, [], final, [], now)
+            # encoded right away, so `final` needs no copy; a new id has no updates yet
             self.store.add_update(
-                self.org, new_id, 1, self.me, now, delta, self._relation_delta(final, [], [])
+                self.org, new_id, 1, self.me, now, delta, {"added": final} if final else {}, seq=1
             )
         return Saved(item, patch.history)
 
@@ -352,13 +357,29 @@ class Board(PatchReader, LinkKeeper):
         later items, as the service's project tag definitions are)."""
         if fields.get("System.Tags"):
             self.store.remember_tags(self.org, split_tags(str(fields["System.Tags"])))
+        people = _identity_names(all_fields())
         for ref, value in fields.items():
-            fdef = lookup_field(ref)
             # Only people: a string bypassRules stored as given ("Invalid Value") is no one, and
             # remembered as one it would come back on later items as "Invalid Value <Invalid Value>"
-            if fdef and fdef.is_identity and isinstance(value, str) and parse_identity(value):
+            if ref.lower() in people and isinstance(value, str) and parse_identity(value):
                 display, email = identity_parts(value)
                 self.store.remember_identity(self.org, display, email)
+
+
+_identity_cache: list[tuple[tuple[FieldDef, ...], frozenset[str]]] = []
+
+
+def _identity_names(fields: tuple[FieldDef, ...]) -> frozenset[str]:
+    """The lower-cased names `lookup_field` resolves to an identity field, among a catalog's
+    fields (worked out once per catalog served: every saved item's fields are checked)."""
+    if _identity_cache and _identity_cache[0][0] is fields:
+        return _identity_cache[0][1]
+    by_ref = {f.ref.lower(): f for f in fields}
+    by_name = {f.name.lower(): f for f in fields}
+    resolved = {key: by_ref.get(key) or by_name[key] for key in by_ref.keys() | by_name.keys()}
+    names = frozenset(key for key, fdef in resolved.items() if fdef.is_identity)
+    _identity_cache[:] = [(fields, names)]
+    return names
 
 
 def _missing_required(patch: Patch) -> list[tuple[str, str, str]]:

@@ -205,8 +205,20 @@ class LinkKeeper:
             "attributes": {**relation.get("attributes", {}), "name": opposite.name},
         }
         key = _relation_key(mirror)
-        rest = [r for r in other.relations if _relation_key(r) != key]
-        other.relations = rest if change == "removed" else self._ordered([*rest, mirror])
+        if change == "removed":
+            other.relations = [r for r in other.relations if _relation_key(r) != key]
+        else:
+            # _ordered([*rest, mirror]) in one pass, each relation's target read once: a parent
+            # of many children was walked three times per child created
+            links: list[dict[str, Any]] = []
+            resources: list[dict[str, Any]] = []
+            for relation_there in other.relations:
+                there = link_target(relation_there)
+                if there is None:
+                    resources.append(relation_there)
+                elif (str(relation_there["rel"]), str(there)) != key:
+                    links.append(relation_there)
+            other.relations = [*links, mirror, *resources]
         sync_parent(other)
         fields_delta: dict[str, Any] = {}
         at = now  # a link-only update is dated when it was made

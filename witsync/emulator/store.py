@@ -98,9 +98,16 @@ class Store:
             self.conn.execute("PRAGMA synchronous = NORMAL")
             # Flat queries scan every row of an organization: keep the table in memory.
             self.conn.execute("PRAGMA mmap_size = 1073741824")
-        self.conn.execute("PRAGMA cache_size = -131072")
+            # Reads come through the mapping; the page cache holds what a transaction changes,
+            # and at 128 MB it was filled by the writes of a large apply (RSS, nothing faster).
+            self.conn.execute("PRAGMA cache_size = -32768")
+        else:
+            self.conn.execute("PRAGMA cache_size = -131072")
         self.conn.executescript(SCHEMA + FEATURE_SCHEMA)
         self._depth = 0
+        self._projects: dict[tuple[str, str], Project] = {}
+        self._people: dict[tuple[str, str], tuple[str, str]] = {}
+        """Identity rows this connection wrote, as written (cleared when a write rolls back)."""
 
     def close(self) -> None:
         self.conn.close()
@@ -115,6 +122,7 @@ class Store:
             try:
                 yield self.conn
             except BaseException:
+                self._forget()
                 self.conn.execute(f"ROLLBACK TO {name}")
                 self.conn.execute(f"RELEASE {name}")
                 raise
@@ -128,12 +136,18 @@ class Store:
         try:
             yield self.conn
         except BaseException:
+            self._forget()
             self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")
         finally:
             self._depth = 0
+
+    def _forget(self) -> None:
+        """A write rolled back: rows remembered as written may be undone."""
+        self._projects.clear()
+        self._people.clear()
 
     # -- counters, projects, nodes, identities ---------------------------------------------------
 
@@ -175,11 +189,21 @@ class Store:
         return self.project(org, name) or project
 
     def project(self, org: str, name_or_id: str) -> Project | None:
+        # A project row never changes once written (nothing renames or removes one), so one found
+        # is remembered: every create looked its project up three times.
+        wanted = (org, name_or_id.lower())
+        found = self._projects.get(wanted)
+        if found is not None:
+            return found
         row = self.conn.execute(
             "SELECT name, id, process FROM projects WHERE org = ? AND (key = ? OR id = ?)",
-            (org, name_or_id.lower(), name_or_id.lower()),
+            wanted + wanted[1:],
         ).fetchone()
-        return Project(org, row[0], row[1], row[2]) if row else None
+        if row is None:
+            return None
+        found = Project(org, row[0], row[1], row[2])
+        self._projects[wanted] = found
+        return found
 
     def projects(self, org: str) -> list[Project]:
         rows = self.conn.execute(
@@ -240,6 +264,11 @@ class Store:
         return [(r[0], int(r[1])) for r in rows]
 
     def remember_identity(self, org: str, display: str, email: str) -> None:
+        # Every save names the caller two or three times: a row just written as it is stays.
+        key = (org, email.lower())
+        if self._people.get(key) == (display, email):
+            return
+        self._people[key] = (display, email)
         self.conn.execute(
             "INSERT OR REPLACE INTO identities (org, key, display, email) VALUES (?, ?, ?, ?)",
             (org, email.lower(), display, email),
@@ -298,7 +327,9 @@ class Store:
                 found[r[0]] = Item(org, r[0], r[1], r[2], False, json.loads(r[3]), json.loads(r[4]))
         return found
 
-    def put(self, item: Item) -> None:
+    def put(self, item: Item) -> str:
+        """Save the row; returns its relations as stored (JSON), for `add_revision`."""
+        relations = json.dumps(item.relations)
         self.conn.execute(
             "INSERT OR REPLACE INTO work_items (org, id, project, rev, deleted, fields, relations) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -309,15 +340,25 @@ class Store:
                 item.rev,
                 int(item.deleted),
                 json.dumps(item.fields),
-                json.dumps(item.relations),
+                relations,
             ),
         )
+        return relations
 
-    def add_revision(self, item: Item, fields: dict[str, Any]) -> None:
+    def add_revision(
+        self, item: Item, fields: dict[str, Any], *, relations: str | None = None
+    ) -> None:
+        """`relations`: the item's relations already encoded (what `put` returned), if at hand."""
         self.conn.execute(
             "INSERT OR REPLACE INTO revisions (org, id, rev, fields, relations) "
             "VALUES (?, ?, ?, ?, ?)",
-            (item.org, item.id, item.rev, json.dumps(fields), json.dumps(item.relations)),
+            (
+                item.org,
+                item.id,
+                item.rev,
+                json.dumps(fields),
+                json.dumps(item.relations) if relations is None else relations,
+            ),
         )
 
     def revisions(self, org: str, id: int) -> list[tuple[int, dict[str, Any], list[Any]]]:
@@ -336,14 +377,19 @@ class Store:
         at: str,
         fields: dict[str, Any],
         relations: dict[str, Any],
+        *,
+        seq: int | None = None,
     ) -> None:
-        row = self.conn.execute(
-            "SELECT COALESCE(MAX(seq), 0) FROM updates WHERE org = ? AND id = ?", (org, id)
-        ).fetchone()
+        """`seq`: the update's number when the caller knows it (1 for an item just created)."""
+        if seq is None:
+            row = self.conn.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM updates WHERE org = ? AND id = ?", (org, id)
+            ).fetchone()
+            seq = row[0] + 1
         self.conn.execute(
             "INSERT INTO updates (org, id, seq, rev, revised_by, revised_date, fields, relations) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (org, id, row[0] + 1, rev, by, at, json.dumps(fields), json.dumps(relations)),
+            (org, id, seq, rev, by, at, json.dumps(fields), json.dumps(relations)),
         )
 
     def updates(self, org: str, id: int) -> list[tuple[int, int, str, str, dict[str, Any], Any]]:
