@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -97,14 +98,25 @@ def _item_id(sub: Any) -> int | None:
     """The work item a sub-request is for (None for a create, or one that matches nothing)."""
     if not isinstance(sub, dict) or not isinstance(sub.get("uri"), str):
         return None
-    match = URI.match(unquote(urlsplit(sub["uri"]).path))
+    match = _route(sub["uri"])
     return int(match["target"]) if match is not None and match["target"].isdigit() else None
+
+
+# Cached: the sub-requests of a batch of creates name the same few URIs.
+@lru_cache(maxsize=256)
+def _route(uri: str) -> re.Match[str] | None:
+    return URI.match(unquote(urlsplit(uri).path))
+
+
+@lru_cache(maxsize=256)
+def _query(uri: str) -> tuple[tuple[str, str], ...]:
+    return tuple((k.lower(), v.lower()) for k, v in parse_qsl(urlsplit(uri).query))
 
 
 def _flags(sub: Any) -> dict[str, str] | None:
     if not isinstance(sub, dict) or not isinstance(sub.get("uri"), str):
         return None
-    return {k.lower(): v.lower() for k, v in parse_qsl(urlsplit(sub["uri"]).query)}
+    return dict(_query(sub["uri"]))
 
 
 def _run(
@@ -114,7 +126,7 @@ def _run(
         raise _Unsupported
     method = str(sub.get("method", "")).upper()
     # As on the server: the path is URL-decoded before routing (`$User%20Story` is "User Story").
-    match = URI.match(unquote(urlsplit(sub["uri"]).path))
+    match = _route(sub["uri"])
     if match is None or set(flags) - ALLOWED_PARAMS:
         raise _Unsupported
     target = match["target"]

@@ -8,6 +8,7 @@ works on the store for one organization and one caller, raises
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,9 +18,8 @@ from witsync.emulator.formats import formats_of, save_formats, settle
 from witsync.emulator.links import LinkKeeper, stamp_revision, sync_parent
 from witsync.emulator.linktypes import link_target
 from witsync.emulator.patch import Patch, PatchReader, as_text
-from witsync.emulator.processdefs import FieldDef
+from witsync.emulator.people import remember
 from witsync.emulator.processes import (
-    all_fields,
     lookup_field,
     process_named,
     transition_reason,
@@ -28,11 +28,8 @@ from witsync.emulator.processes import (
 from witsync.emulator.store import Item, Project, Store
 from witsync.emulator.values import (
     Clock,
-    identity_parts,
     now_stamp,
-    parse_identity,
     revision_stamp,
-    split_tags,
     system_clock,
 )
 
@@ -124,17 +121,17 @@ class Board(PatchReader, LinkKeeper):
                 patch.fields["System.CommentCount"] = 1
             item = Item(self.org, new_id, project.name, 1, False, patch.fields, [])
             final = self._final_relations(item, patch)
-            self._check_links(item, patch, final)
+            self._check_links(item, patch, final, new=True)
             item.relations = final
             sync_parent(item)
             if validate_only:
                 return Saved(item, patch.history)
-            self._remember_identities(item.fields)
-            relations = self.store.put(item)
+            remember(self.store, self.org, item.fields)
+            encoded, relations = self.store.put(item)
             if patch.formats:
                 save_formats(self.store, self.org, new_id, patch.formats)
             self.store.add_revision(
-                item, self._with_history(item.fields, patch.history), relations=relations
+                item, _with_history_json(encoded, item.fields, patch.history), relations=relations
             )
             delta = {
                 k: {"newValue": v}
@@ -235,7 +232,7 @@ class Board(PatchReader, LinkKeeper):
             item.relations = final
             item.project = project.name
             sync_parent(item)
-            self._remember_identities(item.fields)
+            remember(self.store, self.org, item.fields)
             self.store.put(item)
             if bump:
                 self.store.add_revision(item, self._with_history(item.fields, patch.history))
@@ -352,34 +349,15 @@ class Board(PatchReader, LinkKeeper):
     def _with_history(self, fields: dict[str, Any], history: str | None) -> dict[str, Any]:
         return {**fields, "System.History": history} if history is not None else dict(fields)
 
-    def _remember_identities(self, fields: Mapping[str, Any]) -> None:
-        """People seen in saved items (for display-name lookups) and tag spellings (reused by
-        later items, as the service's project tag definitions are)."""
-        if fields.get("System.Tags"):
-            self.store.remember_tags(self.org, split_tags(str(fields["System.Tags"])))
-        people = _identity_names(all_fields())
-        for ref, value in fields.items():
-            # Only people: a string bypassRules stored as given ("Invalid Value") is no one, and
-            # remembered as one it would come back on later items as "Invalid Value <Invalid Value>"
-            if ref.lower() in people and isinstance(value, str) and parse_identity(value):
-                display, email = identity_parts(value)
-                self.store.remember_identity(self.org, display, email)
 
-
-_identity_cache: list[tuple[tuple[FieldDef, ...], frozenset[str]]] = []
-
-
-def _identity_names(fields: tuple[FieldDef, ...]) -> frozenset[str]:
-    """The lower-cased names `lookup_field` resolves to an identity field, among a catalog's
-    fields (worked out once per catalog served: every saved item's fields are checked)."""
-    if _identity_cache and _identity_cache[0][0] is fields:
-        return _identity_cache[0][1]
-    by_ref = {f.ref.lower(): f for f in fields}
-    by_name = {f.name.lower(): f for f in fields}
-    resolved = {key: by_ref.get(key) or by_name[key] for key in by_ref.keys() | by_name.keys()}
-    names = frozenset(key for key, fdef in resolved.items() if fdef.is_identity)
-    _identity_cache[:] = [(fields, names)]
-    return names
+def _with_history_json(encoded: str, fields: dict[str, Any], history: str | None) -> str:
+    """`json.dumps(Board._with_history(fields, history))` from `encoded`, `fields` as JSON: the
+    comment is the last key unless the fields hold one already (then encoded afresh)."""
+    if history is None:
+        return encoded
+    if not fields or "System.History" in fields:
+        return json.dumps({**fields, "System.History": history})
+    return f'{encoded[:-1]}, "System.History": {json.dumps(history)}}}'
 
 
 def _missing_required(patch: Patch) -> list[tuple[str, str, str]]:

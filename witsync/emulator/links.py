@@ -74,8 +74,15 @@ class LinkKeeper:
         return links + [r for r in relations if link_target(r) is None]
 
     def _check_links(
-        self, item: Item, patch: Patch, final: list[dict[str, Any]] | None = None
+        self,
+        item: Item,
+        patch: Patch,
+        final: list[dict[str, Any]] | None = None,
+        *,
+        new: bool = False,
     ) -> None:
+        """`new`: the item is being created (nothing links to it yet, so no link can close a
+        cycle through it)."""
         relations = final if final is not None else patch.added
         existing = {_relation_key(r) for r in item.relations}
         parents = [r for r in relations if r["rel"] == PARENT]
@@ -111,7 +118,7 @@ class LinkKeeper:
                 other = [t for r, t in self.store.links_from(self.org, target) if r == PARENT]
                 if other and other[0] != item.id:
                     raise self._extra_parent(item.id, target)
-            if kind.acyclic and item.id > 0:
+            if kind.acyclic and item.id > 0 and not new:
                 parent, child = (item.id, target) if kind.is_forward else (target, item.id)
                 if self.store.reaches(self.org, child, parent, kind.forward_ref):
                     raise errors.link_error(
@@ -194,31 +201,30 @@ class LinkKeeper:
         change: str,
         now: str,
     ) -> None:
-        other = self.store.get(self.org, target)
-        if other is None or kind.opposite is None:
+        opposite = link_type(kind.opposite) if kind.opposite is not None else None
+        if opposite is None:
             return
-        opposite = link_type(kind.opposite)
-        assert opposite is not None
         mirror = {
             "rel": opposite.ref,
             "url": here,
             "attributes": {**relation.get("attributes", {}), "name": opposite.name},
         }
         key = _relation_key(mirror)
-        if change == "removed":
-            other.relations = [r for r in other.relations if _relation_key(r) != key]
-        else:
-            # _ordered([*rest, mirror]) in one pass, each relation's target read once: a parent
-            # of many children was walked three times per child created
-            links: list[dict[str, Any]] = []
-            resources: list[dict[str, Any]] = []
-            for relation_there in other.relations:
-                there = link_target(relation_there)
-                if there is None:
-                    resources.append(relation_there)
-                elif (str(relation_there["rel"]), str(there)) != key:
-                    links.append(relation_there)
-            other.relations = [*links, mirror, *resources]
+        if not self.link_bumps_rev and opposite.ref != PARENT:
+            # Only the other end's relations change (not its System.Parent, nor its revision):
+            # rewrite them alone, its fields neither decoded nor encoded again.
+            found = self.store.relations_of(self.org, target)
+            if found is None:
+                return
+            rev, relations = found
+            relations = _mirrored(relations, mirror, key, change)
+            self.store.put_relations(self.org, target, relations)
+            self.store.add_update(self.org, target, rev, self.me, now, {}, {change: [mirror]})
+            return
+        other = self.store.get(self.org, target)
+        if other is None:
+            return
+        other.relations = _mirrored(other.relations, mirror, key, change)
         sync_parent(other)
         fields_delta: dict[str, Any] = {}
         at = now  # a link-only update is dated when it was made
@@ -257,3 +263,22 @@ class LinkKeeper:
                 other.relations = [r for r in other.relations if link_target(r) != item.id]
                 sync_parent(other)
                 self.store.put(other)
+
+
+def _mirrored(
+    relations: list[dict[str, Any]], mirror: dict[str, Any], key: tuple[str, str], change: str
+) -> list[dict[str, Any]]:
+    """The other end's relations once `mirror` (whose key is `key`) is removed, or added or
+    updated: `_ordered([*rest, mirror])` in one pass, each relation's target read once (a parent
+    of many children was walked three times per child created)."""
+    if change == "removed":
+        return [r for r in relations if _relation_key(r) != key]
+    links: list[dict[str, Any]] = []
+    resources: list[dict[str, Any]] = []
+    for relation_there in relations:
+        there = link_target(relation_there)
+        if there is None:
+            resources.append(relation_there)
+        elif (str(relation_there["rel"]), str(there)) != key:
+            links.append(relation_there)
+    return [*links, mirror, *resources]

@@ -391,8 +391,9 @@ class PatchReader:
         if target is None:
             raise errors.bad_request("Linking to a work item requires the full url.")
         target = self.temp_ids.get(target, target)
-        row = self.store.get(self.org, target)
-        if row is None:
+        # its project alone: a parent's row (fields, every child link) was decoded per child
+        found = self.store.project_of(self.org, target)
+        if found is None:
             raise errors.ServiceError(
                 400,
                 "WorkItemLinkTargetNotFoundException",
@@ -400,7 +401,7 @@ class PatchReader:
                 "read it.",
                 prepare=True,
             )
-        project = self.store.project(self.org, row.project)
+        project = self.store.project(self.org, found)
         attributes.pop("name", None)
         attributes = {
             "isLocked": bool(attributes.pop("isLocked", False)),
@@ -409,7 +410,7 @@ class PatchReader:
         }
         return {
             "rel": kind.ref,
-            "url": work_item_path(self.org, project.id if project else row.project, target),
+            "url": work_item_path(self.org, project.id if project else found, target),
             "attributes": attributes,
         }
 

@@ -1,4 +1,4 @@
-"""SQLite storage of the emulator: schema, transactions, projects, nodes, items, history.
+"""SQLite storage of the emulator: schema, transactions, work items, revisions, updates, links.
 
 One connection per app. Request handlers run on the event loop without awaiting inside a write, so
 writes of one process never interleave; `BEGIN IMMEDIATE` plus re-reading the rev inside the
@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from witsync.emulator.catalog import Catalog, Project, project_guid
 from witsync.emulator.tables import SCHEMA as FEATURE_SCHEMA
+
+__all__ = ["Item", "Project", "Store", "project_guid"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS work_items (
@@ -71,20 +73,9 @@ class Item:
     relations: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Project:
-    org: str
-    name: str
-    id: str
-    process: str
+class Store(Catalog):
+    """One connection to a board file (or memory), its transactions, and the work item tables."""
 
-
-def project_guid(org: str, name: str) -> str:
-    """Stable across restarts and machines, so stored work item URLs stay valid."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"witsync-emulator/{org.lower()}/{name.lower()}"))
-
-
-class Store:
     def __init__(self, db: str | os.PathLike[str]) -> None:
         path = os.fspath(db)
         in_memory = path == ":memory:" or path.startswith("file::memory:")
@@ -149,157 +140,6 @@ class Store:
         self._projects.clear()
         self._people.clear()
 
-    # -- counters, projects, nodes, identities ---------------------------------------------------
-
-    def next_value(self, org: str, name: str, start: int = 1) -> int:
-        row = self.conn.execute(
-            "SELECT value FROM counters WHERE org = ? AND name = ?", (org, name)
-        ).fetchone()
-        value = row[0] if row else start
-        self.conn.execute(
-            "INSERT OR REPLACE INTO counters (org, name, value) VALUES (?, ?, ?)",
-            (org, name, value + 1),
-        )
-        return int(value)
-
-    def reserve_ids(self, org: str, count: int) -> int:
-        """The first of `count` consecutive new work item ids (for bulk seeding)."""
-        first = self.next_value(org, "workitem")
-        self.conn.execute(
-            "UPDATE counters SET value = ? WHERE org = ? AND name = 'workitem'",
-            (first + count, org),
-        )
-        return first
-
-    def ensure_project(self, org: str, name: str, process: str) -> Project:
-        existing = self.project(org, name)
-        if existing:
-            return existing
-        project = Project(org, name, project_guid(org, name), process)
-        with self.write():
-            self.conn.execute(
-                "INSERT OR IGNORE INTO projects (org, key, name, id, process) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (org, name.lower(), name, project.id, process),
-            )
-            self.add_node(org, "area", name)
-            self.add_node(org, "iteration", name)
-            for sprint in range(1, 7):
-                self.add_node(org, "iteration", f"{name}\\Sprint {sprint}")
-        return self.project(org, name) or project
-
-    def project(self, org: str, name_or_id: str) -> Project | None:
-        # A project row never changes once written (nothing renames or removes one), so one found
-        # is remembered: every create looked its project up three times.
-        wanted = (org, name_or_id.lower())
-        found = self._projects.get(wanted)
-        if found is not None:
-            return found
-        row = self.conn.execute(
-            "SELECT name, id, process FROM projects WHERE org = ? AND (key = ? OR id = ?)",
-            wanted + wanted[1:],
-        ).fetchone()
-        if row is None:
-            return None
-        found = Project(org, row[0], row[1], row[2])
-        self._projects[wanted] = found
-        return found
-
-    def projects(self, org: str) -> list[Project]:
-        rows = self.conn.execute(
-            "SELECT name, id, process FROM projects WHERE org = ? ORDER BY key", (org,)
-        ).fetchall()
-        return [Project(org, r[0], r[1], r[2]) for r in rows]
-
-    def add_node(self, org: str, structure: str, path: str) -> int:
-        row = self.conn.execute(
-            "SELECT id FROM nodes WHERE org = ? AND structure = ? AND key = ?",
-            (org, structure, path.lower()),
-        ).fetchone()
-        if row:
-            return int(row[0])
-        node_id = self.next_value(org, "node", start=1000)
-        self.conn.execute(
-            "INSERT INTO nodes (org, key, structure, path, id) VALUES (?, ?, ?, ?, ?)",
-            (org, path.lower(), structure, path, node_id),
-        )
-        return node_id
-
-    def set_node_dates(
-        self, org: str, structure: str, path: str, dates: tuple[str, str] | None
-    ) -> None:
-        """An iteration's (startDate, finishDate), ISO 8601; None clears them. A table apart from
-        `nodes`, so that board files made before dates existed keep working."""
-        key = (org, structure, path.lower())
-        self.conn.execute("DELETE FROM node_dates WHERE org = ? AND structure = ? AND key = ?", key)
-        if dates is not None:
-            self.conn.execute(
-                "INSERT INTO node_dates (org, structure, key, start, finish) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (*key, *dates),
-            )
-
-    def node_dates(self, org: str, structure: str) -> dict[str, tuple[str, str]]:
-        """(startDate, finishDate) by lower-cased path, for the nodes that have dates."""
-        rows = self.conn.execute(
-            "SELECT key, start, finish FROM node_dates WHERE org = ? AND structure = ?",
-            (org, structure),
-        ).fetchall()
-        return {r[0]: (r[1], r[2]) for r in rows}
-
-    def node(self, org: str, structure: str, path: str) -> tuple[str, int] | None:
-        """(canonical path, id) of a classification node, matched case-insensitively."""
-        row = self.conn.execute(
-            "SELECT path, id FROM nodes WHERE org = ? AND structure = ? AND key = ?",
-            (org, structure, path.lower()),
-        ).fetchone()
-        return (row[0], int(row[1])) if row else None
-
-    def nodes_under(self, org: str, structure: str, root: str) -> list[tuple[str, int]]:
-        rows = self.conn.execute(
-            "SELECT path, id FROM nodes WHERE org = ? AND structure = ? AND "
-            "(key = ? OR substr(key, 1, ?) = ?) ORDER BY key",
-            (org, structure, root.lower(), len(root) + 1, root.lower() + "\\"),
-        ).fetchall()
-        return [(r[0], int(r[1])) for r in rows]
-
-    def remember_identity(self, org: str, display: str, email: str) -> None:
-        # Every save names the caller two or three times: a row just written as it is stays.
-        key = (org, email.lower())
-        if self._people.get(key) == (display, email):
-            return
-        self._people[key] = (display, email)
-        self.conn.execute(
-            "INSERT OR REPLACE INTO identities (org, key, display, email) VALUES (?, ?, ?, ?)",
-            (org, email.lower(), display, email),
-        )
-
-    def tag_spelling(self, org: str, tag: str) -> str:
-        """The spelling a tag was first saved with in this organization, else `tag` itself."""
-        row = self.conn.execute(
-            "SELECT name FROM tags WHERE org = ? AND key = ?", (org, tag.lower())
-        ).fetchone()
-        return str(row[0]) if row else tag
-
-    def remember_tags(self, org: str, tags: Sequence[str]) -> None:
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO tags (org, key, name) VALUES (?, ?, ?)",
-            [(org, tag.lower(), tag) for tag in tags],
-        )
-
-    def identities_named(self, org: str, display: str) -> list[tuple[str, str]]:
-        rows = self.conn.execute(
-            "SELECT display, email FROM identities WHERE org = ? AND lower(display) = ?",
-            (org, display.lower()),
-        ).fetchall()
-        return [(r[0], r[1]) for r in rows]
-
-    def identity_by_email(self, org: str, email: str) -> tuple[str, str] | None:
-        row = self.conn.execute(
-            "SELECT display, email FROM identities WHERE org = ? AND key = ?", (org, email.lower())
-        ).fetchone()
-        return (row[0], row[1]) if row else None
-
     # -- work items ----------------------------------------------------------------------------
 
     def get(self, org: str, id: int, *, include_deleted: bool = False) -> Item | None:
@@ -311,6 +151,28 @@ class Store:
         if row is None or (row[2] and not include_deleted):
             return None
         return Item(org, id, row[0], row[1], bool(row[2]), json.loads(row[3]), json.loads(row[4]))
+
+    def project_of(self, org: str, id: int) -> str | None:
+        """The project of a live item, without decoding its row (a link's target is checked)."""
+        row = self.conn.execute(
+            "SELECT project FROM work_items WHERE org = ? AND id = ? AND deleted = 0", (org, id)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def relations_of(self, org: str, id: int) -> tuple[int, list[dict[str, Any]]] | None:
+        """(rev, relations) of a live item, its fields left undecoded (a reciprocal link end)."""
+        row = self.conn.execute(
+            "SELECT rev, relations FROM work_items WHERE org = ? AND id = ? AND deleted = 0",
+            (org, id),
+        ).fetchone()
+        return None if row is None else (int(row[0]), json.loads(row[1]))
+
+    def put_relations(self, org: str, id: int, relations: list[dict[str, Any]]) -> None:
+        """Rewrite an item's relations alone: its fields stay the very text they are."""
+        self.conn.execute(
+            "UPDATE work_items SET relations = ? WHERE org = ? AND id = ?",
+            (json.dumps(relations), org, id),
+        )
 
     def get_many(self, org: str, ids: Sequence[int]) -> dict[int, Item]:
         found: dict[int, Item] = {}
@@ -327,8 +189,9 @@ class Store:
                 found[r[0]] = Item(org, r[0], r[1], r[2], False, json.loads(r[3]), json.loads(r[4]))
         return found
 
-    def put(self, item: Item) -> str:
-        """Save the row; returns its relations as stored (JSON), for `add_revision`."""
+    def put(self, item: Item) -> tuple[str, str]:
+        """Save the row; returns its fields and relations as stored (JSON), for `add_revision`."""
+        fields = json.dumps(item.fields)
         relations = json.dumps(item.relations)
         self.conn.execute(
             "INSERT OR REPLACE INTO work_items (org, id, project, rev, deleted, fields, relations) "
@@ -339,16 +202,21 @@ class Store:
                 item.project,
                 item.rev,
                 int(item.deleted),
-                json.dumps(item.fields),
+                fields,
                 relations,
             ),
         )
-        return relations
+        return fields, relations
 
     def add_revision(
-        self, item: Item, fields: dict[str, Any], *, relations: str | None = None
+        self,
+        item: Item,
+        fields: dict[str, Any] | str,
+        *,
+        relations: str | None = None,
     ) -> None:
-        """`relations`: the item's relations already encoded (what `put` returned), if at hand."""
+        """`fields` may come encoded already; `relations`: the item's relations encoded (what
+        `put` returned), if at hand."""
         self.conn.execute(
             "INSERT OR REPLACE INTO revisions (org, id, rev, fields, relations) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -356,7 +224,7 @@ class Store:
                 item.org,
                 item.id,
                 item.rev,
-                json.dumps(fields),
+                fields if isinstance(fields, str) else json.dumps(fields),
                 json.dumps(item.relations) if relations is None else relations,
             ),
         )

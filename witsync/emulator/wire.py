@@ -127,7 +127,8 @@ def work_item(
         for ref, value in source.items():
             if value is None or (not show_all and ref in HIDDEN_BY_DEFAULT):
                 continue
-            out_fields[ref] = field_value(ref, value, urls)
+            # only a string may be a person or a date: numbers need no field lookup
+            out_fields[ref] = field_value(ref, value, urls) if isinstance(value, str) else value
         if history is not None:
             out_fields["System.History"] = history
     body: dict[str, Any] = {"id": item.id, "rev": item.rev, "fields": out_fields}
