@@ -19,7 +19,8 @@ from witsync.model import (
     Step,
     Target,
 )
-from witsync.rendering.markdown import LIMIT, RICH_DIFF, render_markdown
+from witsync.rendering.markdown import LIMIT, render_markdown
+from witsync.rendering.markdown_fields import RICH_DIFF
 from witsync.rendering.sourcelinks import SourceLinks
 
 ORG = Target("https://dev.azure.com/fabrikam", "Fabrikam", "web")
