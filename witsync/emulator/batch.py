@@ -20,6 +20,7 @@ from starlette.responses import Response
 from witsync.emulator import errors, wire
 from witsync.emulator.context import Ctx, JSONResponse, read_json
 from witsync.emulator.errors import ServiceError
+from witsync.emulator.store import dump_json
 
 ALLOWED_PARAMS = frozenset({"api-version", "bypassrules", "suppressnotifications"})
 URI = re.compile(r"^/?(?:(?P<project>[^/]+)/)?_apis/wit/workitems/(?P<target>\d+|\$[^/]+)/?$", re.I)
@@ -31,7 +32,7 @@ class _PrepareFailed(Exception):
 
 
 def _entry(code: int, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    return {"code": code, "headers": {**JSON_HEADERS, **(headers or {})}, "body": json.dumps(body)}
+    return {"code": code, "headers": {**JSON_HEADERS, **(headers or {})}, "body": dump_json(body)}
 
 
 def _unsupported() -> dict[str, Any]:

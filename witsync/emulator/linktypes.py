@@ -66,10 +66,13 @@ def work_item_path(org: str, project_id: str, id: int) -> str:
     return f"/{org}/{project_id}/_apis/wit/workItems/{id}"
 
 
+# link_target runs ~20 times per created item (links, answers): one set lookup, no LinkType
+WORK_ITEM_RELS = frozenset(t.ref.lower() for t in LINK_TYPES if t.is_work_item_link)
+
+
 def link_target(relation: Mapping[str, Any]) -> int | None:
     """The target id of a stored work-item link (None for resource links)."""
-    kind = link_type(str(relation.get("rel", "")))
-    if kind is None or not kind.is_work_item_link:
+    if str(relation.get("rel", "")).lower() not in WORK_ITEM_RELS:
         return None
     return int(str(relation["url"]).rstrip("/").rsplit("/", 1)[-1])
 
