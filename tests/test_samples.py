@@ -520,14 +520,17 @@ def test_azure_checks_drift_nightly_and_keeps_one_work_item_open_while_it_lasts(
 
         return asyncio.run(read())
 
-    applied = subprocess.run(
-        ["witsync", "apply", "backlog", "--yes"],
-        cwd=repo,
-        env={**env, "WITSYNC_ORG_URL": org},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    def apply_backlog() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["witsync", "apply", "backlog", "--yes"],
+            cwd=repo,
+            env={**env, "WITSYNC_ORG_URL": org},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    applied = apply_backlog()
     assert applied.returncode == 0, applied.stderr
     assert nightly() == 0
     assert drift_items() == []
@@ -543,14 +546,7 @@ def test_azure_checks_drift_nightly_and_keeps_one_work_item_open_while_it_lasts(
     (again,) = drift_items()
     assert (again.id, again.rev) == (item.id, item.rev + 1)
 
-    fixed = subprocess.run(
-        ["witsync", "apply", "backlog", "--yes"],
-        cwd=repo,
-        env={**env, "WITSYNC_ORG_URL": org},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    fixed = apply_backlog()
     assert fixed.returncode == 0, fixed.stderr
     assert nightly() == 0
     (closed,) = drift_items()

@@ -22,7 +22,7 @@ from typing import Literal, TypeVar
 import httpx
 
 from witsync.ado.failures import RETRYABLE_STATUSES, TRANSIENT_STATUSES, raise_for_response
-from witsync.ado.usage import Usage, header_float
+from witsync.ado.usage import RateReading, Usage
 from witsync.errors import OutcomeUnknownError, ServerError, TransientError
 from witsync.redact import Redactor
 
@@ -159,9 +159,7 @@ class Pacer:
         retry_after = parse_retry_after(headers.get("Retry-After"), time.time())
         if retry_after is not None:
             self.hold(min(retry_after, self._policy.max_retry_after))
-        delayed = header_float(headers, "X-RateLimit-Delay")
-        remaining = header_float(headers, "X-RateLimit-Remaining")
-        limit = header_float(headers, "X-RateLimit-Limit")
+        delayed, remaining, limit = RateReading.of(headers)
         spacing = 0.0
         if delayed:
             # The server is already delaying us by this much: spread our requests out by as much.

@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from witsync.model import RateLimitUse, RequestBudget
 
 
-def header_float(headers: Mapping[str, str], name: str) -> float | None:
-    """A numeric header's value, or None when it is absent or not a number."""
+def _header_float(headers: Mapping[str, str], name: str) -> float | None:
     try:
         return float(headers[name])
     except (KeyError, ValueError):
         return None
+
+
+class RateReading(NamedTuple):
+    """The X-RateLimit-* numbers of one answer (None where absent or not a number): what both
+    the pacing and the run's budget read from it."""
+
+    delay: float | None
+    remaining: float | None
+    limit: float | None
+
+    @classmethod
+    def of(cls, headers: Mapping[str, str]) -> RateReading:
+        return cls(
+            _header_float(headers, "X-RateLimit-Delay"),
+            _header_float(headers, "X-RateLimit-Remaining"),
+            _header_float(headers, "X-RateLimit-Limit"),
+        )
 
 
 class Usage:
@@ -29,9 +46,8 @@ class Usage:
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Take in the rate-limit headers of one answer (most answers carry none)."""
-        self._delayed += header_float(headers, "X-RateLimit-Delay") or 0.0
-        limit = header_float(headers, "X-RateLimit-Limit")
-        remaining = header_float(headers, "X-RateLimit-Remaining")
+        delay, remaining, limit = RateReading.of(headers)
+        self._delayed += delay or 0.0
         if limit is None or remaining is None:
             return
         self._limit = limit
