@@ -170,6 +170,24 @@ def test_a_saved_plan_for_another_target_is_refused(
     assert not (repo / ".witsync/board.sqlite").exists() or board_items(repo) == {}
 
 
+def test_a_saved_local_plan_applied_elsewhere_finds_no_board_and_makes_none(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["apply", "--yes"]) == 0
+    (repo / "backlog.yaml").write_text(BACKLOG.replace("The epic", "The epic, renamed"))
+    assert main(["plan", "--out", "plan.json"]) in (0, 2)
+    elsewhere = repo.parent / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    capsys.readouterr()
+    assert main(["apply", "--plan", str(repo / "plan.json"), "--yes"]) == 1
+    err = capsys.readouterr().err
+    assert f"there is no local board at {Path('.witsync') / 'board.sqlite'}" in err
+    assert "where `witsync plan` ran" in err
+    assert not (elsewhere / ".witsync").exists()  # no empty board that calls every item deleted
+    assert "The epic" in board_items(repo)  # the plan's board was not touched
+
+
 def test_plan_and_paths_together_are_refused(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -127,6 +127,14 @@ def run(args: argparse.Namespace) -> int:
             )
         saved = _read_plan(args.plan)
         settings = _with_plan_target(settings, saved)
+        if settings.org_url is None and not settings.board_path.is_file():
+            # A plan file holds no board path: a missing board means this is not the folder the
+            # plan was made in, and a new empty board would call every planned item deleted.
+            raise ConfigError(
+                f"there is no local board at {settings.board_path} for this plan",
+                hint="run `witsync apply --plan FILE` where `witsync plan` ran (its witsync.yaml "
+                "says where the board is), or pass --config with that witsync.yaml",
+            )
         if saved.markdown:  # its values are Markdown: written as such, whatever witsync.yaml says
             settings = dataclasses.replace(settings, markdown_native=True)
         # refused before anything is opened, so a wrong target is not even touched
